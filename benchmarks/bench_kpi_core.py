@@ -1,0 +1,153 @@
+"""kpi_core speed, as ratios to baselines timed in the same run, with peak memory.
+
+Run: ``.venv/bin/python benchmarks/bench_kpi_core.py`` (or ``benchmarks/run.py``
+for every benchmark). Each case runs in its own subprocess so that its peak
+resident memory (ru_maxrss) is its own. Timings are the best of a few
+repeats; nothing here is a pass/fail test: the targets are printed beside
+the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import kpi_core  # noqa: E402
+
+
+def _best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def case_nps() -> dict:
+    """nps on 10 million scores vs a bare numpy count of the same array."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for label, scores in (("float64", rng.integers(0, 11, 10_000_000).astype(np.float64)),
+                          ("int64", rng.integers(0, 11, 10_000_000))):
+        def bare():
+            return 100.0 * (np.count_nonzero(scores >= 9) - np.count_nonzero(scores <= 6)) / scores.size
+
+        assert abs(bare() - kpi_core.nps(scores)) < 1e-9
+        t_bare, t_nps = _best(bare, 5), _best(lambda: kpi_core.nps(scores), 5)
+        out[label] = {"nps_s": t_nps, "bare_count_s": t_bare, "ratio": t_nps / t_bare}
+    out["peak_rss_mb"] = _peak_mb()
+    return out
+
+
+def _subscriptions(n_customers: int, n_months: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    months = pd.date_range("2025-01-01", periods=n_months, freq="MS")
+    mrr = rng.integers(1, 50, (n_customers, n_months)).astype(float) * 10
+    mrr[rng.random(mrr.shape) < 0.15] = 0.0
+    return pd.DataFrame({
+        "customer_id": np.repeat([f"C{i}" for i in range(n_customers)], n_months),
+        "month": np.tile(months, n_customers),
+        "mrr": mrr.ravel(),
+    })
+
+
+def _movements_loop(subs: pd.DataFrame) -> pd.DataFrame:
+    """The straightforward way: per customer, walk its months in order."""
+    months = sorted(subs["month"].unique())
+    totals = {m: dict.fromkeys(kpi_core.MOVEMENT_COLUMNS[1:], 0.0) for m in months}
+    for _, rows in subs.groupby("customer_id"):
+        by_month = dict(zip(rows["month"], rows["mrr"]))
+        prev, ever = 0.0, False
+        for m in months:
+            cur = by_month.get(m, 0.0)
+            t = totals[m]
+            t["end_mrr"] += cur
+            if cur > 0 and prev == 0:
+                t["reactivation" if ever else "new"] += cur
+            elif cur > prev > 0:
+                t["expansion"] += cur - prev
+            elif 0 < cur < prev:
+                t["contraction"] += prev - cur
+            elif cur == 0 and prev > 0:
+                t["churn"] += prev
+            ever = ever or cur > 0
+            prev = cur
+    return pd.DataFrame.from_dict(totals, orient="index")
+
+
+def case_movements() -> dict:
+    """mrr_movements on 1 million rows (50 000 customers x 20 months) vs a per-customer loop."""
+    subs = _subscriptions(50_000, 20)
+    t_vec = _best(lambda: kpi_core.mrr_movements(subs), 3)
+    # the loop is linear in customers: time it on 1/25 of them and scale up
+    part = subs[subs["customer_id"].isin({f"C{i}" for i in range(2_000)})]
+    t_loop_part = _best(lambda: _movements_loop(part), 1)
+    check = _movements_loop(part)
+    vec = kpi_core.mrr_movements(part).set_index("month")
+    cols = ["new", "expansion", "contraction", "churn", "reactivation", "end_mrr"]
+    assert np.allclose(vec[cols].to_numpy(), check[cols].to_numpy()), "loop and vectorised disagree"
+    t_loop = t_loop_part * 25
+    return {"rows": len(subs), "mrr_movements_s": t_vec, "loop_s_extrapolated": t_loop,
+            "loop_s_on_2000_customers": t_loop_part, "speedup": t_loop / t_vec, "peak_rss_mb": _peak_mb()}
+
+
+def case_headline() -> dict:
+    """headline_kpis on a dataset 100x the sample (40 000 accounts)."""
+    t0 = time.perf_counter()
+    ds = kpi_core.sample_dataset(seed=0, n_customers=40_000)
+    t_build = time.perf_counter() - t0
+    rss_after_build = _peak_mb()
+    subs = ds.table("Subscriptions")
+    t_base = _best(lambda: subs.groupby(["customer_id", "month"])["mrr"].sum(), 3)
+    t_head = _best(lambda: kpi_core.headline_kpis(ds, "2026-05", "2026-10"), 3)
+    return {"rows": {k: len(v) for k, v in ds.tables.items()}, "build_and_validate_s": t_build,
+            "headline_s": t_head, "baseline_groupby_sum_s": t_base, "ratio": t_head / t_base,
+            "peak_rss_mb_after_build": rss_after_build, "peak_rss_mb": _peak_mb()}
+
+
+CASES = {"nps": case_nps, "movements": case_movements, "headline": case_headline}
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--case":
+        print(json.dumps(CASES[sys.argv[2]]()))
+        return
+    results = {}
+    for name in CASES:
+        proc = subprocess.run([sys.executable, __file__, "--case", name], capture_output=True, text=True, check=True)
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    nps, mv, hd = results["nps"], results["movements"], results["headline"]
+    print("kpi_core benchmarks (best of repeats; ratios measured in this run)")
+    for label in ("float64", "int64"):
+        r = nps[label]
+        print(f"  nps, 10M {label} scores: {r['nps_s'] * 1000:7.1f} ms vs bare numpy count "
+              f"{r['bare_count_s'] * 1000:6.1f} ms -> {r['ratio']:.2f}x   (target <= 2x)")
+    print(f"  mrr_movements, {mv['rows']:,} rows: {mv['mrr_movements_s']:.3f} s; per-customer loop "
+          f"{mv['loop_s_extrapolated']:.1f} s (2 000 customers timed: {mv['loop_s_on_2000_customers']:.2f} s, x25) "
+          f"-> {mv['speedup']:.0f}x faster   (targets < 2 s, >= 20x)")
+    print(f"  headline_kpis, 100x sample ({hd['rows']['Subscriptions']:,} subscription rows, "
+          f"{sum(hd['rows'].values()):,} rows in all): {hd['headline_s']:.3f} s vs one groupby-sum of "
+          f"Subscriptions {hd['baseline_groupby_sum_s']:.3f} s -> {hd['ratio']:.1f}x   (target < 5 s)")
+    print(f"    building + validating that dataset: {hd['build_and_validate_s']:.2f} s; peak memory "
+          f"{hd['peak_rss_mb']:.0f} MB (after build {hd['peak_rss_mb_after_build']:.0f} MB)   (target < 1 536 MB)")
+    print(f"  peak memory of each case's process: nps {nps['peak_rss_mb']:.0f} MB, "
+          f"mrr_movements {mv['peak_rss_mb']:.0f} MB, headline_kpis {hd['peak_rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

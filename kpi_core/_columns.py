@@ -1,0 +1,227 @@
+"""Vectorised validation of table columns and range arguments of many rows.
+
+Each checker takes a pandas Series and a *locator*: a callable
+``locate(column, position) -> str`` that names a 0-based row position the way
+the user sees it ("customers.csv, column mrr, row 14", "Data!C14",
+"mrr: position 14"). The first offending row is reported; nothing is coerced
+silently.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ._checks import blank_mask, describe
+from .errors import KpiInputError
+
+Locate = Callable[[str, int], str]
+
+TRUE_WORDS = frozenset({"true", "yes", "oui", "vrai", "1", "y", "o"})
+FALSE_WORDS = frozenset({"false", "no", "non", "faux", "0", "n"})
+
+
+def argument_locator(column: str, position: int) -> str:
+    """Locator for function arguments: ``"mrr: position 3"`` (1-based)."""
+    return f"{column}: position {position + 1}"
+
+
+def _fail(locate: Locate, column: str, pos: int, message: str, kind: str = "value",
+          bad: np.ndarray | None = None) -> None:
+    more = int(bad.sum()) - 1 if bad is not None else 0
+    suffix = f" ({more} more row{'s' if more > 1 else ''} like this)" if more > 0 else ""
+    where = locate(column, pos)
+    raise KpiInputError(f"{where}: {message}{suffix}", kind, location=where)
+
+
+def _is_blank_value(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or (
+        isinstance(v, str) and not v.strip())
+
+
+def _blanks(s: pd.Series) -> np.ndarray:
+    """True where a cell is blank: NA/NaN/None, or text that is empty or only spaces.
+
+    Text columns are checked on their distinct values only (identifier
+    columns repeat a few values over many rows).
+    """
+    if s.dtype.kind in "biufmM":
+        return s.isna().to_numpy()
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return _blank_codes(codes, uniques)
+
+
+def _blank_codes(codes: np.ndarray, uniques) -> np.ndarray:
+    values = np.asarray(uniques, dtype=object)
+    blank_unique = np.fromiter((_is_blank_value(v) for v in values), dtype=bool, count=len(values))
+    return (codes < 0) | np.r_[blank_unique, False][codes]
+
+
+def factorize_ids(s: pd.Series, column: str, locate: Locate) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and distinct values of a required identifier column (blanks are errors)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if s.dtype.kind not in "iu":
+        require_filled(s, column, locate, _blank_codes(codes, uniques))
+    return codes, pd.Index(uniques)
+
+
+def require_filled(s: pd.Series, column: str, locate: Locate, blank: np.ndarray | None = None) -> None:
+    """Raise for the first blank cell of a required column."""
+    blank = _blanks(s) if blank is None else blank
+    if blank.any():
+        _fail(locate, column, int(np.argmax(blank)), "is blank; a value is required", bad=blank)
+
+
+def numbers(
+    s: pd.Series,
+    column: str,
+    locate: Locate,
+    *,
+    required: bool = True,
+    minimum: float | None = 0.0,
+    maximum: float | None = None,
+    integer: bool = False,
+) -> pd.Series:
+    """Column as float64 (blank -> NaN when not required); text is an error."""
+    if s.dtype.kind in "iuf":
+        out = s.astype(np.float64)
+        blank = out.isna().to_numpy()
+    elif s.dtype.kind == "b":
+        _fail(locate, column, 0, f"holds the boolean {describe(s.iloc[0])}; a number is expected")
+    else:
+        blank = _blanks(s)
+        raw = s.where(~blank)
+        is_bool = raw.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+        if is_bool.any():
+            i = int(np.argmax(is_bool))
+            _fail(locate, column, i, f"holds the boolean {describe(raw.iloc[i])}; a number is expected")
+        out = pd.to_numeric(raw, errors="coerce").astype(np.float64)
+        bad = out.isna().to_numpy() & ~blank
+        if bad.any():
+            i = int(np.argmax(bad))
+            _fail(locate, column, i, f"holds {describe(s.iloc[i])}, which is not a number", bad=bad)
+    if required:
+        require_filled(out, column, locate, blank)
+    values = out.to_numpy()
+    with np.errstate(invalid="ignore"):
+        checks = [
+            (~np.isfinite(values) & ~blank, "is not a finite number", "num"),
+        ]
+        if minimum is not None:
+            checks.append((values < minimum, f"is below the minimum {minimum:g}", "num"))
+        if maximum is not None:
+            checks.append((values > maximum, f"is above the maximum {maximum:g}", "num"))
+        if integer:
+            checks.append(((values != np.round(values)) & ~blank, "is not a whole number", "num"))
+    for bad, why, kind in checks:
+        if bad.any():
+            i = int(np.argmax(bad))
+            _fail(locate, column, i, f"{describe(values[i])} {why}", kind, bad=bad)
+    return out
+
+
+def dates(s: pd.Series, column: str, locate: Locate, *, month: bool = False, required: bool = True) -> pd.Series:
+    """Column as datetime64; with ``month=True`` every value must be a month's first day.
+
+    Accepts datetimes and ISO 8601 text (``2026-03-14``, ``2026-03-14 10:22``,
+    and ``2026-03`` for months). Anything else names the row.
+    """
+    if s.dtype.kind == "M":
+        out = s
+        blank = out.isna().to_numpy()
+    else:
+        blank = _blanks(s)
+        raw = s.where(~blank)
+        is_num = raw.map(lambda v: isinstance(v, (int, float, np.number)) and not pd.isna(v)).to_numpy(dtype=bool)
+        if is_num.any():
+            i = int(np.argmax(is_num))
+            _fail(locate, column, i, f"holds the number {describe(raw.iloc[i])}, not a date (use YYYY-MM-DD)")
+        as_text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        out = pd.to_datetime(as_text, format="ISO8601", errors="coerce")
+        bad = out.isna().to_numpy() & ~blank
+        if bad.any():
+            i = int(np.argmax(bad))
+            _fail(locate, column, i, f"holds {describe(s.iloc[i])}, which is not a date (use YYYY-MM-DD)", bad=bad)
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    if required:
+        require_filled(out, column, locate, blank)
+    if month:
+        values = out.to_numpy()
+        off = (~blank) & (values.astype("datetime64[M]").astype(values.dtype) != values)
+        if off.any():
+            i = int(np.argmax(off))
+            _fail(
+                locate, column, i,
+                f"holds {out.iloc[i]:%Y-%m-%d %H:%M}, not a month: use the month's first day (YYYY-MM-01) or YYYY-MM",
+                bad=off,
+            )
+    return out
+
+
+def ids(s: pd.Series, column: str, locate: Locate) -> pd.Series:
+    """Identifier column as text (whole numbers lose any '.0'); blanks are errors."""
+    blank = _blanks(s)
+    require_filled(s, column, locate, blank)
+    if s.dtype.kind in "iu":
+        return s.astype(str)
+    if isinstance(s.dtype, pd.StringDtype):
+        return s.str.strip().astype(object)
+    if s.dtype.kind == "f":
+        frac = (s != np.round(s)).to_numpy()
+        if frac.any():
+            i = int(np.argmax(frac))
+            _fail(locate, column, i, f"identifier {describe(s.iloc[i])} is not a whole number or text")
+        return s.astype(np.int64).astype(str)
+
+    codes, uniques = pd.factorize(s)
+
+    def as_id(v):
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    clean = np.array([as_id(v) for v in uniques], dtype=object)
+    return pd.Series(clean[codes], index=s.index, name=s.name)
+
+
+def booleans(s: pd.Series, column: str, locate: Locate) -> pd.Series:
+    """Column of TRUE/FALSE answers (bool, 1/0, true/false, yes/no, oui/non) as bool."""
+    if s.dtype.kind == "b":
+        return s
+    blank = _blanks(s)
+    require_filled(s, column, locate, blank)
+    text = s.map(lambda v: str(int(v)) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                 and float(v).is_integer() else str(v)).str.strip().str.lower()
+    is_true = text.isin(TRUE_WORDS).to_numpy()
+    is_false = text.isin(FALSE_WORDS).to_numpy()
+    bad = ~(is_true | is_false)
+    if bad.any():
+        i = int(np.argmax(bad))
+        _fail(locate, column, i, f"holds {describe(s.iloc[i])}; expected TRUE/FALSE (or yes/no, oui/non, 1/0)", bad=bad)
+    return pd.Series(is_true, index=s.index, name=s.name)
+
+
+def unique(frame: pd.DataFrame, columns: list[str], locate: Locate) -> None:
+    """Raise for the first row whose key (one or more columns) repeats an earlier row."""
+    dup = frame.duplicated(subset=columns, keep="first").to_numpy()
+    if dup.any():
+        i = int(np.argmax(dup))
+        key = ", ".join(f"{c}={frame[c].iloc[i]}" for c in columns)
+        first = int(np.argmax((frame[columns] == frame[columns].iloc[i]).all(axis=1).to_numpy()))
+        _fail(locate, columns[-1], i, f"duplicate key ({key}); first seen at {locate(columns[-1], first)}", bad=dup)
+
+
+def month_codes(months: pd.Series) -> np.ndarray:
+    """Months (datetime64, first of month) as consecutive integers: year*12 + month - 1."""
+    return months.to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+def code_to_month(codes) -> pd.DatetimeIndex:
+    """Inverse of :func:`month_codes`."""
+    codes = np.asarray(codes, dtype=np.int64)
+    return pd.DatetimeIndex(
+        pd.to_datetime({"year": codes // 12, "month": codes % 12 + 1, "day": np.ones_like(codes)})
+    )

@@ -1,0 +1,412 @@
+"""Datasets: the eight input tables of DESIGN.md §3, loaded and validated.
+
+A dataset is a folder of CSV files (``customers.csv``, ``subscriptions.csv``,
+...) or an .xlsx workbook whose sheets hold Excel tables (ListObjects) named
+``Customers``, ``Subscriptions``, ... . Every table is validated when the
+:class:`Dataset` is built: required columns, types, ranges, keys and
+references; the first problem raises :class:`KpiInputError` naming the file,
+table, column and row (or cell). :func:`validate_tables` lists every problem
+instead, for data-validation reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import _columns
+from .errors import KpiInputError
+from .surveys import CSAT_POSITIVE_MIN
+
+__all__ = ["Dataset", "load_dataset", "validate_tables", "TABLES", "TableSpec", "SURVEY_SCALES"]
+
+#: Valid score range of each survey type in the Responses table.
+SURVEY_SCALES = {"NPS": (0, 10), "CSAT": (1, 5), "CES": (1, 7)}
+
+ID, TEXT, DATE, MONTH, MONEY, COUNT, HOURS, FRACTION, BOOL, SURVEY, SCORE = (
+    "id", "text", "date", "month", "money", "count", "hours", "fraction", "bool", "survey", "score")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Columns of one input table: name -> (kind, required), and its key."""
+
+    name: str
+    columns: dict
+    key: tuple
+
+    @property
+    def file_name(self) -> str:
+        """The CSV file name of the table in a dataset folder."""
+        return f"{self.name.lower()}.csv"
+
+    @property
+    def required(self) -> list[str]:
+        """Required column names."""
+        return [c for c, (_, req) in self.columns.items() if req]
+
+
+def _spec(table, key, **columns) -> TableSpec:
+    return TableSpec(table, dict(columns), tuple(key))
+
+
+#: The data contract (DESIGN.md §3), in dependency order.
+TABLES = {
+    s.name: s for s in (
+        _spec("Customers", ["customer_id"], customer_id=(ID, True), name=(TEXT, False), segment=(TEXT, False),
+              csm=(TEXT, False), country=(TEXT, False), signup_date=(DATE, False)),
+        _spec("Subscriptions", ["customer_id", "month"], customer_id=(ID, True), month=(MONTH, True),
+              mrr=(MONEY, True)),
+        _spec("Responses", [], customer_id=(ID, True), date=(DATE, True), survey=(SURVEY, True),
+              score=(SCORE, True)),
+        _spec("Tickets", ["ticket_id"], ticket_id=(ID, True), customer_id=(ID, True), opened_at=(DATE, True),
+              resolved_first_contact=(BOOL, True), first_response_hours=(HOURS, False)),
+        _spec("Usage", ["customer_id", "month"], customer_id=(ID, True), month=(MONTH, True),
+              logins=(COUNT, False), active_users=(COUNT, False), licensed_users=(COUNT, False),
+              features_used=(COUNT, False), features_available=(COUNT, False), goals_met=(FRACTION, False)),
+        _spec("Orders", ["order_id"], order_id=(ID, True), customer_id=(ID, True), date=(DATE, True),
+              amount=(MONEY, True)),
+        _spec("Funnel", ["month"], month=(MONTH, True), visitors=(COUNT, False), conversions=(COUNT, False),
+              carts_created=(COUNT, False), carts_abandoned=(COUNT, False)),
+        _spec("Acquisition", ["month"], month=(MONTH, True), marketing_spend=(MONEY, False),
+              sales_spend=(MONEY, False), new_customers=(COUNT, False)),
+    )
+}
+
+Locate = Callable[[str, int], str]
+
+
+def frame_locator(table: str, frame: pd.DataFrame) -> Locate:
+    """Locator for an in-memory DataFrame: ``"Subscriptions, column mrr, row index 7"``."""
+    return lambda column, pos: f"{table}, column {column}, row index {frame.index[pos]}"
+
+
+def csv_locator(path: Path) -> Locate:
+    """Locator for a CSV file: the row is the file's line number (header = row 1)."""
+    return lambda column, pos: f"{path.name}, row {pos + 2}, column {column}"
+
+
+def _check_column(kind: str, s: pd.Series, column: str, required: bool, locate: Locate) -> pd.Series:
+    if kind == ID:
+        return _columns.ids(s, column, locate)
+    if kind == TEXT:
+        return s.where(~_columns._blanks(s), "").astype(str) if len(s) else s.astype(object)
+    if kind in (DATE, MONTH):
+        return _columns.dates(s, column, locate, month=kind == MONTH, required=required)
+    if kind == BOOL:
+        return _columns.booleans(s, column, locate)
+    if kind == SURVEY:
+        _columns.require_filled(s, column, locate)
+        upper = s.astype(str).str.strip().str.upper()
+        bad = ~upper.isin(list(SURVEY_SCALES)).to_numpy()
+        if bad.any():
+            i = int(np.argmax(bad))
+            _columns._fail(locate, column, i, f"holds {s.iloc[i]!r}; expected NPS, CSAT or CES", bad=bad)
+        return upper.astype(object)
+    if kind == SCORE:
+        return s  # checked per survey type in _check_scores
+    return _columns.numbers(
+        s, column, locate, required=required, minimum=0,
+        maximum=1 if kind == FRACTION else None, integer=kind == COUNT)
+
+
+def _check_scores(frame: pd.DataFrame, locate: Locate) -> pd.DataFrame:
+    """Validate Responses.score per survey; add ``positive`` (CSAT yes/no or >= 4)."""
+    raw = frame["score"]
+    survey = frame["survey"]
+    is_csat = (survey == "CSAT").to_numpy()
+    blank = _columns._blanks(raw)
+    words = raw.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    yes = words.isin(_columns.TRUE_WORDS - {"1", "0"}).to_numpy() | raw.map(lambda v: v is True).to_numpy(dtype=bool)
+    no = words.isin(_columns.FALSE_WORDS - {"1", "0"}).to_numpy() | raw.map(lambda v: v is False).to_numpy(dtype=bool)
+    yes_no = (yes | no) & is_csat
+    numeric_raw = raw.where(~yes_no & ~blank)
+    score = _columns.numbers(numeric_raw, "score", locate, required=False, minimum=None)
+    values = score.to_numpy()
+    for name, (lo, hi) in SURVEY_SCALES.items():
+        rows = (survey == name).to_numpy() & ~np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            bad = rows & ((values < lo) | (values > hi) | (values != np.round(values)))
+        if bad.any():
+            i = int(np.argmax(bad))
+            _columns._fail(locate, "score", i, f"{values[i]:g} is not a valid {name} score "
+                           f"(whole numbers {lo}..{hi})", "num", bad=bad)
+    out = frame.copy()
+    out["score"] = score
+    positive = np.where(is_csat & ~np.isnan(values), (values >= CSAT_POSITIVE_MIN[5]).astype(float), np.nan)
+    out["positive"] = np.where(yes_no, yes.astype(float), positive)
+    return out
+
+
+def _validate_table(spec: TableSpec, frame: pd.DataFrame, locate: Locate, problems: list | None) -> pd.DataFrame:
+    """Typed copy of one table; raises the first problem or appends every one to `problems`."""
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        err = KpiInputError(f"{spec.name}: missing required column(s) {', '.join(missing)} "
+                            f"(columns found: {', '.join(map(str, frame.columns)) or 'none'})",
+                            "value", location=spec.name)
+        if problems is None:
+            raise err
+        problems.append(err)
+        return frame
+    out = frame.reset_index(drop=True).copy()
+    for column, (kind, required) in spec.columns.items():
+        if column not in out.columns:
+            continue
+        try:
+            out[column] = _check_column(kind, out[column], column, required, locate)
+        except KpiInputError as err:
+            if problems is None:
+                raise
+            problems.append(err)
+    steps = [lambda o: _columns.unique(o, list(spec.key), locate) if spec.key and len(o) else None]
+    if spec.name == "Responses":
+        steps.append(lambda o: _check_scores(o, locate))
+    for step in steps:
+        try:
+            result = step(out)
+        except KpiInputError as err:
+            if problems is None:
+                raise
+            problems.append(err)
+        else:
+            if result is not None:
+                out = result
+    return out
+
+
+def _check_references(tables: dict, locators: dict, problems: list | None) -> None:
+    customers = tables.get("Customers")
+    if customers is None or "customer_id" not in customers:
+        return
+    known = pd.Index(customers["customer_id"])
+    for name, frame in tables.items():
+        if name == "Customers" or "customer_id" not in frame:
+            continue
+        bad = ~frame["customer_id"].isin(known).to_numpy()
+        if bad.any():
+            i = int(np.argmax(bad))
+            try:
+                _columns._fail(locators[name], "customer_id", i,
+                               f"customer {frame['customer_id'].iloc[i]!r} is not in the Customers table", bad=bad)
+            except KpiInputError as err:
+                if problems is None:
+                    raise
+                problems.append(err)
+
+
+def _validate(tables: dict, locators: dict, problems: list | None) -> dict:
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        raise KpiInputError(f"unknown table(s) {sorted(unknown)}; known: {', '.join(TABLES)}", "value")
+    out = {name: _validate_table(TABLES[name], tables[name], locators[name], problems)
+           for name in TABLES if name in tables}
+    _check_references(out, locators, problems)
+    return out
+
+
+def validate_tables(tables: dict, locators: dict | None = None) -> list[KpiInputError]:
+    """Every problem in a set of tables (empty list when the data is clean).
+
+    Each column is checked on its own, so one report lists the first bad row
+    of every bad column (with how many more rows share the problem), every
+    duplicate key and every unknown customer.
+
+    Parameters
+    ----------
+    tables : dict
+        Table name (DESIGN.md §3) -> DataFrame.
+    locators : dict, optional
+        Table name -> ``locate(column, position)`` naming rows as the user sees
+        them (defaults to DataFrame index labels).
+    """
+    locators = {n: (locators or {}).get(n) or frame_locator(n, f) for n, f in tables.items()}
+    problems: list = []
+    _validate(tables, locators, problems)
+    return problems
+
+
+class Dataset:
+    """A validated set of input tables.
+
+    Parameters
+    ----------
+    tables : dict
+        Table name (``"Customers"``, ``"Subscriptions"``, ...) -> DataFrame.
+        Validated and converted (ids to text, months and dates to
+        datetime64, numbers to float64) on construction.
+    source : str, default "<memory>"
+        Where the data came from, for messages.
+    locators : dict, optional
+        Table name -> ``locate(column, position)`` used in error messages.
+
+    Raises
+    ------
+    KpiInputError
+        At the first problem, naming the table, column and row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ds = Dataset({"Subscriptions": pd.DataFrame(
+    ...     {"customer_id": ["a"], "month": ["2026-01"], "mrr": [100]})})
+    >>> ds.table("Subscriptions")["mrr"].tolist()
+    [100.0]
+    """
+
+    def __init__(self, tables: dict, source: str = "<memory>", locators: dict | None = None) -> None:
+        locators = {n: (locators or {}).get(n) or frame_locator(n, f) for n, f in tables.items()}
+        self.tables: dict[str, pd.DataFrame] = _validate(dict(tables), locators, None)
+        self.source = source
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The named table, or None when the dataset does not have it."""
+        return self.tables.get(name)
+
+    def last_month(self) -> pd.Timestamp:
+        """The latest month with data: Subscriptions if present, else any dated table."""
+        candidates = []
+        for name, column in (("Subscriptions", "month"), ("Usage", "month"), ("Responses", "date"),
+                             ("Tickets", "opened_at"), ("Orders", "date"), ("Funnel", "month"),
+                             ("Acquisition", "month")):
+            frame = self.tables.get(name)
+            if frame is not None and len(frame):
+                candidates.append(frame[column].max())
+                if name == "Subscriptions":
+                    break
+        if not candidates:
+            raise KpiInputError(f"{self.source}: no dated row in any table", "value")
+        last = max(candidates)
+        return pd.Timestamp(year=last.year, month=last.month, day=1)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{n}={len(f)}" for n, f in self.tables.items())
+        return f"Dataset({self.source!r}: {sizes})"
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV as text (we parse types ourselves); ';' files use decimal commas."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    first = text.split("\n", 1)[0]
+    sep = ";" if first.count(";") > first.count(",") else ","
+    from io import StringIO
+
+    try:
+        frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise KpiInputError(f"{path.name}: not a readable CSV file ({exc})", "value") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if sep == ";":
+        spec = TABLES[_table_for_file(path)]
+        for column, (kind, _) in spec.columns.items():
+            if kind in (MONEY, COUNT, HOURS, FRACTION, SCORE) and column in frame:
+                frame[column] = frame[column].str.replace(",", ".", regex=False)
+    return frame
+
+
+def _table_for_file(path: Path) -> str:
+    return next(n for n, s in TABLES.items() if s.file_name == path.name.lower())
+
+
+def _read_folder(folder: Path) -> tuple[dict, dict]:
+    files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
+    tables, locators = {}, {}
+    for name, spec in TABLES.items():
+        path = files.get(spec.file_name)
+        if path is not None:
+            tables[name] = _read_csv(path)
+            locators[name] = csv_locator(path)
+    if not tables:
+        raise KpiInputError(
+            f"{folder}: no table found; expected CSV files named {', '.join(s.file_name for s in TABLES.values())}",
+            "value")
+    return tables, locators
+
+
+def _read_xlsx(path: Path) -> tuple[dict, dict]:
+    import openpyxl  # lazily: kpi_core itself does not need it for in-memory data
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
+        raise KpiInputError(f"{path.name}: not a readable .xlsx workbook ({exc})", "value") from exc
+    tables, locators = {}, {}
+    for ws in book.worksheets:
+        for table in ws.tables.values():
+            if table.name not in TABLES:
+                continue
+            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+            rows = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col,
+                                     values_only=True))
+            header = [str(h).strip() if h is not None else "" for h in rows[0]]
+            body = rows[1:]
+            if table.totalsRowCount:
+                body = body[: len(body) - table.totalsRowCount]
+            frame = pd.DataFrame(body, columns=header, dtype=object)
+            tables[table.name] = frame
+            letters = {h: get_column_letter(min_col + j) for j, h in enumerate(header)}
+            locators[table.name] = (
+                lambda column, pos, t=table.name, s=ws.title, L=letters, r0=min_row:
+                f"{path.name}, table {t}, cell '{s}'!{L.get(column, '?')}{r0 + 1 + pos} (column {column})")
+    if not tables:
+        raise KpiInputError(
+            f"{path.name}: no Excel table named {', '.join(TABLES)} (insert them with Insert > Table and "
+            "name them in Table Design)", "value")
+    return tables, locators
+
+
+def read_tables(path) -> tuple[dict, dict, str]:
+    """Raw tables, locators and a source label from a folder of CSVs or an .xlsx (not validated)."""
+    path = Path(path)
+    if path.is_dir():
+        return (*_read_folder(path), str(path))
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        return (*_read_xlsx(path), str(path))
+    if not path.exists():
+        raise KpiInputError(f"{path}: no such file or folder", "value")
+    raise KpiInputError(f"{path}: expected a folder of CSV files or an .xlsx workbook", "value")
+
+
+def load_dataset(path) -> Dataset:
+    """Load and validate a dataset from a folder of CSV files or an .xlsx workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder holding ``customers.csv``, ``subscriptions.csv``, ... (UTF-8
+        or Windows-1252; comma-separated, or semicolon-separated with decimal
+        commas as French Excel writes them), or an .xlsx whose sheets hold
+        Excel tables named ``Customers``, ``Subscriptions``, ... . Only the
+        tables present are loaded; extra columns are kept.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    KpiInputError
+        Naming the file, table, column and row (or cell) of the first problem.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kpi_core import sample_dataset
+    >>> folder = tempfile.mkdtemp()
+    >>> sample_dataset().table("Subscriptions").to_csv(f"{folder}/subscriptions.csv", index=False)
+    >>> load_dataset(folder).table("Subscriptions").columns.tolist()
+    ['customer_id', 'month', 'mrr']
+    """
+    tables, locators, source = read_tables(path)
+    return Dataset(tables, source=source, locators=locators)

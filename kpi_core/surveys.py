@@ -1,0 +1,298 @@
+"""Survey KPIs: NPS (with confidence intervals and a significance test), CSAT, CES.
+
+Scores are ranges (lists, numpy arrays, pandas Series); blanks are ignored,
+anything else that is not a valid answer is a :class:`KpiInputError`.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from . import _checks
+from .errors import KpiInputError
+
+__all__ = ["nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree"]
+
+#: Default "positive" threshold of CSAT per scale maximum (DESIGN.md §8).
+CSAT_POSITIVE_MIN = {5: 4, 7: 6, 10: 9}
+
+_YES = frozenset({"yes", "oui", "true", "vrai", "y", "o"})
+_NO = frozenset({"no", "non", "false", "faux", "n"})
+
+
+def _nps_counts(scores, name: str = "scores") -> tuple[int, int, int, int]:
+    """(promoters, passives, detractors, n) of valid 0..10 NPS scores."""
+    s = _checks.integer_scores(scores, name, 0, 10)
+    promoters = int(np.count_nonzero(s >= 9))
+    detractors = int(np.count_nonzero(s <= 6))
+    return promoters, s.size - promoters - detractors, detractors, s.size
+
+
+def nps(scores) -> float:
+    """Net Promoter Score of 0..10 answers, in points from -100 to 100.
+
+    ``100 * (#promoters (9-10) - #detractors (0-6)) / #answers``; blanks are
+    ignored.
+
+    Parameters
+    ----------
+    scores : array-like
+        Whole numbers 0..10 (blanks ignored).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    KpiInputError
+        For text, fractional or out-of-range scores, or no score at all.
+
+    Examples
+    --------
+    >>> nps([10, 9, 8, 7, 6, 0, None])
+    0.0
+    >>> nps([10, 10, 9, 3])
+    50.0
+    """
+    promoters, _, detractors, n = _nps_counts(scores)
+    return 100.0 * (promoters - detractors) / n
+
+
+def _nps_variance(promoters: float, detractors: float, n: float) -> tuple[float, float]:
+    """(NPS as a fraction, variance of one answer) for the given counts."""
+    p, d = promoters / n, detractors / n
+    return p - d, (p + d) - (p - d) ** 2
+
+
+def _z(confidence: float) -> float:
+    c = _checks.scalar(confidence, "confidence", minimum=None)
+    if not 0 < c < 1:
+        raise KpiInputError(f"confidence: {c:g} must lie strictly between 0 and 1 (e.g. 0.95)", "num")
+    return NormalDist().inv_cdf(0.5 + c / 2)
+
+
+def nps_ci(scores, confidence: float = 0.95, method: str = "wald") -> tuple[float, float]:
+    """Confidence interval of the NPS, in points.
+
+    Each answer is +1 (promoter), 0 (passive) or -1 (detractor), so one
+    answer's variance is ``(p + d) - (p - d)**2`` and the NPS's standard error
+    is ``100 * sqrt(Var / n)``. The interval is ``NPS ± z * SE``, clipped to
+    -100..100.
+
+    Parameters
+    ----------
+    scores : array-like
+        Whole numbers 0..10 (blanks ignored).
+    confidence : float, default 0.95
+        Two-sided confidence level, strictly between 0 and 1.
+    method : {"wald", "adjusted_wald"}, default "wald"
+        ``"adjusted_wald"`` (Rocks 2016, MeasuringU) adds 3/4 of a promoter
+        and 3/4 of a detractor (n + 3 answers) before computing both the
+        centre and the standard error; it behaves far better on small samples
+        and on samples with only promoters.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+
+    Examples
+    --------
+    >>> low, high = nps_ci([10] * 50 + [8] * 30 + [3] * 20)
+    >>> round(low, 2), round(high, 2)
+    (14.69, 45.31)
+    """
+    promoters, _, detractors, n = _nps_counts(scores)
+    z = _z(confidence)
+    if method == "adjusted_wald":
+        centre, var = _nps_variance(promoters + 0.75, detractors + 0.75, n + 3)
+        n_eff = n + 3
+    elif method == "wald":
+        centre, var = _nps_variance(promoters, detractors, n)
+        n_eff = n
+    else:
+        raise KpiInputError(
+            f"method: {method!r} is not one of 'wald', 'adjusted_wald'", "value"
+        )
+    half = z * math.sqrt(var / n_eff)
+    return max(-100.0, 100.0 * (centre - half)), min(100.0, 100.0 * (centre + half))
+
+
+def nps_test(scores_a, scores_b) -> float:
+    """Two-sided p-value of a z-test that two NPS samples differ.
+
+    ``z = (NPS_a - NPS_b) / (100 * sqrt(Var_a / n_a + Var_b / n_b))`` with each
+    sample's per-answer variance ``(p + d) - (p - d)**2``.
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like
+        Two independent samples of whole numbers 0..10 (blanks ignored).
+
+    Returns
+    -------
+    float
+        The p-value, 0..1: small values (< 0.05) mean the NPS really differ.
+
+    Raises
+    ------
+    KpiInputError
+        For invalid scores, or when both samples have zero variance (every
+        answer in each sample is in the same group): the test is undefined.
+
+    Examples
+    --------
+    >>> round(nps_test([10] * 60 + [5] * 40, [10] * 40 + [5] * 60), 4)
+    0.0039
+    """
+    pa, _, da, na = _nps_counts(scores_a, "scores_a")
+    pb, _, db, nb = _nps_counts(scores_b, "scores_b")
+    ca, va = _nps_variance(pa, da, na)
+    cb, vb = _nps_variance(pb, db, nb)
+    se = math.sqrt(va / na + vb / nb)
+    if se == 0:
+        raise KpiInputError(
+            "scores_a, scores_b: both samples have zero variance, the z-test is undefined",
+            "div0",
+        )
+    z = (ca - cb) / se
+    return 2.0 * NormalDist().cdf(-abs(z))
+
+
+def nps_breakdown(scores) -> pd.DataFrame:
+    """Promoters, passives and detractors: counts and shares.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``["count", "share"]``, columns ``["promoters", "passives",
+        "detractors", "n"]``; shares are fractions of ``n`` (``n``'s share is 1).
+
+    Examples
+    --------
+    >>> nps_breakdown([10, 9, 8, 3]).loc["count"].tolist()
+    [2.0, 1.0, 1.0, 4.0]
+    """
+    counts = np.array(_nps_counts(scores), dtype=float)
+    return pd.DataFrame(
+        [counts, counts / counts[3]],
+        index=["count", "share"],
+        columns=["promoters", "passives", "detractors", "n"],
+    )
+
+
+def _yes_no(arr: np.ndarray, blank: np.ndarray, name: str) -> np.ndarray | None:
+    """1.0/0.0 per answer when every non-blank answer is yes/no, else None."""
+    def as_bool(v):
+        if isinstance(v, (bool, np.bool_)):
+            return float(v)
+        if isinstance(v, str):
+            t = v.strip().lower()
+            return 1.0 if t in _YES else 0.0 if t in _NO else np.nan
+        return np.nan
+
+    vals = np.frompyfunc(as_bool, 1, 1)(arr[~blank]).astype(float)
+    known = ~np.isnan(vals)
+    if not known.any():
+        return None
+    if not known.all():
+        i = np.flatnonzero(~blank)[int(np.argmin(known))]
+        raise KpiInputError(
+            f"{name}: position {i + 1} holds {_checks.describe(arr[i])}; answers mix "
+            "yes/no with other values (use yes/no, oui/non, TRUE/FALSE or numbers, not both)",
+            "value",
+        )
+    return vals
+
+
+def csat(scores, scale_max: int = 5, positive_min: int | None = None) -> float:
+    """Customer satisfaction: the share of positive answers (a fraction).
+
+    Parameters
+    ----------
+    scores : array-like
+        Whole numbers 1..`scale_max`, or yes/no answers (TRUE/FALSE, yes/no,
+        oui/non; case-insensitive) where "yes" is positive. Blanks ignored.
+    scale_max : int, default 5
+        Top of the answer scale (1..5, 1..7, 1..10, ...).
+    positive_min : int, optional
+        Lowest positive answer; defaults to 4 on 1..5, 6 on 1..7, 9 on 1..10
+        (required for other scales).
+
+    Returns
+    -------
+    float
+        Fraction 0..1 (0.8 means 80 %).
+
+    Examples
+    --------
+    >>> csat([5, 4, 3, 1, None])
+    0.5
+    >>> csat(["oui", "non", "OUI", True])
+    0.75
+    """
+    arr = _checks._flat(scores)
+    if arr.dtype.kind in "OUSTb":
+        arr = arr.astype(object)
+        blank = _checks.blank_mask(arr)
+        yes = _yes_no(arr, blank, "scores")
+        if yes is not None:
+            if yes.size == 0:
+                raise KpiInputError("scores: the range holds no answer", "div0")
+            return float(yes.mean())
+    top = int(_checks.scalar(scale_max, "scale_max", minimum=2, integer=True))
+    if positive_min is None:
+        if top not in CSAT_POSITIVE_MIN:
+            raise KpiInputError(
+                f"positive_min: required for a 1..{top} scale (defaults exist for 1..5, 1..7, 1..10)",
+                "value",
+            )
+        threshold = CSAT_POSITIVE_MIN[top]
+    else:
+        threshold = int(_checks.scalar(positive_min, "positive_min", minimum=1, maximum=top, integer=True))
+    s = _checks.integer_scores(arr, "scores", 1, top)
+    return float(np.count_nonzero(s >= threshold - 1) / s.size)
+
+
+def ces(scores, scale_max: int = 7) -> float:
+    """Customer effort score: the mean answer on its scale.
+
+    On the default 1..7 scale ("the company made it easy to handle my
+    issue"), higher is easier.
+
+    Parameters
+    ----------
+    scores : array-like
+        Whole numbers 1..`scale_max` (blanks ignored).
+    scale_max : int, default 7
+        Top of the answer scale.
+
+    Examples
+    --------
+    >>> ces([7, 6, 5, None, 2])
+    5.0
+    """
+    top = int(_checks.scalar(scale_max, "scale_max", minimum=2, integer=True))
+    s = _checks.integer_scores(scores, "scores", 1, top)
+    return float(1.0 + s.sum(dtype=np.int64) / s.size)
+
+
+def ces_agree(scores, scale_max: int = 7) -> float:
+    """Share of CES answers that agree the company made it easy (a fraction).
+
+    "Agree" means strictly above the neutral midpoint: answers >= 5 on 1..7,
+    >= 4 on 1..5.
+
+    Examples
+    --------
+    >>> ces_agree([7, 5, 4, 1])
+    0.5
+    """
+    top = int(_checks.scalar(scale_max, "scale_max", minimum=2, integer=True))
+    s = _checks.integer_scores(scores, "scores", 1, top)
+    first_agree = math.floor((1 + top) / 2) + 1
+    return float(np.count_nonzero(s >= first_agree - 1) / s.size)

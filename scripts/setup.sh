@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up cskpi on this machine: a virtual environment in .venv with the
+# project installed (editable). `scripts/setup.sh test` also installs the test
+# tools and the spreadsheet engine the tests recalculate workbooks with
+# (LibreOffice Calc headless, poppler's pdftoppm), from Debian packages when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+
+python=${PYTHON:-python3}
+"$python" - <<'PY'
+import sys
+if sys.version_info < (3, 10):
+    sys.exit(f"cskpi needs Python 3.10 or newer, found {sys.version.split()[0]}")
+PY
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+if [ "$mode" = test ]; then
+  echo "==> installing cskpi with its test tools"
+  .venv/bin/python -m pip install --quiet -e '.[test]'
+  if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+    echo "==> installing LibreOffice Calc and poppler-utils (Debian packages)"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null
+  fi
+  command -v soffice >/dev/null || { echo "LibreOffice (soffice) is still missing" >&2; exit 1; }
+else
+  echo "==> installing cskpi"
+  .venv/bin/python -m pip install --quiet -e .
+fi
