@@ -28,6 +28,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from workbook_templates.files import atomic_output, output_path
+
 from .vbaproject import VbaModule, build_vba_project
 
 __all__ = ["AddinInstallError", "build_xlam", "install_xlam", "install_instructions", "ADDIN_FILE"]
@@ -101,20 +103,23 @@ def build_xlam(out_path: str | os.PathLike) -> Path:
     Parameters
     ----------
     out_path : str or path-like
-        Where to write the ``.xlam`` file; its folder is created if needed. An existing
-        file is replaced.
+        Where to write the ``.xlam`` file, or a folder to write ``cskpi.xlam`` into;
+        folders are created if needed. An existing file is replaced atomically.
 
     Returns
     -------
     Path
-        ``out_path``.
+        The file written.
 
     Raises
     ------
     RuntimeError
         If the installed xlwings package lacks the VBA code the add-in embeds.
     """
-    out_path = Path(out_path)
+    return _write_xlam(output_path(out_path, ADDIN_FILE))
+
+
+def _write_xlam(out_path: Path) -> Path:
     parts = {
         "[Content_Types].xml": _content_types(),
         "_rels/.rels": _relationships(_PACKAGE_RELS),
@@ -126,8 +131,7 @@ def build_xlam(out_path: str | os.PathLike) -> Path:
         "xl/styles.xml": (_XML_DECLARATION + _STYLES).encode("utf-8"),
         "xl/vbaProject.bin": build_vba_project(_PROJECT_NAME, _vba_modules()),
     }
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as package:
+    with atomic_output(out_path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as package:
         for name, data in parts.items():
             # A fixed timestamp makes the build reproducible.
             package.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
@@ -165,7 +169,7 @@ def install_xlam() -> Path:
             f"'cskpi addin install' there.")
     folder, user_config, interpreter_key = target
     try:
-        installed = build_xlam(folder / ADDIN_FILE)
+        installed = _write_xlam(folder / ADDIN_FILE)
         _set_user_config(user_config, interpreter_key, sys.executable)
     except OSError as error:
         raise AddinInstallError(

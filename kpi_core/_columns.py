@@ -19,6 +19,8 @@ from .errors import KpiInputError
 
 Locate = Callable[[str, int], str]
 
+_UTC_OFFSET = r"^(.*[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
+
 TRUE_WORDS = frozenset({"true", "yes", "oui", "vrai", "1", "y", "o"})
 FALSE_WORDS = frozenset({"false", "no", "non", "faux", "0", "n"})
 
@@ -139,6 +141,9 @@ def dates(s: pd.Series, column: str, locate: Locate, *, month: bool = False, req
             i = int(np.argmax(is_num))
             _fail(locate, column, i, f"holds the number {describe(raw.iloc[i])}, not a date (use YYYY-MM-DD)")
         as_text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        # keep the local (wall-clock) time of timestamps carrying a UTC offset: exports
+        # that span a daylight-saving change mix +01:00 and +02:00
+        as_text = as_text.astype(object).where(blank, as_text.astype(str).str.replace(_UTC_OFFSET, r"\1", regex=True))
         out = pd.to_datetime(as_text, format="ISO8601", errors="coerce")
         bad = out.isna().to_numpy() & ~blank
         if bad.any():

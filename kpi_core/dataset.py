@@ -85,9 +85,14 @@ def frame_locator(table: str, frame: pd.DataFrame) -> Locate:
     return lambda column, pos: f"{table}, column {column}, row index {frame.index[pos]}"
 
 
-def csv_locator(path: Path) -> Locate:
-    """Locator for a CSV file: the row is the file's line number (header = row 1)."""
-    return lambda column, pos: f"{path.name}, row {pos + 2}, column {column}"
+def csv_locator(path: Path, lines: np.ndarray | None = None) -> Locate:
+    """Locator for a CSV file: the row is the file's line number (header = row 1).
+
+    `lines` gives the line number of each data row when blank lines were skipped.
+    """
+    if lines is None:
+        return lambda column, pos: f"{path.name}, row {pos + 2}, column {column}"
+    return lambda column, pos: f"{path.name}, row {int(lines[pos])}, column {column}"
 
 
 def _check_column(kind: str, s: pd.Series, column: str, required: bool, locate: Locate) -> pd.Series:
@@ -288,8 +293,12 @@ class Dataset:
         return f"Dataset({self.source!r}: {sizes})"
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV as text (we parse types ourselves); ';' files use decimal commas."""
+def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a CSV as text (we parse types ourselves); ';' files use decimal commas.
+
+    Returns the frame without its blank lines, and the file line number of
+    each remaining row (so messages name the line the user sees).
+    """
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -302,7 +311,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     from io import StringIO
 
     try:
-        frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise KpiInputError(f"{path.name}: not a readable CSV file ({exc})", "value") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -311,7 +320,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
         for column, (kind, _) in spec.columns.items():
             if kind in (MONEY, COUNT, HOURS, FRACTION, SCORE) and column in frame:
                 frame[column] = frame[column].str.replace(",", ".", regex=False)
-    return frame
+    filled = (frame.apply(lambda col: col.str.strip()) != "").any(axis=1).to_numpy()
+    lines = np.flatnonzero(filled) + 2
+    return frame[filled].reset_index(drop=True), lines
 
 
 def _table_for_file(path: Path) -> str:
@@ -324,8 +335,8 @@ def _read_folder(folder: Path) -> tuple[dict, dict]:
     for name, spec in TABLES.items():
         path = files.get(spec.file_name)
         if path is not None:
-            tables[name] = _read_csv(path)
-            locators[name] = csv_locator(path)
+            tables[name], lines = _read_csv(path)
+            locators[name] = csv_locator(path, lines)
     if not tables:
         raise KpiInputError(
             f"{folder}: no table found; expected CSV files named {', '.join(s.file_name for s in TABLES.values())}",
@@ -344,7 +355,8 @@ def _read_xlsx(path: Path) -> tuple[dict, dict]:
     tables, locators = {}, {}
     for ws in book.worksheets:
         for table in ws.tables.values():
-            if table.name not in TABLES:
+            name = table.displayName or table.name  # the name Excel's Table Design shows
+            if name not in TABLES:
                 continue
             min_col, min_row, max_col, max_row = range_boundaries(table.ref)
             rows = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col,
@@ -354,10 +366,10 @@ def _read_xlsx(path: Path) -> tuple[dict, dict]:
             if table.totalsRowCount:
                 body = body[: len(body) - table.totalsRowCount]
             frame = pd.DataFrame(body, columns=header, dtype=object)
-            tables[table.name] = frame
+            tables[name] = frame
             letters = {h: get_column_letter(min_col + j) for j, h in enumerate(header)}
-            locators[table.name] = (
-                lambda column, pos, t=table.name, s=ws.title, L=letters, r0=min_row:
+            locators[name] = (
+                lambda column, pos, t=name, s=ws.title, L=letters, r0=min_row:
                 f"{path.name}, table {t}, cell '{s}'!{L.get(column, '?')}{r0 + 1 + pos} (column {column})")
     if not tables:
         raise KpiInputError(

@@ -76,7 +76,7 @@ def _revenue(subs: pd.DataFrame, period: Period) -> dict:
     n_start, lost = len(m0), int((~kept).sum())
     n_end = len(active_end)
     new = int((~active_end.index.isin(m0.index)).sum())
-    moves = mrr_movements(subs)
+    moves = mrr_movements(subs, through=period.end)
     in_period = moves[(moves["month"] > period.start) & (moves["month"] <= period.end)].sum(numeric_only=True)
     end_mrr = float(active_end.sum())
     return {

@@ -143,7 +143,8 @@ def _combine(scaled: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nd
     with np.errstate(invalid="ignore", divide="ignore"):
         effective = np.where(total > 0, w / total, np.nan)
         score = np.where(total[:, 0] > 0, np.nansum(effective * np.nan_to_num(scaled), axis=1), np.nan)
-    return score, effective
+    # re-normalised weights can leave a rounding error of one ulp above 100
+    return np.clip(score, 0.0, 100.0), effective
 
 
 def health_score(values, weights=None, floors=None, targets=None) -> float:

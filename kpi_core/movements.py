@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import _columns
 from .errors import KpiInputError
+from .periods import to_month
 
 __all__ = ["mrr_movements", "cohort_retention", "MOVEMENT_COLUMNS"]
 
@@ -25,7 +26,7 @@ MOVEMENT_COLUMNS = ["month", "start_mrr", "new", "expansion", "contraction", "ch
 class _Rows:
     """Validated subscription rows as integer codes, sorted by customer then month."""
 
-    def __init__(self, customer_ids, months=None, mrr=None) -> None:
+    def __init__(self, customer_ids, months=None, mrr=None, through=None) -> None:
         if isinstance(customer_ids, pd.DataFrame) and months is None and mrr is None:
             frame = customer_ids
             missing = [c for c in ("customer_id", "month", "mrr") if c not in frame.columns]
@@ -70,6 +71,8 @@ class _Rows:
                 "value",
             )
         self.first, self.last = int(t.min()), int(t.max())
+        if through is not None:
+            self.last = max(self.last, int(_columns.month_codes(pd.Series([to_month(through, "through")]))[0]))
         active = m > 0
         self.c, self.t, self.m = c[active], t[active], m[active]
 
@@ -81,7 +84,7 @@ def _series(values) -> pd.Series:
     return pd.Series(arr.ravel())
 
 
-def mrr_movements(customer_ids, months=None, mrr=None) -> pd.DataFrame:
+def mrr_movements(customer_ids, months=None, mrr=None, *, through=None) -> pd.DataFrame:
     """Monthly MRR movements: new, expansion, contraction, churn, reactivation.
 
     For each month t from the first to the last month of the data, and each
@@ -106,6 +109,10 @@ def mrr_movements(customer_ids, months=None, mrr=None) -> pd.DataFrame:
         Month of each row (the month's first day, or ``"YYYY-MM"``).
     mrr : array-like, optional
         Non-negative MRR of each row.
+    through : str or date, optional
+        Extend the table to this month when it is after the data's last month
+        (missing months mean MRR 0, so every customer churns in the month after
+        the data ends).
 
     Returns
     -------
@@ -126,7 +133,7 @@ def mrr_movements(customer_ids, months=None, mrr=None) -> pd.DataFrame:
     >>> mv[["new", "expansion", "contraction", "churn", "reactivation"]].sum().tolist()
     [150.0, 50.0, 30.0, 170.0, 80.0]
     """
-    rows = _Rows(customer_ids, months, mrr)
+    rows = _Rows(customer_ids, months, mrr, through)
     c, t, m = rows.c, rows.t, rows.m
     n = rows.last - rows.first + 1
     same_prev = np.zeros(len(c), dtype=bool)

@@ -82,6 +82,11 @@ def test_nps_accepts_numpy_int_array_series_and_nested_excel_range():
     assert nps(np.array([9.0, 10.0, 4.0])) == pytest.approx(expected)
 
 
+def test_nps_nullable_integer_series_with_missing_values():
+    # pandas Int64 with <NA>: 10, 3 -> 100 * (1 - 1) / 2 = 0
+    assert nps(pd.Series([10, None, 3], dtype="Int64")) == 0.0
+
+
 def test_nps_breakdown_counts_and_shares():
     # 10, 9 promoters; 8 passive; 3 detractor; n = 4
     table = nps_breakdown([10, 9, 8, 3, None])

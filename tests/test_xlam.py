@@ -2,6 +2,8 @@
 
 - oletools' olevba (strict mode) parses the VBA project and extracts every module;
   each one equals its text source.
+- LibreOffice (headless) imports the VBA project into its Basic libraries with the same
+  module kinds and code.
 - olefile (raising on every defect it can detect) reads the compound file.
 - Microsoft's customUI.xsd (tests/data/customUI.xsd) validates the ribbon XML.
 - xlwings' own quickstart add-in, saved by Excel, is the reference for what Excel
@@ -17,6 +19,7 @@ import io
 import posixpath
 import re
 import struct
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -31,6 +34,7 @@ from oletools.olevba import VBA_Parser, decompress_stream
 
 from addin import xlam
 from addin.vbaproject import _encrypt, compress, decompress
+from workbook_templates.engine import find_soffice
 
 SOURCES = xlam.SOURCE_DIR
 SCHEMA = Path(__file__).parent / "data" / "customUI.xsd"
@@ -256,6 +260,43 @@ def test_every_stream_uses_compressed_chunks_only(vba_project):
         assert flags and set(flags) == {1}, name
 
 
+@pytest.fixture(scope="module")
+def libreoffice_modules(xlam_path, tmp_path_factory):
+    """Module name -> (LibreOffice module type, code), as LibreOffice imports them."""
+    work = tmp_path_factory.mktemp("libreoffice")
+    xlsm = work / "cskpi.xlsm"
+    # LibreOffice opens macro workbooks but not add-ins: the same package, relabelled.
+    with zipfile.ZipFile(xlam_path) as src, zipfile.ZipFile(xlsm, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.ms-excel.addin.macroEnabled.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            dst.writestr(info, data)
+    subprocess.run([str(find_soffice()), "--headless", "--norestore",
+                    f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                    "--convert-to", "ods", "--outdir", str(work), str(xlsm)],
+                   check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=600)
+    script = "{http://openoffice.org/2000/script}"
+    modules = {}
+    with zipfile.ZipFile(work / "cskpi.ods") as ods:
+        for name in ods.namelist():
+            if name.startswith("Basic/CsKpiAddin/") and not name.endswith("script-lb.xml"):
+                module = ElementTree.fromstring(ods.read(name))
+                modules[module.get(f"{script}name")] = (module.get(f"{script}moduleType"), module.text)
+    return modules
+
+
+def test_libreoffice_imports_the_same_project(libreoffice_modules, macros):
+    kinds = {name: kind for name, (kind, _) in libreoffice_modules.items()}
+    assert kinds == {"ThisWorkbook": "document", "Sheet1": "document", "xlwings": "normal",
+                     "Dictionary": "class", "CsKpi": "normal"}
+    for name, (_, code) in libreoffice_modules.items():
+        # LibreOffice drops the Attribute lines and adds its own VBA-mode header.
+        header = {"normal": 2, "class": 3, "document": 2}[kinds[name]]
+        assert _lines(code.rstrip("\n"))[header:] == _code_lines(macros[name].rstrip("\r\n")), name
+
+
 # --------------------------------------------------------------------------------------
 # Ribbon
 # --------------------------------------------------------------------------------------
@@ -442,7 +483,7 @@ SPEC_NORMAL_OTHER = bytes.fromhex("012FB000236161616263646582660070616768696A013
 
 
 @pytest.mark.parametrize("text, compressed", [
-    (b"abcdefghijklmnopqrstuv.", bytes.fromhex("0119B000616263646566676800696A6B6C6D6E6F7000717273747576 2E".replace(" ", ""))),
+    (b"abcdefghijklmnopqrstuv.", bytes.fromhex("0119B000616263646566676800696A6B6C6D6E6F70007172737475762E")),
     (SPEC_TEXT, SPEC_NORMAL),
     (b"a" * 73, bytes.fromhex("0103B002614500")),
 ])
@@ -459,12 +500,13 @@ def _vba_like_text(lines: list[str]) -> bytes:
     return "".join(line + "\r\n" for line in lines).encode("cp1252")
 
 
-vba_lines = st.lists(st.sampled_from([
-    "Option Explicit", "Public Sub OnAction(control As IRibbonControl)", "End Sub", "",
-    "    Dim i As Long", "    For i = 1 To 10", "    Next i", "' comment", "    MsgBox \"Hello\"",
-    "#If Mac Then", "#Else", "#End If",
-]) | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80),
-    max_size=600)
+vba_lines = st.lists(st.one_of(
+    st.sampled_from(["Option Explicit", "Public Sub OnAction(control As IRibbonControl)",
+                     "End Sub", "", "    Dim i As Long", "    For i = 1 To 10", "    Next i",
+                     "' comment", '    MsgBox "Hello"', "#If Mac Then", "#Else", "#End If"]),
+    st.builds("    {} = {}({})".format, st.sampled_from(["total", "result", "i", "name"]),
+              st.sampled_from(["Len", "CStr", "RunPython", "GetConfig"]), st.integers(0, 10**9)),
+), max_size=600)
 sizes_around_chunks = st.sampled_from([0, 1, 2, 3, 4, 7, 8, 9, 4093, 4095, 4096, 4097,
                                        8191, 8192, 8193, 12288, 12300])
 
@@ -478,7 +520,7 @@ def test_text_round_trips_exactly(lines):
     compressed = compress(data)
     assert decompress(compressed) == data
     assert decompress_stream(bytearray(compressed)) == data
-    assert set(_chunk_flags(compressed)) <= {1}  # text always fits compressed chunks
+    assert set(_chunk_flags(compressed)) <= {1}  # code compresses: no raw chunk
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -44,7 +44,10 @@ def set_value(cell, value: Any):
 
     - ``str`` (and any other text) is stored as a string, never as a formula or an
       error value, even when it starts with ``=``, ``+``, ``-`` or ``@`` or equals
-      ``"#N/A"``; such strings also get the quote-prefix style.
+      ``"#N/A"``; such strings also get the quote-prefix style. Text is stored in
+      OOXML's escaped form (``_x0041_`` -> ``_x005F_x0041_``, control characters ->
+      ``_xHHHH_``), which Excel and LibreOffice decode back to the original text;
+      ``cell.value`` therefore differs from ``value`` only for such rare strings.
     - ``bool`` and numbers (Python, NumPy, ``Decimal``) are stored as numbers or
       booleans. NaN is stored as an empty cell; infinities raise ``ValueError``.
     - ``datetime``, ``date``, ``time`` and pandas ``Timestamp`` are stored as Excel

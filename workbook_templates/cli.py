@@ -62,6 +62,28 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def cmd_addin_build(args) -> int:
+    """Build cskpi.xlam from the text sources and the installed xlwings."""
+    from addin.xlam import build_xlam
+
+    path = build_xlam(args.out)
+    print(f"built {path}")
+    return 0
+
+
+def cmd_addin_install(args) -> int:
+    """Build and install cskpi.xlam where Excel loads add-ins (Windows, macOS)."""
+    from addin.xlam import AddinInstallError, install_instructions, install_xlam
+
+    try:
+        path = install_xlam()
+    except AddinInstallError as err:
+        print(f"cskpi: error: {err}", file=sys.stderr)
+        return 1
+    print(install_instructions(path))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cskpi``."""
     parser = argparse.ArgumentParser(prog="cskpi", description="Customer-success KPIs: terminal, Excel, workbooks.")
@@ -72,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-end", metavar="YYYY-MM")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_kpis)
+
+    addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")
+    addin_sub = addin.add_subparsers(dest="addin_command", required=True)
+    p = addin_sub.add_parser("build", help="build cskpi.xlam from the project's sources")
+    p.add_argument("--out", default="cskpi.xlam", help="file or folder to write (default: ./cskpi.xlam)")
+    p.set_defaults(func=cmd_addin_build)
+    p = addin_sub.add_parser("install", help="install cskpi.xlam where Excel loads add-ins (Windows/macOS)")
+    p.set_defaults(func=cmd_addin_install)
     return parser
 
 

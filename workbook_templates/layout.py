@@ -1,0 +1,192 @@
+"""The layout of a generated workbook: one definition, two writers.
+
+A template (portfolio, csm, account) turns a dataset into a
+:class:`WorkbookLayout`: sheets of cells (values and live formulas, each
+with a style key), data blocks (DataFrames, written as Excel tables or as
+helper matrices), charts, conditional formats, validations and defined
+names. :mod:`workbook_templates.xlsx` writes it to a file with openpyxl;
+the ribbon (:mod:`addin.ribbon`) writes the computed sheets of the same
+layout into the open workbook through xlwings. Neither writer decides
+anything about content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from openpyxl.utils import get_column_letter, quote_sheetname
+
+__all__ = [
+    "Cell", "formula", "Block", "Chart", "Series", "CondFormat", "Validation", "SheetLayout",
+    "WorkbookLayout", "ref", "col_ref",
+]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: a data value or (``is_formula``) a formula text starting with ``=``.
+
+    ``style`` is a key of :data:`workbook_templates.styles.STYLES` ("pct",
+    "money", "header", ...). Data strings are always written as text.
+    """
+
+    value: object
+    style: str | None = None
+    is_formula: bool = False
+
+
+def formula(text: str, style: str | None = None) -> Cell:
+    """A formula cell (``text`` starts with ``=``)."""
+    if not text.startswith("="):
+        raise ValueError(f"a formula must start with '=': {text!r}")
+    return Cell(text, style, True)
+
+
+@dataclass
+class Block:
+    """A DataFrame written at (`row`, `col`) with a header row.
+
+    With ``table`` set it becomes an Excel table (ListObject) of that name;
+    ``styles`` maps column names to style keys; ``headers`` overrides the
+    header texts (default: the column names).
+    """
+
+    frame: pd.DataFrame
+    row: int = 1
+    col: int = 1
+    table: str | None = None
+    styles: dict = field(default_factory=dict)
+    headers: list | None = None
+
+    @property
+    def last_row(self) -> int:
+        """Row of the last data line (the header row when the frame is empty)."""
+        return self.row + len(self.frame)
+
+    @property
+    def last_col(self) -> int:
+        """Column of the last column."""
+        return self.col + len(self.frame.columns) - 1
+
+    def column_range(self, sheet: str, column: str, absolute: bool = True) -> str:
+        """``'Sheet'!$C$2:$C$500``: the data cells of one column (at least one row)."""
+        j = self.col + list(self.frame.columns).index(column)
+        return ref(sheet, self.row + 1, j, max(self.last_row, self.row + 1), j, absolute)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One chart series: values in column `col`, rows `first`..`last`, title in `title_row`."""
+
+    col: int
+    first: int
+    last: int
+    title_row: int | None = None
+    color: str | None = None
+
+
+@dataclass
+class Chart:
+    """A chart on a sheet: ``kind`` is "bar", "column", "stacked", "line" or "pie"."""
+
+    kind: str
+    title: str
+    anchor: str
+    categories: tuple  # (col, first_row, last_row)
+    series: list
+    y_title: str | None = None
+    y_format: str | None = None
+    width: float = 16.0
+    height: float = 7.5
+    legend: bool = True
+
+
+@dataclass(frozen=True)
+class CondFormat:
+    """Conditional format: fill `ref` with `color` where the cell equals `value`,
+    or (``value`` None) a three-colour scale from red to green."""
+
+    ref: str
+    value: object = None
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A list validation on `ref` whose choices are the formula `source` (a range or name)."""
+
+    ref: str
+    source: str
+    prompt: str | None = None
+
+
+@dataclass
+class SheetLayout:
+    """One sheet: cells, data blocks, charts and print setup.
+
+    ``computed`` sheets are re-derived by Refresh; the others (Guide,
+    Settings, data tables) are written once and kept.
+    """
+
+    key: str
+    title: str
+    cells: dict = field(default_factory=dict)
+    blocks: list = field(default_factory=list)
+    widths: dict = field(default_factory=dict)
+    charts: list = field(default_factory=list)
+    cond_formats: list = field(default_factory=list)
+    validations: list = field(default_factory=list)
+    freeze: str | None = None
+    landscape: bool = False
+    computed: bool = True
+    hidden: bool = False
+    tab_color: str | None = None
+
+    def set(self, row: int, col: int, value, style: str | None = None) -> None:
+        """Put a data value (or a :class:`Cell`) at (`row`, `col`)."""
+        self.cells[(row, col)] = value if isinstance(value, Cell) else Cell(value, style)
+
+    def put_row(self, row: int, col: int, values, style: str | None = None) -> None:
+        """Put several values (or cells) side by side from (`row`, `col`)."""
+        for j, value in enumerate(values):
+            self.set(row, col + j, value, style)
+
+    def address(self, row: int, col: int) -> str:
+        """Absolute address of a cell of this sheet, with the sheet name."""
+        return ref(self.title, row, col)
+
+    @property
+    def max_row(self) -> int:
+        """Last used row."""
+        rows = [r for r, _ in self.cells] + [b.last_row for b in self.blocks]
+        return max(rows, default=0)
+
+
+@dataclass
+class WorkbookLayout:
+    """Sheets in order, and workbook-level defined names (name -> reference)."""
+
+    sheets: list = field(default_factory=list)
+    names: dict = field(default_factory=dict)
+    lang: str = "en"
+    title: str = ""
+
+    def sheet(self, key: str) -> SheetLayout:
+        """The sheet with this key."""
+        return next(s for s in self.sheets if s.key == key)
+
+
+def ref(sheet: str, row: int, col: int, row2: int | None = None, col2: int | None = None,
+        absolute: bool = True) -> str:
+    """``'Sheet'!$B$3`` or ``'Sheet'!$B$3:$D$9`` (quoted only when needed)."""
+    d = "$" if absolute else ""
+    text = f"{d}{get_column_letter(col)}{d}{row}"
+    if row2 is not None:
+        text += f":{d}{get_column_letter(col2 if col2 is not None else col)}{d}{row2}"
+    return f"{quote_sheetname(sheet)}!{text}"
+
+
+def col_ref(table: str, column: str) -> str:
+    """Structured reference to a table column: ``Subscriptions[mrr]``."""
+    return f"{table}[{column}]"
