@@ -58,11 +58,17 @@ class Block:
     table: str | None = None
     styles: dict = field(default_factory=dict)
     headers: list | None = None
+    header: bool = True
+
+    @property
+    def first_data_row(self) -> int:
+        """Row of the first data line."""
+        return self.row + 1 if self.header else self.row
 
     @property
     def last_row(self) -> int:
         """Row of the last data line (the header row when the frame is empty)."""
-        return self.row + len(self.frame)
+        return self.first_data_row + len(self.frame) - 1 if len(self.frame) else self.row
 
     @property
     def last_col(self) -> int:
@@ -72,30 +78,27 @@ class Block:
     def column_range(self, sheet: str, column: str, absolute: bool = True) -> str:
         """``'Sheet'!$C$2:$C$500``: the data cells of one column (at least one row)."""
         j = self.col + list(self.frame.columns).index(column)
-        return ref(sheet, self.row + 1, j, max(self.last_row, self.row + 1), j, absolute)
+        return ref(sheet, self.first_data_row, j, max(self.last_row, self.first_data_row), j, absolute)
 
 
 @dataclass(frozen=True)
 class Series:
-    """One chart series: values in column `col`, rows `first`..`last`, title in `title_row`."""
+    """One chart series: its values as an absolute range (``'Sheet'!$B$2:$B$9``)."""
 
-    col: int
-    first: int
-    last: int
-    title_row: int | None = None
-    color: str | None = None
+    values: str
+    title: str | None = None
+    color: str | None = None  # hex colour, or "none" for an invisible series
 
 
 @dataclass
 class Chart:
-    """A chart on a sheet: ``kind`` is "bar", "column", "stacked", "line" or "pie"."""
+    """A chart: ``kind`` is "column", "stacked", "bar", "line" or "pie"; ranges are absolute."""
 
     kind: str
     title: str
     anchor: str
-    categories: tuple  # (col, first_row, last_row)
+    categories: str
     series: list
-    y_title: str | None = None
     y_format: str | None = None
     width: float = 16.0
     height: float = 7.5

@@ -1,0 +1,712 @@
+"""The portfolio template: a book of business as live Excel formulas.
+
+Sheets: Dashboard (headline KPIs as defined names, charts), Guide, Settings
+(``PeriodStart``/``PeriodEnd`` and the health configuration), computed sheets
+for revenue, MRR movements, cohorts, surveys, support, health and
+e-commerce, the data tables (Excel tables named as in DESIGN.md §3, so the
+workbook is itself a dataset), and helper matrices derived from the tables
+(``calc_mrr``: customer x month MRR; ``calc_health``: where each customer's
+usage row, NPS answers and tickets are per month; ``calc_orders``: orders per
+customer and month).
+
+Cost: every formula is a per-row INDEX/MATCH or a column total (SUMPRODUCT,
+COUNTIFS, SUMIFS) over a helper column: nothing evaluates a whole-table
+SUMIFS per customer, which would be quadratic. Changing the period is live;
+editing or adding data rows needs Refresh (the Guide says so), which
+re-derives the helpers and computed sheets.
+
+Each formula mirrors the kpi_core definition of the same KPI, and the tests
+recalculate the workbook with LibreOffice and compare every ``KPI_`` name
+with :func:`kpi_core.headline_kpis`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter as L
+
+import kpi_core
+from kpi_core import COMPONENTS, Dataset, HealthConfig, Period
+
+from .guide import guide_rows
+from .labels import STATUS, t
+from .layout import Block, Chart, CondFormat, Series, SheetLayout, Validation, WorkbookLayout, formula, ref
+from .styles import AMBER, BRAND, GREEN, RED
+
+__all__ = ["portfolio_layout", "DATA_ORDER", "month_axis"]
+
+#: order of the data sheets
+DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel", "Acquisition")
+_DERIVED = {"positive"}  # columns kpi_core adds while validating; not input data
+# yes/no CSAT answers are counted by their words; "true"/"false" are left out on purpose:
+# LibreOffice reads the criterion "true" as the number 1 and would count scores of 1
+_YES = '{"yes","oui","y","o"}'
+_YES_NO = '{"yes","oui","y","o","no","non","n"}'
+_DATE_COLUMNS = {"month", "date", "opened_at", "signup_date"}
+
+
+def month_axis(ds: Dataset, period: Period) -> pd.DatetimeIndex:
+    """Every month from the earliest to the latest month of the data and the period."""
+    firsts, lasts = [period.start], [period.end]
+    for name, column in (("Subscriptions", "month"), ("Usage", "month"), ("Responses", "date"),
+                         ("Tickets", "opened_at"), ("Orders", "date")):
+        frame = ds.table(name)
+        if frame is not None and len(frame):
+            firsts.append(frame[column].min())
+            lasts.append(frame[column].max())
+    first = kpi_core.to_month(min(firsts))
+    last = kpi_core.to_month(max(lasts))
+    return pd.date_range(first, last, freq="MS")
+
+
+def _month_index(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
+    """0-based position of each date's month on the axis."""
+    codes = values.to_numpy().astype("datetime64[M]").astype(np.int64)
+    first = np.datetime64(months[0], "M").astype(np.int64)
+    return codes - first
+
+
+def _written_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as written to its sheet: input columns only; CSAT yes/no answers as text."""
+    out = frame.drop(columns=[c for c in _DERIVED if c in frame.columns])
+    if name == "Responses" and "positive" in frame:
+        yes_no = frame["score"].isna() & frame["positive"].notna()
+        if yes_no.any():
+            score = out["score"].astype(object)
+            score[yes_no] = np.where(frame.loc[yes_no, "positive"] > 0, "yes", "no")
+            out["score"] = score
+    return out
+
+
+class _Builder:
+    def __init__(self, ds: Dataset, period: Period, lang: str, scope: str, config: HealthConfig | None):
+        self.ds, self.period, self.lang, self.scope = ds, period, lang, scope
+        self.config = config or HealthConfig()
+        self.layout = WorkbookLayout(lang=lang, title=scope)
+        self.months = month_axis(ds, period)
+        self.na = f'"{t("na", lang)}"'
+        self.kpis: dict[str, tuple[str, str]] = {}  # defined name -> (formula, style)
+        self.sheets: dict[str, SheetLayout] = {}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def sheet(self, key: str, **kwargs) -> SheetLayout:
+        s = SheetLayout(key=key, title=t(key, self.lang), **kwargs)
+        self.sheets[key] = s
+        return s
+
+    def has(self, name: str) -> bool:
+        return self.ds.table(name) is not None
+
+    def name(self, name: str, sheet: SheetLayout, row: int, col: int, row2=None, col2=None) -> str:
+        self.layout.names[name] = ref(sheet.title, row, col, row2, col2)
+        return name
+
+    def label_rows(self, sheet: SheetLayout, row: int, rows: list) -> dict:
+        """Write (key, formula, style) rows as label | value; return key -> absolute address."""
+        where = {}
+        for i, (key, text, style) in enumerate(rows):
+            sheet.set(row + i, 1, t(key, self.lang), "label")
+            sheet.set(row + i, 2, formula(text, style))
+            where[key] = sheet.address(row + i, 2)
+        return where
+
+    def title(self, sheet: SheetLayout, key: str) -> None:
+        sheet.set(1, 1, f"{t(key, self.lang)} — {self.scope}", "title")
+        sheet.set(2, 1, formula(f'=PeriodStart', "month"))
+        sheet.set(2, 2, t("to", self.lang), None)
+        sheet.set(2, 3, formula(f'=PeriodEnd', "month"))
+        sheet.widths.update({"A": 46, "B": 16, "C": 14})
+
+    # -- sheets ----------------------------------------------------------------------------
+    def settings(self) -> None:
+        s = self.sheet("settings", computed=False, tab_color="FFC000")
+        lang = self.lang
+        s.set(1, 1, t("settings", lang), "title")
+        s.set(2, 1, t("settings_note", lang), "note")
+        s.set(4, 1, t("period_start", lang), "label")
+        s.set(4, 2, self.period.start.to_pydatetime(), "input_month")
+        s.set(5, 1, t("period_end", lang), "label")
+        s.set(5, 2, self.period.end.to_pydatetime(), "input_month")
+        s.set(6, 1, t("period_next", lang), "label")
+        s.set(6, 2, formula("=EDATE(PeriodEnd,1)", "month"))
+        self.name("PeriodStart", s, 4, 2)
+        self.name("PeriodEnd", s, 5, 2)
+        self.name("PeriodNext", s, 6, 2)
+        s.set(8, 1, t("health_config", lang), "label")
+        s.put_row(9, 1, [t("component", lang), t("weight", lang), t("floor", lang), t("target", lang)], "header")
+        for i, comp in enumerate(COMPONENTS):
+            s.set(10 + i, 1, t(comp, lang))
+            s.set(10 + i, 2, float(self.config.weights[comp]), "input")
+            s.set(10 + i, 3, float(self.config.floors[comp]), "input")
+            s.set(10 + i, 4, float(self.config.targets[comp]), "input")
+        last = 10 + len(COMPONENTS) - 1
+        self.name("HealthWeights", s, 10, 2, last, 2)
+        self.name("HealthFloors", s, 10, 3, last, 3)
+        self.name("HealthTargets", s, 10, 4, last, 4)
+        for row, key, value, name in ((last + 2, "red_below", self.config.red_below, "RedBelow"),
+                                      (last + 3, "green_from", self.config.green_from, "GreenFrom"),
+                                      (last + 5, "nps_confidence", 0.95, "NpsConfidence"),
+                                      (last + 6, "clv_years", 3.0, "ClvYears")):
+            s.set(row, 1, t(key, lang), "label")
+            s.set(row, 2, float(value), "input")
+            self.name(name, s, row, 2)
+        s.widths.update({"A": 44, "B": 18, "C": 18, "D": 18})
+
+    def data_sheets(self) -> None:
+        for name in DATA_ORDER:
+            frame = self.ds.table(name)
+            if frame is None:
+                continue
+            s = self.sheet(name, computed=False, freeze="A2", tab_color="A6A6A6")
+            out = _written_frame(name, frame)
+            styles = {}
+            for column in out.columns:
+                if column == "month":
+                    styles[column] = "month"
+                elif out[column].dtype.kind == "M":
+                    has_time = (out[column].dropna() != out[column].dropna().dt.normalize()).any()
+                    styles[column] = "datetime" if has_time else "date"
+                elif column in ("mrr", "amount", "marketing_spend", "sales_spend"):
+                    styles[column] = "money"
+                elif column == "goals_met":
+                    styles[column] = "pct"
+            s.blocks.append(Block(out, table=name, styles=styles))
+            s.widths.update({L(j + 1): max(12, min(40, len(str(c)) + 4)) for j, c in enumerate(out.columns)})
+
+    def calc_mrr(self) -> None:
+        subs = self.ds.table("Subscriptions")
+        s = self.sheet("calc_mrr", tab_color="D9D9D9", freeze="C2")
+        ids = pd.Index(pd.unique(subs["customer_id"])).sort_values()
+        rows = ids.get_indexer(subs["customer_id"])
+        cols = _month_index(subs["month"], self.months)
+        n, m = len(ids), len(self.months)
+        matrix = np.zeros((n, m))
+        np.add.at(matrix, (rows, cols), subs["mrr"].to_numpy())
+        active = matrix > 0
+        first = np.where(active.any(axis=1), active.argmax(axis=1), -1)
+        first_month = pd.Series(np.where(first >= 0, self.months[np.clip(first, 0, None)], pd.NaT),
+                                dtype="datetime64[ns]")
+        frame = pd.DataFrame(matrix, columns=[f"m{j}" for j in range(m)])
+        frame.insert(0, "first_month", first_month)
+        frame.insert(0, "customer_id", ids.to_numpy())
+        s.set(1, 1, "customer_id", "header")
+        s.set(1, 2, "first_month", "header")
+        for j, month in enumerate(self.months):
+            s.set(1, 3 + j, month.to_pydatetime(), "month")
+        s.blocks.append(Block(frame, row=2, header=False, styles={"first_month": "month"}))
+        last = max(n + 1, 2)
+        self.mrr_rows = (2, last)
+        self.name("MrrMonths", s, 1, 3, 1, 2 + m)
+        self.name("MrrMatrix", s, 2, 3, last, 2 + m)
+        self.name("MrrFirst", s, 2, 2, last, 2)
+        s.widths.update({"A": 14, "B": 12})
+
+    def mrr_col(self, j: int) -> str:
+        """The calc_mrr column of month j (0-based) as an absolute range."""
+        first, last = self.mrr_rows
+        return ref(t("calc_mrr", self.lang), first, 3 + j, last, 3 + j)
+
+    def movements(self) -> None:
+        s = self.sheet("movements", landscape=True, freeze="B5")
+        self.title(s, "movements")
+        heads = ["month", "start", "new", "expansion", "contraction", "churn", "reactivation", "end",
+                 "active_customers", "mom_nrr"]
+        s.put_row(4, 1, [t(h, self.lang) for h in heads], "header")
+        for j, month in enumerate(self.months):
+            r = 5 + j
+            cur = self.mrr_col(j)
+            s.set(r, 1, month.to_pydatetime(), "month")
+            if j == 0:
+                s.set(r, 2, 0.0, "money")
+                s.set(r, 3, formula(f"=SUM({cur})", "money"))
+                for c in (4, 5, 6, 7):
+                    s.set(r, c, 0.0, "money")
+            else:
+                prev = self.mrr_col(j - 1)
+                s.set(r, 2, formula(f"=H{r - 1}", "money"))
+                s.set(r, 3, formula(f"=SUMIFS({cur},MrrFirst,A{r})", "money"))
+                s.set(r, 4, formula(f"=SUMPRODUCT(({prev}>0)*({cur}>{prev})*({cur}-{prev}))", "money"))
+                s.set(r, 5, formula(f"=SUMPRODUCT(({cur}>0)*({cur}<{prev})*({prev}-{cur}))", "money"))
+                s.set(r, 6, formula(f"=SUMPRODUCT(({cur}=0)*{prev})", "money"))
+                s.set(r, 7, formula(f"=SUMPRODUCT(({prev}=0)*({cur}>0)*(MrrFirst<A{r})*{cur})", "money"))
+            s.set(r, 8, formula(f"=SUM({cur})", "money"))
+            s.set(r, 9, formula(f'=COUNTIF({cur},">0")', "int"))
+            s.set(r, 10, formula(f'=IF(B{r}=0,"",(B{r}+D{r}-E{r}-F{r})/B{r})', "pct"))
+        last = 4 + len(self.months)
+        self.mov = {h: ref(s.title, 5, j + 1, last, j + 1) for j, h in enumerate(heads)}
+        self.mov_rows = (5, last)
+        s.widths.update({L(c): 14 for c in range(2, 11)})
+        s.charts.append(Chart("line", t("chart_mrr", self.lang), "L4", self.mov["month"],
+                              [Series(self.mov["end"], t("end", self.lang))], y_format="#,##0", legend=False))
+
+    def revenue(self) -> None:
+        s = self.sheet("revenue")
+        self.title(s, "revenue")
+        s.set(4, 1, t("start_col", self.lang), "label")
+        s.set(4, 2, formula("=MATCH(PeriodStart,MrrMonths,0)", "int"))
+        s.set(5, 1, t("end_col", self.lang), "label")
+        s.set(5, 2, formula("=MATCH(PeriodEnd,MrrMonths,0)", "int"))
+        sc, ec = s.address(4, 2), s.address(5, 2)
+        m0, m1 = f"INDEX(MrrMatrix,0,{sc})", f"INDEX(MrrMatrix,0,{ec})"
+        r = self.label_rows(s, 7, [
+            ("start_mrr", f"=SUM({m0})", "money"),
+            ("end_mrr", f"=SUM({m1})", "money"),
+            ("cohort_expansion", f"=SUMPRODUCT(({m0}>0)*({m1}>{m0})*({m1}-{m0}))", "money"),
+            ("cohort_contraction", f"=SUMPRODUCT(({m1}>0)*({m1}<{m0})*({m0}-{m1}))", "money"),
+            ("cohort_churn", f"=SUMPRODUCT(({m0}>0)*({m1}=0)*{m0})", "money"),
+            ("customers_start", f'=COUNTIF({m0},">0")', "int"),
+            ("customers_end", f'=COUNTIF({m1},">0")', "int"),
+            ("new_customers", f"=SUMPRODUCT(({m1}>0)*({m0}=0))", "int"),
+            ("lost_customers", f"=SUMPRODUCT(({m0}>0)*({m1}=0))", "int"),
+        ])
+        s.set(17, 1, t("period_movements", self.lang), "label")
+        window = f'{self.mov["month"]},">"&PeriodStart,{self.mov["month"]},"<="&PeriodEnd'
+        moves = self.label_rows(s, 18, [(k, f"=SUMIFS({self.mov[k]},{window})", "money")
+                                        for k in ("new", "expansion", "reactivation", "contraction", "churn")])
+        start, end = r["start_mrr"], r["end_mrr"]
+        exp, contr, churn = r["cohort_expansion"], r["cohort_contraction"], r["cohort_churn"]
+        n0, n1, new, lost = r["customers_start"], r["customers_end"], r["new_customers"], r["lost_customers"]
+        na = self.na
+        self.kpis.update({
+            "KPI_MRR": ("=SUMIFS(Subscriptions[mrr],Subscriptions[month],PeriodEnd)", "kpi_money"),
+            "KPI_ARR": ("=12*KPI_MRR", "kpi_money"),
+            "KPI_NRR": (f"=IF({start}=0,{na},({start}+{exp}-({churn}+{contr}))/{start})", "kpi_pct"),
+            "KPI_GRR": (f"=IF({start}=0,{na},({start}-({churn}+{contr}))/{start})", "kpi_pct"),
+            "KPI_REVENUE_CHURN": (f"=IF({start}=0,{na},({churn}+{contr})/{start})", "kpi_pct"),
+            "KPI_LOGO_CHURN": (f"=IF({n0}=0,{na},{lost}/{n0})", "kpi_pct"),
+            "KPI_RETENTION": (f"=IF({n0}=0,{na},({n1}-{new})/{n0})", "kpi_pct"),
+            "KPI_NET_CUSTOMER_CHANGE": (f"={new}-{lost}", "kpi_int"),
+            "KPI_QUICK_RATIO": (
+                f"=IF({moves['contraction']}+{moves['churn']}=0,{na},({moves['new']}+{moves['expansion']}"
+                f"+{moves['reactivation']})/({moves['contraction']}+{moves['churn']}))", "kpi_ratio"),
+        })
+        s.set(24, 1, t("arpa", self.lang), "label")
+        s.set(24, 2, formula(f"=IF({n1}=0,{na},{end}/{n1})", "money"))
+        self.bridge = {"start": start, "end": end, **moves}
+
+    def cohorts(self) -> None:
+        s = self.sheet("cohorts", landscape=True)
+        self.title(s, "cohorts")
+        subs = self.ds.table("Subscriptions")
+        first = subs[subs["mrr"] > 0].groupby("customer_id")["month"].min()
+        cohorts = sorted(pd.unique(first))
+        m = len(self.months)
+        for block, (key, row0) in enumerate((("cohort_logo", 4), ("cohort_revenue", 6 + len(cohorts)))):
+            s.set(row0, 1, t(key, self.lang), "label")
+            s.put_row(row0 + 1, 1, [t("cohort", self.lang), t("size", self.lang)] + list(range(m)), "header")
+            for i, cohort in enumerate(cohorts):
+                r = row0 + 2 + i
+                ci = int(self.months.get_loc(pd.Timestamp(cohort))) + 1
+                s.set(r, 1, pd.Timestamp(cohort).to_pydatetime(), "month")
+                if block == 0:
+                    s.set(r, 2, formula(f"=COUNTIF(MrrFirst,A{r})", "int"))
+                else:
+                    s.set(r, 2, formula(f"=SUMIFS(INDEX(MrrMatrix,0,{ci}),MrrFirst,A{r})", "money"))
+                for k in range(m - ci + 1):
+                    col = f"INDEX(MrrMatrix,0,{ci + k})"
+                    text = (f'=COUNTIFS(MrrFirst,$A{r},{col},">0")/$B{r}' if block == 0
+                            else f"=SUMIFS({col},MrrFirst,$A{r})/$B{r}")
+                    s.set(r, 3 + k, formula(text, "pct"))
+            if cohorts:
+                s.cond_formats.append(CondFormat(
+                    f"C{row0 + 2}:{L(2 + m)}{row0 + 1 + len(cohorts)}"))
+        s.widths.update({L(c): 8 for c in range(3, 3 + m)})
+        s.widths.update({"A": 22, "B": 12})
+
+    def surveys(self) -> None:
+        s = self.sheet("surveys", landscape=True)
+        self.title(s, "surveys")
+        period = 'Responses[date],">="&PeriodStart,Responses[date],"<"&PeriodNext'
+        nps = f'Responses[survey],"NPS",{period}'
+        csat = f'Responses[survey],"CSAT",{period}'
+        ces = f'Responses[survey],"CES",{period}'
+        r = self.label_rows(s, 4, [
+            ("promoters", f'=COUNTIFS({nps},Responses[score],">=9")', "int"),
+            ("passives", f'=COUNTIFS({nps},Responses[score],">=7",Responses[score],"<=8")', "int"),
+            ("detractors", f'=COUNTIFS({nps},Responses[score],"<=6")', "int"),
+        ])
+        p, pa, d = r["promoters"], r["passives"], r["detractors"]
+        r.update(self.label_rows(s, 7, [("answers", f"={p}+{pa}+{d}", "int")]))
+        n = r["answers"]
+        na = self.na
+        var = f"(({p}+{d})/{n}-(({p}-{d})/{n})^2)"
+        half = f"NORMSINV(0.5+NpsConfidence/2)*100*SQRT({var}/{n})"
+        nps_value = f"100*({p}-{d})/{n}"
+        r.update(self.label_rows(s, 8, [
+            ("nps_low", f"=IF({n}=0,{na},MAX(-100,{nps_value}-{half}))", "points"),
+            ("nps_high", f"=IF({n}=0,{na},MIN(100,{nps_value}+{half}))", "points"),
+            ("csat_positive", f'=COUNTIFS({csat},Responses[score],">=4")'
+                              f"+SUMPRODUCT(COUNTIFS({csat},Responses[score],{_YES}))", "int"),
+            ("csat_answers", f'=COUNTIFS({csat},Responses[score],">=1")'
+                             f"+SUMPRODUCT(COUNTIFS({csat},Responses[score],{_YES_NO}))", "int"),
+            ("ces_answers", f'=COUNTIFS({ces},Responses[score],">=1")', "int"),
+        ]))
+        self.kpis.update({
+            "KPI_NPS": (f"=IF({n}=0,{na},{nps_value})", "kpi_points"),
+            "KPI_CSAT": (f'=IF({r["csat_answers"]}=0,{na},{r["csat_positive"]}/{r["csat_answers"]})', "kpi_pct"),
+            "KPI_CES": (f'=IF({r["ces_answers"]}=0,{na},AVERAGEIFS(Responses[score],{ces}))', "kpi_ratio"),
+        })
+        row0 = 15
+        s.set(row0 - 1, 1, t("trend", self.lang), "label")
+        s.put_row(row0, 1, [t("month", self.lang), t("answers", self.lang), "NPS", "CSAT", "CES"], "header")
+        for j, month in enumerate(self.months):
+            rr = row0 + 1 + j
+            within = f'Responses[date],">="&$A{rr},Responses[date],"<"&EDATE($A{rr},1)'
+            s.set(rr, 1, month.to_pydatetime(), "month")
+            s.set(rr, 2, formula(f'=COUNTIFS(Responses[survey],"NPS",{within},Responses[score],">=0")', "int"))
+            s.set(rr, 3, formula(
+                f'=IF(B{rr}=0,"",100*(COUNTIFS(Responses[survey],"NPS",{within},Responses[score],">=9")'
+                f'-COUNTIFS(Responses[survey],"NPS",{within},Responses[score],"<=6"))/B{rr})', "points"))
+            s.set(rr, 4, formula(
+                f'=IFERROR(COUNTIFS(Responses[survey],"CSAT",{within},Responses[score],">=4")'
+                f'/COUNTIFS(Responses[survey],"CSAT",{within},Responses[score],">=1"),"")', "pct"))
+            s.set(rr, 5, formula(f'=IFERROR(AVERAGEIFS(Responses[score],Responses[survey],"CES",{within}),"")',
+                                 "ratio"))
+        last = row0 + len(self.months)
+        self.nps_trend = (row0, last)
+        s.charts.append(Chart("line", t("chart_nps", self.lang), "H4", ref(s.title, row0 + 1, 1, last, 1),
+                              [Series(ref(s.title, row0 + 1, 3, last, 3), "NPS")], y_format="0", legend=False))
+        s.widths.update({"D": 12, "E": 12})
+
+    def support(self) -> None:
+        s = self.sheet("support")
+        self.title(s, "support")
+        period = 'Tickets[opened_at],">="&PeriodStart,Tickets[opened_at],"<"&PeriodNext'
+        rows = [("tickets", f"=COUNTIFS({period})", "int"),
+                ("resolved_first", f"=COUNTIFS({period},Tickets[resolved_first_contact],TRUE)", "int")]
+        if "first_response_hours" in self.ds.table("Tickets"):
+            rows.append(("avg_response", f'=IF(COUNTIFS({period},Tickets[first_response_hours],">=0")=0,{self.na},'
+                                         f"AVERAGEIFS(Tickets[first_response_hours],{period}))", "ratio"))
+        r = self.label_rows(s, 4, rows)
+        self.kpis["KPI_FCR"] = (f'=IF({r["tickets"]}=0,{self.na},{r["resolved_first"]}/{r["tickets"]})', "kpi_pct")
+        row0 = 9
+        s.set(row0 - 1, 1, t("trend", self.lang), "label")
+        s.put_row(row0, 1, [t("month", self.lang), t("tickets", self.lang), "FCR"], "header")
+        for j, month in enumerate(self.months):
+            rr = row0 + 1 + j
+            within = f'Tickets[opened_at],">="&$A{rr},Tickets[opened_at],"<"&EDATE($A{rr},1)'
+            s.set(rr, 1, month.to_pydatetime(), "month")
+            s.set(rr, 2, formula(f"=COUNTIFS({within})", "int"))
+            s.set(rr, 3, formula(f'=IF(B{rr}=0,"",COUNTIFS({within},Tickets[resolved_first_contact],TRUE)/B{rr})',
+                                 "pct"))
+
+    def calc_orders(self) -> str:
+        orders = self.ds.table("Orders")
+        s = self.sheet("calc_orders", tab_color="D9D9D9", freeze="B2")
+        ids = pd.Index(pd.unique(orders["customer_id"])).sort_values()
+        m = len(self.months)
+        counts = np.zeros((len(ids), m))
+        np.add.at(counts, (ids.get_indexer(orders["customer_id"]), _month_index(orders["date"], self.months)), 1)
+        frame = pd.DataFrame(counts, columns=[f"m{j}" for j in range(m)])
+        frame.insert(0, "customer_id", ids.to_numpy())
+        s.set(1, 1, "customer_id", "header")
+        for j, month in enumerate(self.months):
+            s.set(1, 2 + j, month.to_pydatetime(), "month")
+        s.set(1, 2 + m, t("orders", self.lang), "header")
+        s.blocks.append(Block(frame, row=2, header=False))
+        last = max(len(ids) + 1, 2)
+        head = f"$B$1:${L(1 + m)}$1"
+        for i in range(len(ids)):
+            rr = 2 + i
+            s.set(rr, 2 + m, formula(f'=SUMIFS(B{rr}:{L(1 + m)}{rr},{head},">="&PeriodStart,{head},"<="&PeriodEnd)'))
+        return ref(s.title, 2, 2 + m, last, 2 + m)
+
+    def commerce(self) -> None:
+        s = self.sheet("commerce")
+        self.title(s, "commerce")
+        na, row = self.na, 4
+        if self.has("Orders"):
+            per_customer = self.calc_orders()
+            period = 'Orders[date],">="&PeriodStart,Orders[date],"<"&PeriodNext'
+            r = self.label_rows(s, row, [
+                ("orders", f"=COUNTIFS({period})", "int"),
+                ("revenue", f"=SUMIFS(Orders[amount],{period})", "money"),
+                ("ordering_customers", f'=COUNTIF({per_customer},">0")', "int"),
+                ("repeat_customers", f'=COUNTIF({per_customer},">=2")', "int"),
+            ])
+            orders, cust = r["orders"], r["ordering_customers"]
+            self.kpis.update({
+                "KPI_AVG_BASKET": (f'=IF({orders}=0,{na},{r["revenue"]}/{orders})', "kpi_money"),
+                "KPI_PURCHASE_FREQUENCY": (f"=IF({cust}=0,{na},SUM({per_customer})/{cust})", "kpi_ratio"),
+                "KPI_REPURCHASE_RATE": (f'=IF({cust}=0,{na},{r["repeat_customers"]}/{cust})', "kpi_pct"),
+            })
+            months = "((YEAR(PeriodEnd)-YEAR(PeriodStart))*12+MONTH(PeriodEnd)-MONTH(PeriodStart)+1)"
+            r2 = self.label_rows(s, row + 4, [
+                ("purchases_per_year", f"=IF(ISNUMBER(KPI_PURCHASE_FREQUENCY),KPI_PURCHASE_FREQUENCY*12/{months},{na})",
+                 "ratio")])
+            cac = "IF(ISNUMBER(KPI_CAC),KPI_CAC,0)" if self.has("Acquisition") else "0"
+            self.label_rows(s, row + 5, [(
+                "clv", f'=IF(AND(ISNUMBER(KPI_AVG_BASKET),ISNUMBER({r2["purchases_per_year"]})),'
+                       f'KPI_AVG_BASKET*{r2["purchases_per_year"]}*ClvYears-{cac},{na})', "money")])
+            row += 7
+        if self.has("Acquisition"):
+            within = 'Acquisition[month],">="&PeriodStart,Acquisition[month],"<="&PeriodEnd'
+            acq = self.ds.table("Acquisition")
+            parts = [(k, f"=SUMIFS(Acquisition[{col}],{within})", style)
+                     for k, col, style in (("marketing_spend", "marketing_spend", "money"),
+                                           ("sales_spend", "sales_spend", "money"),
+                                           ("acquired", "new_customers", "int")) if col in acq]
+            r = self.label_rows(s, row, parts)
+            spend = "+".join(r[k] for k in ("marketing_spend", "sales_spend") if k in r) or "0"
+            new = r.get("acquired", "0")
+            self.kpis["KPI_CAC"] = (f"=IF({new}=0,{na},({spend})/{new})", "kpi_money")
+            row += len(parts) + 1
+        if self.has("Funnel"):
+            within = 'Funnel[month],">="&PeriodStart,Funnel[month],"<="&PeriodEnd'
+            funnel = self.ds.table("Funnel")
+            parts = [(k, f"=SUMIFS(Funnel[{k}],{within})", "int")
+                     for k in ("visitors", "conversions", "carts_created", "carts_abandoned") if k in funnel]
+            r = self.label_rows(s, row, parts)
+            zero = "0"
+            self.kpis["KPI_CONVERSION_RATE"] = (
+                f'=IF({r.get("visitors", zero)}=0,{na},{r.get("conversions", zero)}/{r.get("visitors", zero)})',
+                "kpi_pct")
+            self.kpis["KPI_ABANDONMENT_RATE"] = (
+                f'=IF({r.get("carts_created", zero)}=0,{na},'
+                f'{r.get("carts_abandoned", zero)}/{r.get("carts_created", zero)})', "kpi_pct")
+
+    def calc_health(self) -> None:
+        usage = self.ds.table("Usage")
+        s = self.sheet("calc_health", tab_color="D9D9D9", freeze="B3")
+        ids = pd.Index(pd.unique(usage["customer_id"])).sort_values()
+        m, n = len(self.months), len(ids)
+        blocks = {}
+        usage_row = np.full((n, m), np.nan)
+        usage_row[ids.get_indexer(usage["customer_id"]), _month_index(usage["month"], self.months)] = (
+            np.arange(1, len(usage) + 1))
+        blocks["usage_row"] = usage_row
+        responses = self.ds.table("Responses")
+        if responses is not None:
+            nps = responses[(responses["survey"] == "NPS") & responses["score"].notna()
+                            & responses["customer_id"].isin(ids)]
+            at = (ids.get_indexer(nps["customer_id"]), _month_index(nps["date"], self.months))
+            total, count = np.zeros((n, m)), np.zeros((n, m))
+            np.add.at(total, at, nps["score"].to_numpy())
+            np.add.at(count, at, 1)
+            blocks["nps_sum"], blocks["nps_n"] = total, count
+        tickets = self.ds.table("Tickets")
+        if tickets is not None:
+            mine = tickets[tickets["customer_id"].isin(ids)]
+            counts = np.zeros((n, m))
+            np.add.at(counts, (ids.get_indexer(mine["customer_id"]), _month_index(mine["opened_at"], self.months)), 1)
+            blocks["tickets"] = counts
+        frame = pd.DataFrame({"customer_id": ids.to_numpy()})
+        s.set(2, 1, "customer_id", "header")
+        self.health_cols = {}
+        col = 2
+        for key, values in blocks.items():
+            s.set(1, col, key, "label")
+            for j, month in enumerate(self.months):
+                s.set(2, col + j, month.to_pydatetime(), "month")
+            for j in range(m):
+                frame[f"{key}{j}"] = values[:, j]
+            self.health_cols[key] = col
+            col += m
+        s.blocks.append(Block(frame, row=3, header=False))
+        self.health_ids = ids
+        self.health_months = ref(s.title, 2, 2, 2, 1 + m)
+
+    def health(self) -> None:
+        self.calc_health()
+        lang, na = self.lang, self.na
+        s = self.sheet("health", landscape=True, freeze="C5")
+        self.title(s, "health")
+        customers = self.ds.table("Customers")
+        info = (customers.set_index("customer_id").reindex(self.health_ids) if customers is not None else None)
+        m = len(self.months)
+        calc = t("calc_health", lang)
+        heads = ["customer_id", "name", "csm_col", "usage_row"] + [f"{c}" for c in COMPONENTS]
+        heads_text = [t(h, lang) for h in heads[:4]] + [f"{t(c, lang)} ({t('value_of', lang)})" for c in COMPONENTS]
+        heads_text += [f"{t(c, lang)} ({t('score_of', lang)})" for c in COMPONENTS]
+        heads_text += [t("weights_present", lang), t("score", lang), t("status", lang)]
+        heads_text += [f"{t(c, lang)} ({t('contribution_of', lang)})" for c in COMPONENTS]
+        s.put_row(4, 1, heads_text, "header")
+        red, amber, green = STATUS[lang]
+        E = "MATCH(PeriodEnd,{months},0)".format(months=self.health_months)
+        n = len(self.health_ids)
+        for i, cid in enumerate(self.health_ids):
+            r = 5 + i
+            cr = 3 + i  # row in calc_health
+            s.set(r, 1, cid)
+            if info is not None:
+                s.set(r, 2, info["name"].iloc[i] if "name" in info else "")
+                s.set(r, 3, info["csm"].iloc[i] if "csm" in info else "")
+
+            def calc_row(key):
+                c0 = self.health_cols[key]
+                return ref(calc, cr, c0, cr, c0 + m - 1)
+
+            s.set(r, 4, formula(f"=INDEX({calc_row('usage_row')},{E})", "int"))
+            u = f"$D{r}"
+
+            def use(col):
+                return f"INDEX(Usage[{col}],{u})"
+
+            usage = self.ds.table("Usage")
+
+            def ratio(num, den):
+                if num not in usage or den not in usage:
+                    return '=""'
+                return (f'=IF({u}=0,"",IF(OR({use(den)}="",{use(num)}=""),"",IF({use(den)}>0,'
+                        f'{use(num)}/{use(den)},"")))')
+
+            values = {
+                "adoption": ratio("active_users", "licensed_users"),
+                "frequency": ratio("logins", "active_users"),
+                "depth": ratio("features_used", "features_available"),
+                "goals": (f'=IF({u}=0,"",IF({use("goals_met")}="","",{use("goals_met")}))'
+                          if "goals_met" in usage else '=""'),
+                "sentiment": '=""', "support": '=""',
+            }
+            if "nps_sum" in self.health_cols:
+                within = f'{self.health_months},">="&PeriodStart,{self.health_months},"<="&PeriodEnd'
+                count = f"SUMIFS({calc_row('nps_n')},{within})"
+                values["sentiment"] = f'=IF({u}=0,"",IF({count}=0,"",SUMIFS({calc_row("nps_sum")},{within})/{count}))'
+            if "tickets" in self.health_cols:
+                values["support"] = f'=IF({u}=0,"",INDEX({calc_row("tickets")},{E}))'
+            for j, comp in enumerate(COMPONENTS):
+                s.set(r, 5 + j, formula(values[comp], "pct" if comp in ("adoption", "depth", "goals") else "ratio"))
+                v = f"{L(5 + j)}{r}"
+                floor, target = f"INDEX(HealthFloors,{j + 1})", f"INDEX(HealthTargets,{j + 1})"
+                s.set(r, 11 + j, formula(f'=IF({v}="","",MAX(0,MIN(1,({v}-{floor})/({target}-{floor})))*100)', "ratio"))
+            scores = [f"{L(11 + j)}{r}" for j in range(len(COMPONENTS))]
+            weights = [f"INDEX(HealthWeights,{j + 1})" for j in range(len(COMPONENTS))]
+            wsum = "+".join(f'IF({sc}="",0,{w})' for sc, w in zip(scores, weights))
+            total = "+".join(f'IF({sc}="",0,{w}*{sc})' for sc, w in zip(scores, weights))
+            s.set(r, 17, formula(f"={wsum}", "ratio"))
+            s.set(r, 18, formula(f'=IF(OR({u}=0,Q{r}=0),"",MAX(0,MIN(100,({total})/Q{r})))', "ratio"))
+            s.set(r, 19, formula(f'=IF(R{r}="","",IF(R{r}<RedBelow,"{red}",IF(R{r}>=GreenFrom,"{green}","{amber}")))'))
+            for j, (sc, w) in enumerate(zip(scores, weights)):
+                s.set(r, 20 + j, formula(f'=IF(OR(R{r}="",{sc}=""),0,{w}*{sc}/Q{r})', "ratio"))
+        last = max(4 + n, 5)
+        status = f"$S$5:$S${last}"
+        for word, color in ((red, RED), (amber, AMBER), (green, GREEN)):
+            s.cond_formats.append(CondFormat(status, word, color))
+        score = ref(s.title, 5, 18, last, 18)
+        self.kpis["KPI_AVG_HEALTH"] = (f"=IF(COUNT({score})=0,{na},AVERAGE({score}))", "kpi_ratio")
+        self.health_status = ref(s.title, 5, 19, last, 19)
+        s.widths.update({"A": 12, "B": 30, "C": 20, "D": 8})
+        s.widths.update({L(c): 11 for c in range(5, 26)})
+
+    def dashboard(self) -> None:
+        s = self.sheet("dashboard", landscape=True)
+        lang = self.lang
+        s.set(1, 1, f"{t('dashboard', lang)} — {self.scope}", "title")
+        s.set(2, 1, t("period", lang), "label")
+        s.set(2, 2, formula("=PeriodStart", "month"))
+        s.set(2, 3, formula("=PeriodEnd", "month"))
+        s.set(3, 1, f"{t('generated', lang)} {self.ds.source}", "subtitle")
+        s.put_row(5, 1, [t("kpi", lang), t("value", lang)], "header")
+        order = [k for k in ("KPI_MRR", "KPI_ARR", "KPI_NRR", "KPI_GRR", "KPI_REVENUE_CHURN", "KPI_LOGO_CHURN",
+                             "KPI_RETENTION", "KPI_NET_CUSTOMER_CHANGE", "KPI_QUICK_RATIO", "KPI_NPS", "KPI_CSAT",
+                             "KPI_CES", "KPI_FCR", "KPI_AVG_HEALTH", "KPI_AVG_BASKET", "KPI_PURCHASE_FREQUENCY",
+                             "KPI_REPURCHASE_RATE", "KPI_CAC", "KPI_CONVERSION_RATE", "KPI_ABANDONMENT_RATE")
+                 if k in self.kpis]
+        for i, key in enumerate(order):
+            text, style = self.kpis[key]
+            s.set(6 + i, 1, t(key, lang), "label")
+            s.set(6 + i, 2, formula(text, style))
+            self.name(key, s, 6 + i, 2)
+        s.widths.update({"A": 40, "B": 18, "C": 14, "D": 14, "E": 14})
+        row = 6 + len(order) + 2
+        if "KPI_NRR" in self.kpis:
+            row = self._waterfall(s, row)
+            # month-over-month NRR starts with the second month (the first has no previous month)
+            first, last = self.mov_rows
+            s.charts.append(Chart("line", t("chart_nrr", lang), "G21",
+                                  ref(t("movements", lang), first + 1, 1, last, 1),
+                                  [Series(ref(t("movements", lang), first + 1, 10, last, 10), t("mom_nrr", lang))],
+                                  y_format="0%", legend=False))
+        if "KPI_NPS" in self.kpis:
+            first, last = self.nps_trend
+            s.charts.append(Chart("line", t("chart_nps", lang), "Q4", ref(t("surveys", lang), first + 1, 1, last, 1),
+                                  [Series(ref(t("surveys", lang), first + 1, 3, last, 3), "NPS")],
+                                  y_format="0", legend=False))
+        if "KPI_AVG_HEALTH" in self.kpis:
+            s.set(row, 1, t("distribution", lang), "label")
+            for j, word in enumerate(STATUS[lang]):
+                s.set(row + 1 + j, 1, word)
+                s.set(row + 1 + j, 2, formula(f'=COUNTIF({self.health_status},"{word}")', "int"))
+            s.charts.append(Chart("column", t("chart_health", lang), "Q21", ref(s.title, row + 1, 1, row + 3, 1),
+                                  [Series(ref(s.title, row + 1, 2, row + 3, 2), t("customers", lang))],
+                                  legend=False))
+            row += 5
+
+    def _waterfall(self, s: SheetLayout, row: int) -> int:
+        lang, b = self.lang, self.bridge
+        s.put_row(row, 1, ["", t("base", lang), t("total", lang), t("up", lang), t("down", lang)], "header")
+        steps = [("start", None), ("new", "up"), ("expansion", "up"), ("reactivation", "up"),
+                 ("contraction", "down"), ("churn", "down"), ("end", None)]
+        for i, (key, kind) in enumerate(steps):
+            r = row + 1 + i
+            s.set(r, 1, t(key, lang))
+            if kind is None:
+                s.put_row(r, 2, [0.0, formula(f"={b[key]}", "money"), 0.0, 0.0])
+            elif kind == "up":
+                s.put_row(r, 2, [formula(f"=B{r - 1}+C{r - 1}+D{r - 1}", "money"), 0.0,
+                                 formula(f"={b[key]}", "money"), 0.0])
+            else:
+                s.put_row(r, 2, [formula(f"=B{r - 1}+C{r - 1}+D{r - 1}-E{r}", "money"), 0.0, 0.0,
+                                 formula(f"={b[key]}", "money")])
+        # the "down" base must not include the bar itself: base(r) = previous top - loss
+        last = row + len(steps)
+        s.charts.append(Chart("stacked", t("chart_waterfall", lang), "G4", ref(s.title, row + 1, 1, last, 1), [
+            Series(ref(s.title, row + 1, 2 + j, last, 2 + j), t(key, lang), color)
+            for j, (key, color) in enumerate((("base", "none"), ("total", BRAND), ("up", GREEN), ("down", RED)))],
+            y_format="#,##0", legend=False))
+        return last + 2
+
+    def guide(self, titles: list[str]) -> None:
+        s = self.sheet("guide", computed=False)
+        s.widths.update({"A": 120})
+        for i, (text, style) in enumerate(guide_rows(self.lang, titles, self.scope)):
+            s.set(1 + i, 1, text, style)
+
+    def build(self) -> WorkbookLayout:
+        self.settings()
+        self.data_sheets()
+        if self.has("Subscriptions") and len(self.ds.table("Subscriptions")):
+            self.calc_mrr()
+            self.movements()
+            self.revenue()
+            self.cohorts()
+        if self.has("Responses"):
+            self.surveys()
+        if self.has("Tickets"):
+            self.support()
+        if self.has("Usage") and len(self.ds.table("Usage")):
+            self.health()
+        if any(self.has(n) for n in ("Orders", "Funnel", "Acquisition")):
+            self.commerce()
+        self.dashboard()
+        order = ["dashboard", "guide", "settings", "revenue", "movements", "cohorts", "surveys", "support",
+                 "health", "commerce", *DATA_ORDER, "calc_mrr", "calc_health", "calc_orders"]
+        titles = [t(k, self.lang) for k in order if k in self.sheets or k == "guide"]
+        self.guide(titles)
+        self.layout.sheets = [self.sheets[k] for k in order if k in self.sheets]
+        months = self.layout.names.get("MrrMonths") or getattr(self, "health_months", None)
+        if months:
+            self.layout.names["MonthList"] = months
+            self.sheets["settings"].validations.append(
+                Validation("B4:B5", "MonthList", t("period_prompt", self.lang)))
+        return self.layout
+
+
+def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
+                     scope: str | None = None, config: HealthConfig | None = None) -> WorkbookLayout:
+    """The portfolio workbook layout for a dataset.
+
+    Parameters
+    ----------
+    ds : Dataset
+    period_start, period_end : str or date, optional
+        The report period written to Settings (default: the last six months).
+    lang : {"en", "fr"}
+    scope : str, optional
+        What the workbook covers, shown in titles (default "Portfolio").
+    config : HealthConfig, optional
+        Written to Settings as the health configuration.
+    """
+    period = kpi_core.report_period(ds, period_start, period_end)
+    return _Builder(ds, period, lang, scope or t("portfolio", lang), config).build()

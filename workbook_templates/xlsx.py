@@ -1,0 +1,236 @@
+"""Write a :class:`~workbook_templates.layout.WorkbookLayout` to an .xlsx file with openpyxl.
+
+The file is streamed in openpyxl's write-only mode (constant memory, the
+fast path for data tables of hundreds of thousands of rows) and written
+atomically: a failed build leaves no file behind. Every text value from data
+goes through :func:`workbook_templates.cells.set_value`, so it stays text.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell as _Cell
+from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.chart import Series as ChartSeries
+from openpyxl.chart.label import DataLabelList
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from .cells import FORMULA_TRIGGERS, set_value
+from .files import atomic_output
+from .layout import Block, Cell, SheetLayout, WorkbookLayout
+from .styles import AMBER, GREEN, RED, STYLES, number_format
+
+__all__ = ["write_xlsx", "build_openpyxl", "write_sheet", "set_names"]
+
+_ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"})
+
+
+@lru_cache(maxsize=None)
+def _style_parts(key: str | None, lang: str):
+    spec = STYLES.get(key or "", {})
+    font = Font(**spec["font"]) if "font" in spec else None
+    fill = PatternFill("solid", start_color=spec["fill"], end_color=spec["fill"]) if "fill" in spec else None
+    align = Alignment(wrap_text=True, vertical="top") if spec.get("wrap") else None
+    return number_format(key, lang), font, fill, align
+
+
+def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws)
+    if is_formula:
+        cell.value = value
+    else:
+        set_value(cell, value)
+    fmt, font, fill, align = _style_parts(style, lang)
+    if fmt:
+        cell.number_format = fmt
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if align is not None:
+        cell.alignment = align
+    return cell
+
+
+def _needs_cell(values: np.ndarray) -> np.ndarray:
+    """Which text values could be misread (formula triggers, error codes, escapes)."""
+    def risky(v):
+        return isinstance(v, str) and (v.startswith(FORMULA_TRIGGERS) or v in _ERROR_TEXTS or "_x" in v
+                                       or any(ord(ch) < 32 for ch in v))
+    return np.frompyfunc(risky, 1, 1)(values).astype(bool) if len(values) else np.zeros(0, bool)
+
+
+def _block_columns(ws, block: Block, lang: str) -> list[list]:
+    """Each column of a block as a list of ready-to-append values or cells."""
+    out = []
+    for name in block.frame.columns:
+        series = block.frame[name]
+        style = block.styles.get(name)
+        if series.dtype.kind == "M":
+            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
+            style = style or "date"
+        elif series.dtype.kind in "iuf":
+            values = [None if v != v else v for v in series.tolist()]
+        elif series.dtype.kind == "b":
+            values = series.tolist()
+        else:
+            raw = series.astype(object).where(series.notna(), None).to_numpy()
+            risky = _needs_cell(raw)
+            values = [(_cell(ws, v, None, lang) if r else v) for v, r in zip(raw.tolist(), risky.tolist())]
+        if style:
+            values = [v if v is None or isinstance(v, _Cell) else _cell(ws, v, style, lang) for v in values]
+        out.append(values)
+    return out
+
+
+def _sheet_rows(ws, sheet: SheetLayout, lang: str):
+    """Yield the rows of a sheet in order, merging single cells and data blocks."""
+    sparse: dict[int, dict[int, Cell]] = {}
+    for (r, c), cell in sheet.cells.items():
+        sparse.setdefault(r, {})[c] = cell
+    blocks = []
+    for block in sheet.blocks:
+        headers = block.headers or [str(c) for c in block.frame.columns]
+        blocks.append((block, headers, _block_columns(ws, block, lang)))
+    width = max([c for _, c in sheet.cells] + [b.last_col for b in sheet.blocks], default=0)
+    for r in range(1, sheet.max_row + 1):
+        row: list = [None] * width
+        for c, cell in sparse.get(r, {}).items():
+            row[c - 1] = _cell(ws, cell.value, cell.style, lang, cell.is_formula)
+        for block, headers, columns in blocks:
+            if r == block.row and block.header:
+                for j, h in enumerate(headers):
+                    row[block.col - 1 + j] = _cell(ws, h, "header", lang)
+            elif block.first_data_row <= r <= block.last_row:
+                i = r - block.first_data_row
+                for j, values in enumerate(columns):
+                    row[block.col - 1 + j] = values[i]
+        yield row
+
+
+def _table(block: Block, headers: list[str]) -> Table:
+    last_row = max(block.last_row, block.row + 1)  # a table needs one data row
+    ref = f"{get_column_letter(block.col)}{block.row}:{get_column_letter(block.last_col)}{last_row}"
+    table = Table(displayName=block.table, name=block.table, ref=ref,
+                  tableColumns=[TableColumn(id=i + 1, name=h) for i, h in enumerate(headers)])
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    return table
+
+
+def _chart(spec):
+    kinds = {"bar": BarChart, "column": BarChart, "stacked": BarChart, "line": LineChart, "pie": PieChart}
+    chart = kinds[spec.kind]()
+    if spec.kind in ("column", "stacked"):
+        chart.type = "col"
+    elif spec.kind == "bar":
+        chart.type = "bar"
+    if spec.kind == "stacked":
+        chart.grouping = "stacked"
+        chart.overlap = 100
+    chart.title = spec.title
+    chart.width, chart.height = spec.width, spec.height
+    for s in spec.series:
+        series = ChartSeries(Reference(range_string=s.values), title=s.title)
+        if s.color == "none":
+            series.graphicalProperties.noFill = True
+            series.graphicalProperties.line.noFill = True
+        elif s.color:
+            series.graphicalProperties.solidFill = s.color
+            series.graphicalProperties.line.solidFill = s.color
+        if spec.kind == "line":
+            series.smooth = False
+        chart.series.append(series)
+    chart.set_categories(Reference(range_string=spec.categories))
+    if spec.kind == "pie":
+        chart.dataLabels = DataLabelList()
+        chart.dataLabels.showPercent = True
+    else:
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        if spec.y_format:
+            chart.y_axis.number_format = spec.y_format
+    if not spec.legend:
+        chart.legend = None
+    return chart
+
+
+def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
+    """Write one sheet layout into an empty openpyxl worksheet (write-only or normal mode)."""
+    for col, width in sheet.widths.items():
+        ws.column_dimensions[col if isinstance(col, str) else get_column_letter(col)].width = width
+    if sheet.freeze:
+        ws.freeze_panes = sheet.freeze
+    if sheet.tab_color:
+        ws.sheet_properties.tabColor = sheet.tab_color
+    if sheet.hidden:
+        ws.sheet_state = "hidden"
+    ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for row in _sheet_rows(ws, sheet, lang):
+        ws.append(row)
+    for block in sheet.blocks:
+        if block.table:
+            with warnings.catch_warnings():  # write-only mode warns even when the columns are given
+                warnings.filterwarnings("ignore", "In write-only mode", UserWarning)
+                ws.add_table(_table(block, block.headers or [str(c) for c in block.frame.columns]))
+    for spec in sheet.charts:
+        ws.add_chart(_chart(spec), spec.anchor)
+    for cf in sheet.cond_formats:
+        if cf.value is None:
+            rule = ColorScaleRule(start_type="min", start_color=RED, mid_type="percentile", mid_value=50,
+                                  mid_color=AMBER, end_type="max", end_color=GREEN)
+        else:
+            fill = PatternFill("solid", start_color=cf.color, end_color=cf.color)
+            rule = CellIsRule(operator="equal", formula=[f'"{cf.value}"'], fill=fill)
+        ws.conditional_formatting.add(cf.ref, rule)
+    for v in sheet.validations:
+        dv = DataValidation(type="list", formula1=v.source, allow_blank=False, showDropDown=False)
+        if v.prompt:
+            dv.prompt, dv.showInputMessage = v.prompt, True
+        dv.add(v.ref)
+        ws.data_validations.append(dv)
+
+
+def set_names(wb: Workbook, layout: WorkbookLayout) -> None:
+    """Define (or redefine) the layout's workbook-level names."""
+    for name, target in layout.names.items():
+        if name in wb.defined_names:
+            del wb.defined_names[name]
+        wb.defined_names[name] = DefinedName(name, attr_text=target)
+
+
+def build_openpyxl(layout: WorkbookLayout) -> Workbook:
+    """The layout as an openpyxl write-only Workbook, ready to save."""
+    wb = Workbook(write_only=True)
+    for sheet in layout.sheets:
+        write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang)
+    set_names(wb, layout)
+    return wb
+
+
+def write_xlsx(layout: WorkbookLayout, path) -> Path:
+    """Write the layout to `path` atomically (temporary file, then rename).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    wb = build_openpyxl(layout)
+    with atomic_output(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
