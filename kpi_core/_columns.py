@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ._checks import blank_mask, describe
+from ._checks import describe
 from .errors import KpiInputError
 
 Locate = Callable[[str, int], str]

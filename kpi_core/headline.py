@@ -10,7 +10,6 @@ is ``None``: undefined, never 0.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from . import commerce, revenue, support, surveys

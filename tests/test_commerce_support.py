@@ -11,13 +11,7 @@ import pytest
 from kpi_core import (KpiInputError, abandonment_rate, average_basket, avg_response_time, cac, clv,
                       conversion_rate, fcr, purchase_frequency, repurchase_rate)
 
-
-def assert_error(excinfo, kind, *fragments):
-    err = excinfo.value
-    assert isinstance(err, KpiInputError)
-    assert err.kind == kind, f"kind {err.kind!r} != {kind!r}: {err}"
-    for fragment in fragments:
-        assert fragment in str(err), f"{fragment!r} not in message {str(err)!r}"
+from _helpers import assert_error
 
 
 # ------------------------------------------------------------------------------- support

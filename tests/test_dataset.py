@@ -18,13 +18,7 @@ from openpyxl.worksheet.table import Table
 
 from kpi_core import Dataset, KpiInputError, load_dataset, validate_tables
 
-
-def assert_error(excinfo, kind, *fragments):
-    err = excinfo.value
-    assert isinstance(err, KpiInputError)
-    assert err.kind == kind, f"kind {err.kind!r} != {kind!r}: {err}"
-    for fragment in fragments:
-        assert fragment in str(err), f"{fragment!r} not in message {str(err)!r}"
+from _helpers import assert_error
 
 
 def write_csv(folder, name, text, encoding="utf-8"):

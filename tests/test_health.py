@@ -16,13 +16,7 @@ from hypothesis import strategies as st
 from kpi_core import (COMPONENTS, DEFAULT_CONFIG_PATH, Dataset, HealthConfig, KpiInputError,
                       health_score, health_scores, health_status, load_health_config)
 
-
-def assert_error(excinfo, kind, *fragments):
-    err = excinfo.value
-    assert isinstance(err, KpiInputError)
-    assert err.kind == kind, f"kind {err.kind!r} != {kind!r}: {err}"
-    for fragment in fragments:
-        assert fragment in str(err), f"{fragment!r} not in message {str(err)!r}"
+from _helpers import assert_error
 
 
 # ------------------------------------------------------------------------ HEALTH_SCORE

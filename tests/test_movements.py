@@ -16,15 +16,9 @@ from hypothesis import strategies as st
 
 from kpi_core import MOVEMENT_COLUMNS, KpiInputError, cohort_retention, mrr_movements
 
+from _helpers import assert_error
+
 MOVES = ["new", "expansion", "contraction", "churn", "reactivation"]
-
-
-def assert_error(excinfo, kind, *fragments):
-    err = excinfo.value
-    assert isinstance(err, KpiInputError)
-    assert err.kind == kind, f"kind {err.kind!r} != {kind!r}: {err}"
-    for fragment in fragments:
-        assert fragment in str(err), f"{fragment!r} not in message {str(err)!r}"
 
 
 def month(k: int) -> str:

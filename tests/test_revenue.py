@@ -12,13 +12,7 @@ import pytest
 from kpi_core import (KpiInputError, arpa, arr, churn_rate, grr, mrr, net_customer_change, nrr,
                       quick_ratio, retention_rate, revenue_churn, saas_ltv)
 
-
-def assert_error(excinfo, kind, *fragments):
-    err = excinfo.value
-    assert isinstance(err, KpiInputError)
-    assert err.kind == kind, f"kind {err.kind!r} != {kind!r}: {err}"
-    for fragment in fragments:
-        assert fragment in str(err), f"{fragment!r} not in message {str(err)!r}"
+from _helpers import assert_error
 
 
 # --------------------------------------------------------------------------- MRR / ARR / ARPA

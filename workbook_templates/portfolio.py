@@ -113,9 +113,9 @@ class _Builder:
 
     def title(self, sheet: SheetLayout, key: str) -> None:
         sheet.set(1, 1, f"{t(key, self.lang)} — {self.scope}", "title")
-        sheet.set(2, 1, formula(f'=PeriodStart', "month"))
+        sheet.set(2, 1, formula("=PeriodStart", "month"))
         sheet.set(2, 2, t("to", self.lang), None)
-        sheet.set(2, 3, formula(f'=PeriodEnd', "month"))
+        sheet.set(2, 3, formula("=PeriodEnd", "month"))
         sheet.widths.update({"A": 46, "B": 16, "C": 14})
 
     # -- sheets ----------------------------------------------------------------------------
@@ -507,6 +507,80 @@ class _Builder:
         self.health_ids = ids
         self.health_months = ref(s.title, 2, 2, 2, 1 + m)
 
+    def calc_health_row(self, i: int):
+        """``key -> range``: the calc_health blocks of the i-th customer of :attr:`health_ids`."""
+        calc, m, row = t("calc_health", self.lang), len(self.months), 3 + i
+
+        def calc_row(key: str) -> str:
+            c0 = self.health_cols[key]
+            return ref(calc, row, c0, row, c0 + m - 1)
+        return calc_row
+
+    def health_cells(self, s: SheetLayout, r: int, calc_row, at: str, within: str) -> None:
+        """Write one health row's formulas in columns D..Y of row `r` (the Health sheet's layout).
+
+        D: the Usage row of the scored month; E..J: component values; K..P:
+        component scores; Q: weights of the present components; R: score;
+        S: status; T..Y: contributions. ``calc_row(key)`` is the customer's
+        calc_health range of block `key` ("usage_row", "nps_sum", ...), `at`
+        the 1-based position of the scored month in it, and `within` the
+        SUMIFS criteria on :attr:`health_months` selecting the months whose
+        NPS answers make the sentiment component. The Health sheet scores
+        PeriodEnd with the period's answers; the Account sheet scores each
+        month with that month's answers (``kpi_core.health_scores(ds, month)``).
+        """
+        red, amber, green = STATUS[self.lang]
+        s.set(r, 4, formula(f"=INDEX({calc_row('usage_row')},{at})", "int"))
+        u = f"$D{r}"
+
+        def use(col):
+            return f"INDEX(Usage[{col}],{u})"
+
+        usage = self.ds.table("Usage")
+
+        def ratio(num, den):
+            if num not in usage or den not in usage:
+                return '=""'
+            return (f'=IF({u}=0,"",IF(OR({use(den)}="",{use(num)}=""),"",IF({use(den)}>0,'
+                    f'{use(num)}/{use(den)},"")))')
+
+        values = {
+            "adoption": ratio("active_users", "licensed_users"),
+            "frequency": ratio("logins", "active_users"),
+            "depth": ratio("features_used", "features_available"),
+            "goals": (f'=IF({u}=0,"",IF({use("goals_met")}="","",{use("goals_met")}))'
+                      if "goals_met" in usage else '=""'),
+            "sentiment": '=""', "support": '=""',
+        }
+        if "nps_sum" in self.health_cols:
+            count = f"SUMIFS({calc_row('nps_n')},{within})"
+            values["sentiment"] = f'=IF({u}=0,"",IF({count}=0,"",SUMIFS({calc_row("nps_sum")},{within})/{count}))'
+        if "tickets" in self.health_cols:
+            values["support"] = f'=IF({u}=0,"",INDEX({calc_row("tickets")},{at}))'
+        for j, comp in enumerate(COMPONENTS):
+            s.set(r, 5 + j, formula(values[comp], "pct" if comp in ("adoption", "depth", "goals") else "ratio"))
+            v = f"{L(5 + j)}{r}"
+            floor, target = f"INDEX(HealthFloors,{j + 1})", f"INDEX(HealthTargets,{j + 1})"
+            s.set(r, 11 + j, formula(f'=IF({v}="","",MAX(0,MIN(1,({v}-{floor})/({target}-{floor})))*100)', "ratio"))
+        scores = [f"{L(11 + j)}{r}" for j in range(len(COMPONENTS))]
+        weights = [f"INDEX(HealthWeights,{j + 1})" for j in range(len(COMPONENTS))]
+        wsum = "+".join(f'IF({sc}="",0,{w})' for sc, w in zip(scores, weights))
+        total = "+".join(f'IF({sc}="",0,{w}*{sc})' for sc, w in zip(scores, weights))
+        s.set(r, 17, formula(f"={wsum}", "ratio"))
+        s.set(r, 18, formula(f'=IF(OR({u}=0,Q{r}=0),"",MAX(0,MIN(100,({total})/Q{r})))', "ratio"))
+        s.set(r, 19, formula(f'=IF(R{r}="","",IF(R{r}<RedBelow,"{red}",IF(R{r}>=GreenFrom,"{green}","{amber}")))'))
+        for j, (sc, w) in enumerate(zip(scores, weights)):
+            s.set(r, 20 + j, formula(f'=IF(OR(R{r}="",{sc}=""),0,{w}*{sc}/Q{r})', "ratio"))
+
+    def health_heads(self) -> list[str]:
+        """Header texts of columns E..Y of a health row (see :meth:`health_cells`)."""
+        lang = self.lang
+        heads = [f"{t(c, lang)} ({t('value_of', lang)})" for c in COMPONENTS]
+        heads += [f"{t(c, lang)} ({t('score_of', lang)})" for c in COMPONENTS]
+        heads += [t("weights_present", lang), t("score", lang), t("status", lang)]
+        heads += [f"{t(c, lang)} ({t('contribution_of', lang)})" for c in COMPONENTS]
+        return heads
+
     def health(self) -> None:
         self.calc_health()
         lang, na = self.lang, self.na
@@ -514,71 +588,19 @@ class _Builder:
         self.title(s, "health")
         customers = self.ds.table("Customers")
         info = (customers.set_index("customer_id").reindex(self.health_ids) if customers is not None else None)
-        m = len(self.months)
-        calc = t("calc_health", lang)
-        heads = ["customer_id", "name", "csm_col", "usage_row"] + [f"{c}" for c in COMPONENTS]
-        heads_text = [t(h, lang) for h in heads[:4]] + [f"{t(c, lang)} ({t('value_of', lang)})" for c in COMPONENTS]
-        heads_text += [f"{t(c, lang)} ({t('score_of', lang)})" for c in COMPONENTS]
-        heads_text += [t("weights_present", lang), t("score", lang), t("status", lang)]
-        heads_text += [f"{t(c, lang)} ({t('contribution_of', lang)})" for c in COMPONENTS]
+        heads_text = [t(h, lang) for h in ("customer_id", "name", "csm_col", "usage_row")] + self.health_heads()
         s.put_row(4, 1, heads_text, "header")
         red, amber, green = STATUS[lang]
-        E = "MATCH(PeriodEnd,{months},0)".format(months=self.health_months)
+        at = f"MATCH(PeriodEnd,{self.health_months},0)"
+        within = f'{self.health_months},">="&PeriodStart,{self.health_months},"<="&PeriodEnd'
         n = len(self.health_ids)
         for i, cid in enumerate(self.health_ids):
             r = 5 + i
-            cr = 3 + i  # row in calc_health
             s.set(r, 1, cid)
             if info is not None:
                 s.set(r, 2, info["name"].iloc[i] if "name" in info else "")
                 s.set(r, 3, info["csm"].iloc[i] if "csm" in info else "")
-
-            def calc_row(key):
-                c0 = self.health_cols[key]
-                return ref(calc, cr, c0, cr, c0 + m - 1)
-
-            s.set(r, 4, formula(f"=INDEX({calc_row('usage_row')},{E})", "int"))
-            u = f"$D{r}"
-
-            def use(col):
-                return f"INDEX(Usage[{col}],{u})"
-
-            usage = self.ds.table("Usage")
-
-            def ratio(num, den):
-                if num not in usage or den not in usage:
-                    return '=""'
-                return (f'=IF({u}=0,"",IF(OR({use(den)}="",{use(num)}=""),"",IF({use(den)}>0,'
-                        f'{use(num)}/{use(den)},"")))')
-
-            values = {
-                "adoption": ratio("active_users", "licensed_users"),
-                "frequency": ratio("logins", "active_users"),
-                "depth": ratio("features_used", "features_available"),
-                "goals": (f'=IF({u}=0,"",IF({use("goals_met")}="","",{use("goals_met")}))'
-                          if "goals_met" in usage else '=""'),
-                "sentiment": '=""', "support": '=""',
-            }
-            if "nps_sum" in self.health_cols:
-                within = f'{self.health_months},">="&PeriodStart,{self.health_months},"<="&PeriodEnd'
-                count = f"SUMIFS({calc_row('nps_n')},{within})"
-                values["sentiment"] = f'=IF({u}=0,"",IF({count}=0,"",SUMIFS({calc_row("nps_sum")},{within})/{count}))'
-            if "tickets" in self.health_cols:
-                values["support"] = f'=IF({u}=0,"",INDEX({calc_row("tickets")},{E}))'
-            for j, comp in enumerate(COMPONENTS):
-                s.set(r, 5 + j, formula(values[comp], "pct" if comp in ("adoption", "depth", "goals") else "ratio"))
-                v = f"{L(5 + j)}{r}"
-                floor, target = f"INDEX(HealthFloors,{j + 1})", f"INDEX(HealthTargets,{j + 1})"
-                s.set(r, 11 + j, formula(f'=IF({v}="","",MAX(0,MIN(1,({v}-{floor})/({target}-{floor})))*100)', "ratio"))
-            scores = [f"{L(11 + j)}{r}" for j in range(len(COMPONENTS))]
-            weights = [f"INDEX(HealthWeights,{j + 1})" for j in range(len(COMPONENTS))]
-            wsum = "+".join(f'IF({sc}="",0,{w})' for sc, w in zip(scores, weights))
-            total = "+".join(f'IF({sc}="",0,{w}*{sc})' for sc, w in zip(scores, weights))
-            s.set(r, 17, formula(f"={wsum}", "ratio"))
-            s.set(r, 18, formula(f'=IF(OR({u}=0,Q{r}=0),"",MAX(0,MIN(100,({total})/Q{r})))', "ratio"))
-            s.set(r, 19, formula(f'=IF(R{r}="","",IF(R{r}<RedBelow,"{red}",IF(R{r}>=GreenFrom,"{green}","{amber}")))'))
-            for j, (sc, w) in enumerate(zip(scores, weights)):
-                s.set(r, 20 + j, formula(f'=IF(OR(R{r}="",{sc}=""),0,{w}*{sc}/Q{r})', "ratio"))
+            self.health_cells(s, r, self.calc_health_row(i), at, within)
         last = max(4 + n, 5)
         status = f"$S$5:$S${last}"
         for word, color in ((red, RED), (amber, AMBER), (green, GREEN)):
