@@ -4,3 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh run
 .venv/bin/cskpi kpis
+# the portfolio and per-CSM workbooks, and a picture of the Dashboard (out/demo/dashboard.png)
+.venv/bin/cskpi demo --out out/demo

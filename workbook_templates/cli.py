@@ -1,4 +1,9 @@
-"""The ``cskpi`` command line (DESIGN.md §7)."""
+"""The ``cskpi`` command line (DESIGN.md §7).
+
+Exit status: 0 on success; 1 when a workbook of a batch failed (each named,
+with its reason, on stderr); 2 on bad input (the message names the file,
+table, column and row) or bad arguments; bad input leaves no output file.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import argparse
 import json
 import math
 import sys
+import tempfile
+from pathlib import Path
 
 import kpi_core
 from kpi_core import KpiInputError
@@ -84,6 +91,77 @@ def cmd_addin_install(args) -> int:
     return 0
 
 
+def _report(result) -> int:
+    """Print a batch summary (failures on stderr) and return its exit status."""
+    print(result.summary().split("\n")[0])
+    for label, reason in result.failed.items():
+        print(f"cskpi: error: {label}: {reason}", file=sys.stderr)
+    return result.exit_status
+
+
+def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
+    """Render the Dashboard sheet of `workbook` to `png` with LibreOffice; False (and say why) without it."""
+    from . import engine
+    from .labels import t
+
+    try:
+        engine.find_soffice()
+        with tempfile.TemporaryDirectory(prefix="cskpi-demo-") as tmp:
+            pdf = engine.render_pdf(workbook, Path(tmp) / "dashboard.pdf", sheet=t("dashboard", lang))
+            engine.pdf_to_png(pdf, png)
+    except engine.EngineError as err:
+        print(f"cskpi: note: no dashboard picture: {err}", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_demo(args) -> int:
+    """Sample dataset -> the portfolio and per-CSM workbooks, and a picture of the Dashboard."""
+    from .batch import build_workbooks
+
+    result = build_workbooks(kpi_core.sample_dataset(), args.out, by="csm", lang=args.lang)
+    status = _report(result)
+    portfolio = Path(args.out) / "portfolio.xlsx"
+    if portfolio in result.written and _render_dashboard(portfolio, Path(args.out) / "dashboard.png", args.lang):
+        print(f"dashboard picture: {Path(args.out) / 'dashboard.png'}")
+    print(f"open {portfolio} in Excel or LibreOffice; 'cskpi refresh' re-derives it after you edit its tables")
+    return status
+
+
+def cmd_build(args) -> int:
+    """DATA -> the portfolio workbook, plus one per group with --by."""
+    from .batch import build_workbooks
+
+    ds = kpi_core.load_dataset(args.data)
+    result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
+                             period_end=args.period_end, jobs=args.jobs)
+    return _report(result)
+
+
+def cmd_refresh(args) -> int:
+    """Re-derive a workbook's computed sheets from its own tables (what the ribbon's Refresh does)."""
+    from .refresh import refresh_workbook
+
+    path = refresh_workbook(args.workbook)
+    print(f"refreshed {path}")
+    return 0
+
+
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+_REFRESH_HELP = """Re-derive the computed sheets (Dashboard, Revenue, Health, helper sheets...) of a workbook
+written by 'cskpi build' or 'cskpi demo' from its own data tables, with the period and health settings of its
+Settings sheet. Data tables, Settings, Guide and your own sheets are kept. The file is saved with openpyxl, which
+keeps your sheets' values, formulas, formats and charts but drops pictures, shapes and text boxes on them (and
+anything else openpyxl does not read, such as slicers and form controls). The ribbon's CS KPIs > Refresh KPIs
+inside Excel keeps everything."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cskpi``."""
     parser = argparse.ArgumentParser(prog="cskpi", description="Customer-success KPIs: terminal, Excel, workbooks.")
@@ -94,6 +172,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-end", metavar="YYYY-MM")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_kpis)
+
+    p = sub.add_parser("demo", help="sample dataset -> portfolio and per-CSM workbooks, and dashboard.png")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
+    p.add_argument("--lang", choices=("en", "fr"), default="en")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("build", help="DATA -> portfolio workbook (+ one per CSM, segment or customer with --by)",
+                       description="Write DIR/portfolio.xlsx and, with --by, one workbook per group (file names "
+                                   "from the group names). Per-CSM, per-segment and per-customer workbooks leave "
+                                   "out the company-level Funnel and Acquisition tables. Exit status 1 when a "
+                                   "workbook failed (the others are still written), 2 on bad input.")
+    p.add_argument("data", help="folder of CSV files or .xlsx with the tables of DESIGN.md §3")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
+    p.add_argument("--by", choices=("csm", "segment", "customer"), help="also one workbook per group")
+    p.add_argument("--lang", choices=("en", "fr"), default="en")
+    p.add_argument("--period-start", metavar="YYYY-MM")
+    p.add_argument("--period-end", metavar="YYYY-MM")
+    p.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="worker processes (default 1)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("refresh", help="what the ribbon's Refresh does, headless", description=_REFRESH_HELP)
+    p.add_argument("workbook", metavar="WORKBOOK.xlsx")
+    p.set_defaults(func=cmd_refresh)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")
     addin_sub = addin.add_subparsers(dest="addin_command", required=True)

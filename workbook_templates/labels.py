@@ -150,6 +150,15 @@ _TEXT = {
     "sentiment": ("Sentiment", "Sentiment"),
     "support": ("Support", "Support"),
     "goals": ("Goals", "Objectifs"),
+    # account
+    "country": ("Country", "Pays"),
+    "unassigned": ("(unassigned)", "(non attribué)"),
+    "answers_period": ("Survey answers in the period", "Réponses aux enquêtes sur la période"),
+    "tickets_period": ("Tickets opened in the period", "Tickets ouverts sur la période"),
+    "see_sheet": ("Each one is listed on the sheet", "Le détail est sur la feuille"),
+    "by_month": ("By month: MRR, survey answers and health (each month scored with its own usage, tickets "
+                 "and NPS answers)", "Par mois : MRR, réponses aux enquêtes et santé (chaque mois noté avec son "
+                 "utilisation, ses tickets et ses réponses NPS)"),
     # charts
     "chart_waterfall": ("MRR bridge over the period", "Pont MRR sur la période"),
     "chart_nrr": ("Month-over-month NRR", "NRR d'un mois sur l'autre"),

@@ -67,8 +67,8 @@ class Block:
 
     @property
     def last_row(self) -> int:
-        """Row of the last data line (the header row when the frame is empty)."""
-        return self.first_data_row + len(self.frame) - 1 if len(self.frame) else self.row
+        """Row of the last data line (the header row, or the row above, when the frame is empty)."""
+        return self.first_data_row + len(self.frame) - 1
 
     @property
     def last_col(self) -> int:

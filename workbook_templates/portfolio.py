@@ -176,7 +176,7 @@ class _Builder:
 
     def calc_mrr(self) -> None:
         subs = self.ds.table("Subscriptions")
-        s = self.sheet("calc_mrr", tab_color="D9D9D9", freeze="C2")
+        s = self.sheet("calc_mrr", landscape=True, tab_color="D9D9D9", freeze="C2")
         ids = pd.Index(pd.unique(subs["customer_id"])).sort_values()
         rows = ids.get_indexer(subs["customer_id"])
         cols = _month_index(subs["month"], self.months)
@@ -393,7 +393,7 @@ class _Builder:
 
     def calc_orders(self) -> str:
         orders = self.ds.table("Orders")
-        s = self.sheet("calc_orders", tab_color="D9D9D9", freeze="B2")
+        s = self.sheet("calc_orders", landscape=True, tab_color="D9D9D9", freeze="B2")
         ids = pd.Index(pd.unique(orders["customer_id"])).sort_values()
         m = len(self.months)
         counts = np.zeros((len(ids), m))
@@ -468,7 +468,7 @@ class _Builder:
 
     def calc_health(self) -> None:
         usage = self.ds.table("Usage")
-        s = self.sheet("calc_health", tab_color="D9D9D9", freeze="B3")
+        s = self.sheet("calc_health", landscape=True, tab_color="D9D9D9", freeze="B3")
         ids = pd.Index(pd.unique(usage["customer_id"])).sort_values()
         m, n = len(self.months), len(ids)
         blocks = {}

@@ -1,0 +1,291 @@
+"""Workbook benchmarks (issue part 5): build, write and recalculation costs, as ratios of one run.
+
+Not a test: it prints figures. Run from the project root::
+
+    .venv/bin/python benchmarks/bench_workbooks.py                 # everything
+    .venv/bin/python benchmarks/bench_workbooks.py --only small    # per-customer workbooks + profile
+    .venv/bin/python benchmarks/bench_workbooks.py --only large --tables subs
+    .venv/bin/python benchmarks/bench_workbooks.py --only large --tables full
+
+(a) ``large``: the portfolio workbook of ``sample_dataset(n_customers=50_000)`` (24 months).
+    ``--tables full`` keeps the eight tables, ``--tables subs`` Customers + Subscriptions
+    only. Every measurement runs in its own subprocess, whose peak memory
+    (``ru_maxrss``) is reported: the layout alone, the openpyxl writer
+    (:func:`workbook_templates.xlsx.write_xlsx`), the XlsxWriter writer of the same layout
+    (:mod:`benchmarks.xlsxwriter_layout`), and LibreOffice's recalculation of the openpyxl
+    file (:func:`workbook_templates.engine.recalculate`; its memory is LibreOffice's).
+    Targets: built < 60 s and < 1.5 GB, recalculated < 60 s.
+(b) ``small``: 100 one-customer workbooks of ``sample_dataset(n_customers=1000)``
+    (``account_layout`` when :mod:`workbook_templates.account` exists, else
+    ``portfolio_layout`` on a one-customer dataset), each written by openpyxl and by
+    XlsxWriter; target openpyxl <= 1.5 x XlsxWriter. Then a cProfile of the openpyxl path.
+(c) :func:`bench_batch` is the hook for the batch (``--jobs``) benchmark: give it a callable
+    that builds N workbooks into a folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import kpi_core  # noqa: E402
+from kpi_core import Dataset  # noqa: E402
+
+TABLE_SETS = {
+    "full": ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel", "Acquisition"),
+    "subs": ("Customers", "Subscriptions"),
+}
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def _maxrss_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+# ------------------------------------------------------------------------------ (a) large
+
+
+def _large_dataset(n_customers: int, tables: str) -> Dataset:
+    ds = kpi_core.sample_dataset(n_customers=n_customers)
+    keep = {n: ds.table(n) for n in TABLE_SETS[tables] if ds.table(n) is not None}
+    for name, frame in keep.items():
+        assert len(frame) + 1 <= EXCEL_MAX_ROWS, f"{name}: {len(frame)} rows exceed Excel's sheet"
+    return Dataset(keep, source=f"sample(n_customers={n_customers}) [{tables}]")
+
+
+def _child_large(args) -> dict:
+    """One measurement in this (child) process; prints JSON."""
+    t0 = time.perf_counter()
+    ds = _large_dataset(args.customers, args.tables)
+    t1 = time.perf_counter()
+    from workbook_templates.portfolio import portfolio_layout
+
+    layout = portfolio_layout(ds)
+    t2 = time.perf_counter()
+    out = {"rows": {n: len(f) for n, f in ds.tables.items()}, "data_s": t1 - t0, "layout_s": t2 - t1,
+           "cells": sum(len(s.cells) + sum(b.frame.size for b in s.blocks) for s in layout.sheets),
+           "formulas": sum(sum(1 for c in s.cells.values() if c.is_formula) for s in layout.sheets)}
+    if args.writer == "openpyxl":
+        from workbook_templates.xlsx import write_xlsx
+
+        write_xlsx(layout, args.out)
+    elif args.writer == "xlsxwriter":
+        from benchmarks.xlsxwriter_layout import write_xlsxwriter
+
+        write_xlsxwriter(layout, args.out)
+    t3 = time.perf_counter()
+    out.update(write_s=t3 - t2, maxrss_mb=_maxrss_mb())
+    if args.writer != "none":
+        out["size_mb"] = Path(args.out).stat().st_size / 1e6
+    return out
+
+
+def _child_recalc(args) -> dict:
+    from workbook_templates.engine import recalculate
+
+    t0 = time.perf_counter()
+    recalculate(Path(args.out), Path(args.out).with_suffix(".recalc.xlsx"), timeout=args.timeout)
+    return {"recalc_s": time.perf_counter() - t0, "soffice_maxrss_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
+
+
+def _spawn(*extra, timeout: float) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", *map(str, extra)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_large(customers: int, tables: str, work: Path, timeout: float) -> None:
+    print(f"\n== (a) portfolio workbook, sample_dataset(n_customers={customers}), tables: "
+          f"{', '.join(TABLE_SETS[tables])}")
+    base = ["--customers", customers, "--tables", tables]
+    runs = {}
+    for writer in ("none", "openpyxl", "xlsxwriter"):
+        runs[writer] = _spawn("large", *base, "--writer", writer, "--out", work / f"large_{tables}_{writer}.xlsx",
+                              timeout=timeout)
+    first = next((r for r in runs.values() if "rows" in r), None)
+    if first:
+        print("  rows: " + ", ".join(f"{n}={k:,}" for n, k in first["rows"].items())
+              + f"; layout cells {first['cells']:,} ({first['formulas']:,} formulas)")
+    for writer, r in runs.items():
+        if "error" in r:
+            print(f"  {writer:10s} ERROR {r['error']}")
+            continue
+        line = f"  {writer:10s} data {r['data_s']:6.1f} s  layout {r['layout_s']:6.1f} s"
+        if writer != "none":
+            line += (f"  write {r['write_s']:6.1f} s  built (layout+write) {r['layout_s'] + r['write_s']:6.1f} s"
+                     f"  file {r['size_mb']:6.1f} MB")
+        print(line + f"  peak RSS {r['maxrss_mb']:7.0f} MB")
+    o, x = runs["openpyxl"], runs["xlsxwriter"]
+    if "write_s" in o and "write_s" in x:
+        print(f"  ratio openpyxl / xlsxwriter write: {o['write_s'] / x['write_s']:.2f}  "
+              f"(peak RSS {o['maxrss_mb'] / x['maxrss_mb']:.2f})")
+        ok_time, ok_mem = o["layout_s"] + o["write_s"] < 60, o["maxrss_mb"] < 1536
+        print(f"  target built < 60 s: {'met' if ok_time else 'MISSED'}; < 1.5 GB: {'met' if ok_mem else 'MISSED'}")
+    if "write_s" in o:
+        r = _spawn("recalc", "--out", work / f"large_{tables}_openpyxl.xlsx", "--timeout", timeout, timeout=timeout + 30)
+        if "error" in r:
+            print(f"  LibreOffice recalculation ERROR {r['error']}")
+        else:
+            print(f"  LibreOffice recalculation {r['recalc_s']:6.1f} s  (soffice peak RSS {r['soffice_maxrss_mb']:.0f} MB)"
+                  f"  target < 60 s: {'met' if r['recalc_s'] < 60 else 'MISSED'}")
+
+
+# ------------------------------------------------------------------------------ (b) small
+
+
+def _one_customer_layouts(n: int, n_customers: int = 1000) -> tuple[list, str]:
+    ds = kpi_core.sample_dataset(n_customers=n_customers)
+    try:
+        from workbook_templates.account import account_layout, customer_ids, customer_subset
+
+        ids = customer_ids(ds)[:n]
+        return [account_layout(customer_subset(ds, [cid])) for cid in ids], "account_layout"
+    except ImportError:
+        from workbook_templates.portfolio import portfolio_layout
+
+        ids = list(ds.table("Customers")["customer_id"][:n])
+        layouts = []
+        for cid in ids:
+            tables = {name: f[f["customer_id"] == cid] if "customer_id" in f else f
+                      for name, f in ds.tables.items() if name not in ("Funnel", "Acquisition")}
+            layouts.append(portfolio_layout(Dataset(tables), scope=cid))
+        return layouts, "portfolio_layout (one-customer dataset)"
+
+
+def _time_writes(layouts, write, folder: Path, tag: str) -> list:
+    times = []
+    for i, layout in enumerate(layouts):
+        t0 = time.perf_counter()
+        write(layout, folder / f"{tag}_{i}.xlsx")
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def bench_small(n: int, work: Path, profile_top: int) -> None:
+    from benchmarks.xlsxwriter_layout import write_xlsxwriter
+    from workbook_templates.xlsx import write_xlsx
+
+    t0 = time.perf_counter()
+    layouts, how = _one_customer_layouts(n)
+    per_layout = (time.perf_counter() - t0) / n
+    print(f"\n== (b) {n} one-customer workbooks of sample_dataset(n_customers=1000), layouts by {how}")
+    print(f"  layout (incl. subset) {1000 * per_layout:.1f} ms per workbook")
+    folder = work / "small"
+    folder.mkdir(exist_ok=True)
+    _time_writes(layouts[:3], write_xlsx, folder, "warm")  # imports, caches
+    _time_writes(layouts[:3], write_xlsxwriter, folder, "warm")
+    # interleave the two writers so a noisy neighbour hits both alike
+    op, xw = [], []
+    for k in range(0, n, 10):
+        op += _time_writes(layouts[k:k + 10], write_xlsx, folder, "op")
+        xw += _time_writes(layouts[k:k + 10], write_xlsxwriter, folder, "xw")
+    op.sort()
+    xw.sort()
+    med = lambda v: v[len(v) // 2]  # noqa: E731
+    print(f"  openpyxl   total {sum(op):6.2f} s  median {1000 * med(op):6.1f} ms  p90 {1000 * op[int(.9 * len(op))]:6.1f} ms")
+    print(f"  xlsxwriter total {sum(xw):6.2f} s  median {1000 * med(xw):6.1f} ms  p90 {1000 * xw[int(.9 * len(xw))]:6.1f} ms")
+    ratio = sum(op) / sum(xw)
+    print(f"  ratio openpyxl / xlsxwriter: {ratio:.2f} (median {med(op) / med(xw):.2f}); target <= 1.5: "
+          f"{'met' if ratio <= 1.5 else 'MISSED'}")
+    if profile_top:
+        prof = cProfile.Profile()
+        prof.enable()
+        _time_writes(layouts, write_xlsx, folder, "prof")
+        prof.disable()
+        for key in ("tottime", "cumulative"):
+            buf = io.StringIO()
+            pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(profile_top)
+            text = buf.getvalue()
+            print(f"\n  cProfile of write_xlsx x {n}, by {key}:")
+            print("\n".join("    " + line for line in text[text.find("ncalls"):].splitlines()))
+
+
+# ------------------------------------------------------------------------------ (c) batch hook
+
+
+def bench_batch(build_n: Callable[[int, Path], object], n: int, work: Path | None = None,
+                label: str = "batch") -> dict:
+    """Time a callable that builds `n` workbooks into a folder (the ``--jobs`` batch hook).
+
+    ``build_n(n, folder)`` must write its workbooks into ``folder``; the figures are the
+    wall time, the time per workbook, the files produced and the peak memory of this
+    process and of its children (worker processes). Example, once
+    :mod:`workbook_templates.batch` exists::
+
+        bench_batch(lambda n, out: batch.build_accounts(ds, out, limit=n, jobs=2), 100)
+    """
+    folder = Path(tempfile.mkdtemp(prefix="bench-batch-", dir=work))
+    t0 = time.perf_counter()
+    build_n(n, folder)
+    wall = time.perf_counter() - t0
+    files = sorted(folder.rglob("*.xlsx"))
+    result = {"label": label, "n": n, "files": len(files), "wall_s": wall, "per_workbook_ms": 1000 * wall / max(n, 1),
+              "self_maxrss_mb": _maxrss_mb(), "children_maxrss_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
+    print(f"  {label}: {n} workbooks in {wall:.2f} s ({result['per_workbook_ms']:.1f} ms each), "
+          f"{len(files)} files; peak RSS self {result['self_maxrss_mb']:.0f} MB, "
+          f"children {result['children_maxrss_mb']:.0f} MB")
+    return result
+
+
+def sequential_builder(n_customers: int = 1000) -> Callable[[int, Path], None]:
+    """The one-process reference for :func:`bench_batch`: layouts and openpyxl writes in a loop."""
+    def build(n: int, folder: Path) -> None:
+        from workbook_templates.xlsx import write_xlsx
+
+        layouts, _ = _one_customer_layouts(n, n_customers)
+        for i, layout in enumerate(layouts):
+            write_xlsx(layout, folder / f"account_{i}.xlsx")
+    return build
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", choices=("large", "small", "batch"))
+    p.add_argument("--tables", choices=("full", "subs", "both"), default="both")
+    p.add_argument("--customers", type=int, default=50_000)
+    p.add_argument("--small", type=int, default=100)
+    p.add_argument("--profile-top", type=int, default=25)
+    p.add_argument("--timeout", type=float, default=900)
+    p.add_argument("--child", choices=("large", "recalc"))
+    p.add_argument("--writer", choices=("none", "openpyxl", "xlsxwriter"), default="none")
+    p.add_argument("--out")
+    args = p.parse_args(argv)
+    if args.child:
+        print(json.dumps((_child_large if args.child == "large" else _child_recalc)(args)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-wb-") as tmp:
+        work = Path(tmp)
+        print(f"python {sys.version.split()[0]}; machine: {__import__('os').cpu_count()} cores")
+        if args.only in (None, "small"):
+            bench_small(args.small, work, args.profile_top)
+        if args.only in (None, "batch"):
+            print("\n== (c) batch hook, sequential reference")
+            bench_batch(sequential_builder(), 20, work, "sequential (layout + openpyxl)")
+        if args.only in (None, "large"):
+            for tables in (("subs", "full") if args.tables == "both" else (args.tables,)):
+                bench_large(args.customers, tables, work, args.timeout)
+
+
+if __name__ == "__main__":
+    main()

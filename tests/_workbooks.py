@@ -1,0 +1,48 @@
+"""Helpers shared by the workbook tests (test_cli, test_batch, test_refresh, test_account)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from kpi_core import TABLES
+from workbook_templates.engine import defined_name_values, recalculate
+from workbook_templates.portfolio import _written_frame
+
+NA = ("n/a", "n.d.")
+
+
+def write_csv_folder(ds, folder: Path) -> Path:
+    """The dataset as a folder of CSV files (DESIGN.md §3), as a user would give it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in ds.tables.items():
+        _written_frame(name, frame).to_csv(folder / TABLES[name].file_name, index=False, date_format="%Y-%m-%d")
+    return folder
+
+
+def workbook_kpis(path: Path, tmp: Path) -> dict:
+    """Every KPI_ defined name's value after LibreOffice recalculation, keyed like headline_kpis ("n/a" -> None)."""
+    values = defined_name_values(recalculate(path, tmp / f"{path.stem}.recalc.xlsx"))
+    return {k[4:].lower(): (None if v in NA else v) for k, v in values.items() if k.startswith("KPI_")}
+
+
+def assert_kpis_equal(got: dict, expected: dict) -> None:
+    """Same KPIs, equal to 1e-9 relative (None for undefined)."""
+    assert set(got) == set(expected), (set(got) ^ set(expected))
+    for key, value in expected.items():
+        if value is None:
+            assert got[key] is None, (key, got[key])
+        else:
+            assert isinstance(got[key], (int, float)), (key, got[key])
+            assert abs(got[key] - value) <= 1e-9 * max(1.0, abs(value)), (key, got[key], value)
+
+
+def sheet_cells(path: Path, titles=None) -> dict:
+    """{sheet title: {(row, col): value}} of the non-empty cells (formulas as their text)."""
+    wb = openpyxl.load_workbook(path)
+    try:
+        return {ws.title: {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+                for ws in wb.worksheets if titles is None or ws.title in titles}
+    finally:
+        wb.close()

@@ -1,0 +1,140 @@
+"""Batch builds: failing groups, file names, atomic writes, progress output."""
+
+from __future__ import annotations
+
+import copy
+import io
+
+import pytest
+
+import kpi_core
+from workbook_templates import batch, refresh, xlsx
+from workbook_templates.batch import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
+from workbook_templates.cli import main
+
+from _workbooks import write_csv_folder
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return kpi_core.sample_dataset(seed=5, n_customers=30)
+
+
+def _fail_for(scope_part: str, monkeypatch):
+    """Make portfolio_layout fail for the groups whose scope contains `scope_part`."""
+    real = batch.portfolio_layout
+
+    def layout(ds, start, end, **kw):
+        if scope_part in (kw.get("scope") or ""):
+            raise RuntimeError(f"boom in {scope_part}")
+        return real(ds, start, end, **kw)
+
+    monkeypatch.setattr(batch, "portfolio_layout", layout)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_group_does_not_stop_the_others_and_is_named(ds, tmp_path, monkeypatch, jobs):
+    _fail_for("Mid-Market", monkeypatch)  # fork-based workers inherit the patched module
+    result = build_workbooks(ds, tmp_path, by="segment", jobs=jobs, progress=io.StringIO())
+    assert not result.ok and result.exit_status == 1
+    assert result.failed == {"segment Mid-Market": "RuntimeError: boom in Mid-Market"}
+    assert [p.name for p in result.written] == ["portfolio.xlsx", "segment_Enterprise.xlsx", "segment_SMB.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in result.written)  # no temp file
+    assert "failed: segment Mid-Market: RuntimeError: boom in Mid-Market" in result.summary()
+
+
+def test_cli_exit_status_is_1_and_stderr_names_the_failed_workbook(ds, tmp_path, monkeypatch, capsys):
+    folder = write_csv_folder(ds, tmp_path / "csv")
+    _fail_for("SMB", monkeypatch)
+    assert main(["build", str(folder), "--out", str(tmp_path / "out"), "--by", "segment"]) == 1
+    captured = capsys.readouterr()
+    assert "cskpi: error: segment SMB: RuntimeError: boom in SMB" in captured.err
+    assert "wrote 3 of 4 workbooks" in captured.out
+
+
+def test_a_failure_while_saving_leaves_neither_the_file_nor_a_temp_file(ds, tmp_path, monkeypatch):
+    from openpyxl.packaging.core import DocumentProperties
+
+    class HalfWritten:
+        properties = DocumentProperties()
+
+        def save(self, path):
+            with open(path, "wb") as f:
+                f.write(b"PK\x03\x04 half a zip")
+            raise OSError("disk full")
+
+    monkeypatch.setattr(xlsx, "build_openpyxl", lambda layout: HalfWritten())
+    result = build_workbooks(ds, tmp_path, by="segment", progress=io.StringIO())
+    assert result.written == [] and len(result.failed) == 4
+    assert set(result.failed.values()) == {"OSError: disk full"}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_safe_filename_keeps_accents_and_replaces_separators_and_reserved_characters():
+    assert safe_filename("Zoé Lefèvre-N'Diaye") == "Zoé Lefèvre-N'Diaye"
+    assert safe_filename("Ze\u0301lie") == "Zélie"  # NFC: one code point per accented letter
+    assert safe_filename("../../etc/passwd") == "_.._etc_passwd"
+    assert safe_filename('a\\b/c:d*e?f"g<h>i|j\x07k') == "a_b_c_d_e_f_g_h_i_j_k"
+    assert safe_filename("CON") == "_CON" and safe_filename("lpt1.csv") == "_lpt1.csv"
+    assert safe_filename(" . ") == "_"
+    assert len(safe_filename("é" * 300).encode()) <= 200
+
+
+def test_unique_stems_disambiguates_case_insensitively():
+    assert unique_stems(["a", "A", "b", "a"], taken=["B"]) == ["a", "A (2)", "b (2)", "a (3)"]
+
+
+def test_group_names_that_collide_after_sanitising_get_distinct_files(ds, tmp_path):
+    customers = ds.table("Customers").copy()
+    names = ["A/B", "A:B", "a_b", "Portfolio", None]
+    customers["csm"] = [names[i % len(names)] for i in range(len(customers))]
+    grouped = copy.copy(ds)
+    grouped.tables = {**ds.tables, "Customers": customers}
+    groups = plan_groups(grouped, tmp_path, by="csm")
+    assert [g.path.name for g in groups] == [
+        "portfolio.xlsx", "csm_A_B.xlsx", "csm_A_B (2).xlsx", "csm_a_b (3).xlsx", "csm_Portfolio.xlsx",
+        "csm_(unassigned).xlsx"]
+    result = build_workbooks(grouped, tmp_path, by="csm", progress=io.StringIO())
+    assert result.ok and len(list(tmp_path.iterdir())) == 6
+
+
+def test_by_customer_writes_account_workbooks(ds, tmp_path):
+    small = batch.customer_subset(ds, ["C0001", "C0002", "C0003"])
+    result = build_workbooks(small, tmp_path, by="customer", progress=io.StringIO())
+    assert result.ok and len(result.written) == 4
+    import openpyxl
+
+    wb = openpyxl.load_workbook(result.written[1])
+    assert wb.sheetnames[:2] == ["Dashboard", "Account"]
+    assert refresh.read_stamp(wb) == ("account", small.table("Customers")["name"].iloc[0])
+
+
+def test_by_a_missing_column_is_an_input_error(ds, tmp_path):
+    customers = ds.table("Customers").drop(columns=["segment"])
+    other = copy.copy(ds)
+    other.tables = {**ds.tables, "Customers": customers}
+    with pytest.raises(kpi_core.KpiInputError, match="table Customers has no column 'segment'"):
+        build_workbooks(other, tmp_path / "o", by="segment")
+    assert not (tmp_path / "o").exists()
+
+
+def test_progress_is_quiet_off_a_terminal_except_the_final_line():
+    out = io.StringIO()
+    bar = Progress(3, out, "workbooks")
+    for name in "abc":
+        bar.advance(name, failed=name == "b")
+    bar.close()
+    assert out.getvalue().count("\n") == 1 and out.getvalue().startswith("3/3 workbooks in ")
+    assert out.getvalue().rstrip().endswith("1 failed")
+
+
+def test_progress_on_a_terminal_draws_count_rate_and_eta():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Tty()
+    bar = Progress(4, out, "workbooks")
+    bar.advance("x.xlsx")
+    assert "1/4" in out.getvalue() and "/s" in out.getvalue() and "ETA" in out.getvalue()
+    assert "x.xlsx" in out.getvalue()

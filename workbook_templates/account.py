@@ -1,0 +1,209 @@
+"""The account template: one customer's workbook.
+
+It is the portfolio workbook of a one-customer dataset (so every ``KPI_``
+name still equals :func:`kpi_core.headline_kpis` of that dataset), titled
+with the customer's name, plus an **Account** sheet right after the
+Dashboard:
+
+- who the customer is (id, name, segment, CSM, country) and how many survey
+  answers and tickets fall in the report period, with links to the
+  Responses and Tickets data sheets where each answer and ticket is listed;
+- one row per month: MRR (a live ``SUMIFS`` over the Subscriptions table),
+  survey answers of the month, and the health components, scores, status and
+  contributions exactly as the Health sheet computes them (the same formulas,
+  from :meth:`_Builder.health_cells`), each month scored with that month's
+  usage, tickets and NPS answers, as ``kpi_core.health_scores(ds, month)``
+  does; a line chart of each.
+
+Company-level tables (Funnel, Acquisition: web traffic and acquisition spend)
+say nothing about one customer, so account workbooks (and the per-CSM and
+per-segment workbooks of ``cskpi build --by``) leave them out, and with them
+CAC, conversion and cart abandonment. Use the portfolio workbook for those.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+
+import kpi_core
+from kpi_core import Dataset, HealthConfig, KpiInputError
+
+from .labels import STATUS, t
+from .layout import Chart, CondFormat, Series, WorkbookLayout, formula, ref
+from .portfolio import _Builder
+from .styles import AMBER, GREEN, RED
+
+__all__ = ["account_layout", "COMPANY_TABLES", "customer_ids", "customer_subset"]
+
+#: tables that describe the company, not a customer: left out of per-customer and per-group workbooks
+COMPANY_TABLES = ("Funnel", "Acquisition")
+
+
+def customer_ids(ds: Dataset) -> list[str]:
+    """Every customer id of a dataset, sorted: the Customers table's, else those of any table.
+
+    Examples
+    --------
+    >>> customer_ids(kpi_core.sample_dataset(n_customers=3))
+    ['C0001', 'C0002', 'C0003']
+    """
+    customers = ds.table("Customers")
+    if customers is not None:
+        return sorted(customers["customer_id"].unique().tolist())
+    ids: set = set()
+    for name, frame in ds.tables.items():
+        if name not in COMPANY_TABLES and "customer_id" in frame:
+            ids.update(frame["customer_id"].unique().tolist())
+    return sorted(ids)
+
+
+def customer_subset(ds: Dataset, ids, source: str | None = None) -> Dataset:
+    """The dataset restricted to some customers: their rows of every customer-keyed table.
+
+    Company-level tables (:data:`COMPANY_TABLES`) are dropped, and so are the
+    tables in which these customers have no row (a customer without orders
+    gets no e-commerce sheet, and its commerce KPIs are left out, as
+    :func:`kpi_core.headline_kpis` leaves out the KPIs of absent tables). The rows are
+    taken from the already validated tables (no second validation, which
+    would lose what validation derived, such as yes/no CSAT answers).
+
+    Examples
+    --------
+    >>> ds = customer_subset(kpi_core.sample_dataset(n_customers=5), ["C0002"])
+    >>> sorted(ds.tables)
+    ['Customers', 'Orders', 'Responses', 'Subscriptions', 'Tickets', 'Usage']
+    >>> ds.table("Customers")["customer_id"].tolist()
+    ['C0002']
+    """
+    keep = pd.Index(list(ids))
+    out = copy.copy(ds)
+    out.tables = {}
+    for name, frame in ds.tables.items():
+        rows = frame[frame["customer_id"].isin(keep)].reset_index(drop=True) if name not in COMPANY_TABLES else None
+        if rows is not None and len(rows):
+            out.tables[name] = rows
+    out.source = source or ds.source
+    return out
+
+
+class _AccountBuilder(_Builder):
+    """The portfolio builder plus the Account sheet, placed right after the Dashboard."""
+
+    def dashboard(self) -> None:
+        super().dashboard()
+        self.account()
+
+    def guide(self, titles: list[str]) -> None:
+        titles = list(titles)
+        titles.insert(titles.index(t("dashboard", self.lang)) + 1, t("account", self.lang))
+        super().guide(titles)
+
+    def build(self) -> WorkbookLayout:
+        layout = super().build()
+        layout.sheets.insert(layout.sheets.index(self.sheets["dashboard"]) + 1, self.sheets["account"])
+        return layout
+
+    def account(self) -> None:
+        lang, ds = self.lang, self.ds
+        s = self.sheet("account", landscape=True, freeze="B21")
+        self.title(s, "account")
+        info = ds.table("Customers")
+        row = info.iloc[0] if info is not None and len(info) else pd.Series({"customer_id": self.cid})
+        facts = [(t(k, lang), row.get(c)) for k, c in (("customer_id", "customer_id"), ("name", "name"),
+                                                         ("segment", "segment"), ("csm_col", "csm"),
+                                                         ("country", "country")) if c in row.index]
+        for i, (label, value) in enumerate(facts):
+            s.set(4 + i, 1, label, "label")
+            s.set(4 + i, 2, None if pd.isna(value) else value)
+        r = 10
+        for table, key, column in (("Responses", "answers_period", "date"), ("Tickets", "tickets_period", "opened_at")):
+            if not self.has(table):
+                continue
+            within = f'{table}[{column}],">="&PeriodStart,{table}[{column}],"<"&PeriodNext'
+            s.set(r, 1, t(key, lang), "label")
+            s.set(r, 2, formula(f"=COUNTIFS({within})", "int"))
+            title = t(table, lang)
+            target = "#" + ref(title, 1, 1, absolute=False).replace('"', '""')
+            s.set(r, 3, formula(f'=HYPERLINK("{target}","{t("see_sheet", lang)} {title}")'))
+            r += 1
+        self._monthly(s, 20)
+        s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8})
+
+    def _monthly(self, s, head: int) -> None:
+        """Month rows from `head` + 1: MRR, survey answers, then the health columns D..Y."""
+        lang = self.lang
+        s.set(head - 1, 1, t("by_month", lang), "label")
+        s.put_row(head, 1, [t("month", lang), "MRR", t("answers", lang)], "header")
+        has_health = getattr(self, "health_ids", None) is not None and len(self.health_ids) == 1
+        if has_health:
+            s.put_row(head, 4, [t("usage_row", lang)] + self.health_heads(), "header")
+            months = self.health_months
+        first, last = head + 1, head + len(self.months)
+        for j, month in enumerate(self.months):
+            r = first + j
+            s.set(r, 1, month.to_pydatetime(), "month")
+            if self.has("Subscriptions"):
+                s.set(r, 2, formula(f"=SUMIFS(Subscriptions[mrr],Subscriptions[month],$A{r})", "money"))
+            if self.has("Responses"):
+                s.set(r, 3, formula(f'=COUNTIFS(Responses[date],">="&$A{r},Responses[date],"<"&EDATE($A{r},1))',
+                                    "int"))
+            if has_health:
+                within = f'{months},">="&$A{r},{months},"<="&$A{r}'
+                self.health_cells(s, r, self.calc_health_row(0), f"MATCH($A{r},{months},0)", within)
+        axis = ref(s.title, first, 1, last, 1)
+        if self.has("Subscriptions"):
+            s.charts.append(Chart("line", t("chart_mrr", lang), "E3", axis,
+                                  [Series(ref(s.title, first, 2, last, 2), "MRR")], y_format="#,##0",
+                                  legend=False, height=7.0))
+        if has_health:
+            s.charts.append(Chart("line", t("chart_account_health", lang), "N3", axis,
+                                  [Series(ref(s.title, first, 18, last, 18), t("score", lang))], y_format="0",
+                                  legend=False, height=7.0))
+            status = f"$S${first}:$S${last}"
+            for word, color in zip(STATUS[lang], (RED, AMBER, GREEN)):
+                s.cond_formats.append(CondFormat(status, word, color))
+
+
+def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
+                   config: HealthConfig | None = None) -> WorkbookLayout:
+    """The workbook layout of one customer: the portfolio sheets plus an Account sheet.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A dataset of exactly one customer (see :func:`customer_subset`).
+        Company-level tables (Funnel, Acquisition) are ignored.
+    period_start, period_end : str or date, optional
+        The report period (default: the last six months of the data).
+    lang : {"en", "fr"}
+    config : HealthConfig, optional
+        The health configuration written to Settings.
+
+    Raises
+    ------
+    KpiInputError
+        When the dataset does not hold exactly one customer.
+
+    Examples
+    --------
+    >>> ds = customer_subset(kpi_core.sample_dataset(n_customers=5), ["C0002"])
+    >>> layout = account_layout(ds, lang="en")
+    >>> [s.title for s in layout.sheets][:2], layout.title
+    (['Dashboard', 'Account'], 'Agence Montréal')
+    """
+    ids = customer_ids(ds)
+    if len(ids) != 1:
+        raise KpiInputError(f"{ds.source}: an account workbook needs the data of one customer; found {len(ids)}",
+                            "value")
+    if any(name in ds.tables for name in COMPANY_TABLES):
+        ds = customer_subset(ds, ids)
+    customers = ds.table("Customers")
+    name = ids[0]
+    if customers is not None and "name" in customers and len(customers) and pd.notna(customers["name"].iloc[0]):
+        name = str(customers["name"].iloc[0]) or name
+    period = kpi_core.report_period(ds, period_start, period_end)
+    builder = _AccountBuilder(ds, period, lang, name, config)
+    builder.cid = ids[0]
+    return builder.build()

@@ -1,0 +1,387 @@
+"""Many workbooks from one dataset: the portfolio plus one per CSM, segment or customer.
+
+:func:`build_workbooks` is what ``cskpi build --by`` and ``cskpi demo`` run.
+
+- Groups come from the Customers table (``--by csm`` / ``--by segment``: its
+  column of that name; ``--by customer``: one group per customer, built with
+  :func:`workbook_templates.account.account_layout`). A group's dataset is
+  its customers' rows of every customer-keyed table
+  (:func:`~workbook_templates.account.customer_subset`); the company-level
+  tables Funnel and Acquisition are left out of group workbooks (they stay
+  in the portfolio). Every workbook uses the same report period, that of the
+  whole dataset.
+- With ``jobs`` > 1 the workbooks are built by a fork-based process pool. The
+  dataset and the group definitions sit in a module global set *before* the
+  pool starts, so the workers inherit them copy-on-write; only group keys
+  and short results travel between processes, and at most ``2 x jobs``
+  groups are in flight, so memory stays flat in the number of groups.
+  Without ``fork`` (Windows) the build runs in one process.
+- Each workbook is written atomically: a file is complete or absent.
+- A group that fails is reported and the others go on; the
+  :class:`BatchResult` says what was written and what failed, and why.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import shutil
+import sys
+import time
+import unicodedata
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import kpi_core
+from kpi_core import Dataset, HealthConfig, KpiInputError
+
+from . import refresh
+from .account import account_layout, customer_ids, customer_subset
+from .labels import t
+from .portfolio import portfolio_layout
+
+__all__ = ["BY", "Group", "BatchResult", "plan_groups", "build_workbooks", "safe_filename", "unique_stems",
+           "Progress"]
+
+#: the --by choices
+BY = ("csm", "segment", "customer")
+
+_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$")
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def safe_filename(text: str, max_len: int = 100) -> str:
+    """A file-name stem from a group name, safe on Windows, macOS and Linux.
+
+    Accents and other letters are kept (NFC-normalised); path separators,
+    reserved characters (``<>:"/\\|?*``) and control characters become
+    ``_``; leading/trailing dots and spaces go; Windows device names (CON,
+    NUL, COM1, ...) get a ``_`` prefix; long names are cut to `max_len`
+    characters (and 200 UTF-8 bytes).
+
+    Examples
+    --------
+    >>> safe_filename("Zoé Martin")
+    'Zoé Martin'
+    >>> safe_filename("R&D / Sales: EMEA?")
+    'R&D _ Sales_ EMEA_'
+    >>> safe_filename("..CON"), safe_filename("  "), safe_filename("nul.txt")
+    ('_CON', '_', '_nul.txt')
+    """
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", str(text)))
+    stem = re.sub(r"\s+", " ", stem).strip(" .")
+    if _RESERVED.match(stem):
+        stem = "_" + stem
+    stem = stem[:max_len]
+    while len(stem.encode("utf-8")) > 200:
+        stem = stem[:-1]
+    return stem.rstrip(" .") or "_"
+
+
+def unique_stems(stems, taken=()) -> list[str]:
+    """The stems made unique, ignoring case (as Windows and macOS do): ``name (2)``, ``name (3)``...
+
+    Examples
+    --------
+    >>> unique_stems(["Zoé", "zoé", "Ana", "Zoé"], taken=["portfolio"])
+    ['Zoé', 'zoé (2)', 'Ana', 'Zoé (3)']
+    """
+    seen = {s.casefold() for s in taken}
+    out = []
+    for stem in stems:
+        candidate, n = stem, 1
+        while candidate.casefold() in seen:
+            n += 1
+            candidate = f"{stem} ({n})"
+        seen.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """One workbook to build: its key, the customers it covers (None: all) and its file."""
+
+    key: str
+    label: str
+    template: str
+    scope: str | None
+    customers: tuple | None
+    path: Path
+
+
+@dataclass
+class BatchResult:
+    """What a batch wrote and what failed (group label -> reason)."""
+
+    written: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)
+    total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when every workbook was written."""
+        return not self.failed and len(self.written) == self.total
+
+    @property
+    def exit_status(self) -> int:
+        """0 when everything was written, 1 otherwise."""
+        return 0 if self.ok else 1
+
+    def summary(self) -> str:
+        """A few lines: how many were written, where, and each failure with its reason.
+
+        Examples
+        --------
+        >>> print(BatchResult([Path("out/portfolio.xlsx")], {"csm Zoé": "KpiInputError: bad"}, 2).summary())
+        wrote 1 of 2 workbooks in out
+        failed: csm Zoé: KpiInputError: bad
+        """
+        folders = sorted({str(p.parent) for p in self.written})
+        text = f"wrote {len(self.written)} of {self.total} workbooks" + (f" in {', '.join(folders)}" if folders else "")
+        return "\n".join([text] + [f"failed: {label}: {reason}" for label, reason in self.failed.items()])
+
+
+def _group_values(ds: Dataset, by: str) -> dict[str, list[str]]:
+    """Group name -> customer ids, for --by csm / segment (from the Customers table)."""
+    customers = ds.table("Customers")
+    if customers is None:
+        raise KpiInputError(f"{ds.source}: --by {by} needs the Customers table (customers.csv or an Excel table "
+                            "named Customers)", "value")
+    if by not in customers:
+        raise KpiInputError(f"{ds.source}: table Customers has no column '{by}' (needed by --by {by})", "value")
+    values = customers[by].astype(object).where(customers[by].notna(), "")
+    values = values.map(lambda v: str(v).strip())
+    groups: dict[str, list[str]] = {}
+    for value, cid in zip(values, customers["customer_id"]):
+        groups.setdefault(value, []).append(cid)
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0].casefold())))
+
+
+def plan_groups(ds: Dataset, out_dir, by: str | None = None, lang: str = "en") -> list[Group]:
+    """The workbooks of a batch: the portfolio first, then one per group of `by`, with safe unique files.
+
+    Examples
+    --------
+    >>> groups = plan_groups(kpi_core.sample_dataset(n_customers=20), "out", by="segment")
+    >>> [(g.key, g.path.name) for g in groups]  # doctest: +NORMALIZE_WHITESPACE
+    [('portfolio', 'portfolio.xlsx'), ('Enterprise', 'segment_Enterprise.xlsx'),
+     ('Mid-Market', 'segment_Mid-Market.xlsx'), ('SMB', 'segment_SMB.xlsx')]
+    """
+    out_dir = Path(out_dir)
+    if by is not None and by not in BY:
+        raise KpiInputError(f"--by {by}: expected one of {', '.join(BY)}", "value")
+    planned = [("portfolio", t("portfolio", lang), "portfolio", None, None, "portfolio")]
+    if by in ("csm", "segment"):
+        unassigned = t("unassigned", lang)
+        for value, ids in _group_values(ds, by).items():
+            label = value or unassigned
+            planned.append((value, f"{by} {label}", "portfolio", f"{t(by, lang)} {label}", tuple(ids),
+                            f"{by}_{safe_filename(label)}"))
+    elif by == "customer":
+        customers = ds.table("Customers")
+        names = {}
+        if customers is not None and "name" in customers:
+            names = dict(zip(customers["customer_id"], customers["name"]))
+        for cid in customer_ids(ds):
+            name = names.get(cid)
+            label = f"{cid} {name}" if isinstance(name, str) and name.strip() else str(cid)
+            planned.append((cid, f"customer {label}", "account", None, (cid,), f"customer_{safe_filename(label)}"))
+    stems = unique_stems([p[-1] for p in planned])
+    return [Group(key, label, template, scope, ids, out_dir / f"{stem}.xlsx")
+            for (key, label, template, scope, ids, _), stem in zip(planned, stems)]
+
+
+# -- the work of one group (in a worker process, or in this one) ----------------------------------
+@dataclass
+class _Job:
+    ds: Dataset
+    period: kpi_core.Period
+    lang: str
+    config: HealthConfig | None
+    groups: dict
+
+
+#: the batch being built: set before the pool forks, so workers inherit it copy-on-write
+_JOB: _Job | None = None
+
+
+def _layout(group: Group, job: _Job):
+    """The group's workbook layout (module-level functions looked up now, so tests can replace them)."""
+    start, end = job.period.start, job.period.end
+    if group.template == "account":
+        ds = customer_subset(job.ds, group.customers, f"{job.ds.source} [{group.label}]")
+        return account_layout(ds, start, end, lang=job.lang, config=job.config)
+    ds = job.ds if group.customers is None else customer_subset(job.ds, group.customers,
+                                                                  f"{job.ds.source} [{group.label}]")
+    return portfolio_layout(ds, start, end, lang=job.lang, scope=group.scope, config=job.config)
+
+
+def _build_one(index: int) -> tuple[int, str | None]:
+    """Build and write group `index` of :data:`_JOB`; (index, None) or (index, why it failed)."""
+    group = _JOB.groups[index]
+    try:
+        refresh.write_workbook(_layout(group, _JOB), group.path, group.template)
+    except KpiInputError as err:
+        return index, str(err)
+    except Exception as err:  # noqa: BLE001 - one failing group must not stop the batch
+        return index, f"{type(err).__name__}: {err}"
+    return index, None
+
+
+def _run_serial(indices, done) -> None:
+    for i in indices:
+        done(*_build_one(i))
+
+
+def _run_pool(indices, jobs: int, done) -> None:
+    """Run the groups on `jobs` forked workers, at most 2 x jobs in flight."""
+    pending = iter(indices)
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        running = {}
+
+        def top_up():
+            while len(running) < 2 * jobs:
+                i = next(pending, None)
+                if i is None:
+                    return
+                running[pool.submit(_build_one, i)] = i
+
+        top_up()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = running.pop(future)
+                try:
+                    done(*future.result())
+                except BrokenProcessPool:
+                    done(i, "a worker process died (out of memory?)")
+                    for j in [*running.values(), *pending]:
+                        done(j, "not built: a worker process died")
+                    running.clear()
+                    return
+            top_up()
+
+
+# -- progress -------------------------------------------------------------------------------------
+class Progress:
+    """A one-line progress bar on a stream: count/total, rate, ETA, last item.
+
+    Drawn only when the stream is a terminal; :meth:`close` always writes one
+    final line.
+
+    Examples
+    --------
+    >>> import io
+    >>> bar = Progress(2, io.StringIO(), "workbooks")
+    >>> bar.advance("a"); bar.advance("b", failed=True)
+    >>> bar.close().startswith("2/2 workbooks")
+    True
+    """
+
+    def __init__(self, total: int, stream=None, noun: str = "items") -> None:
+        self.total, self.noun = total, noun
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.done = self.failed = 0
+        self.start = time.monotonic()
+
+    def advance(self, label: str = "", failed: bool = False) -> None:
+        """Count one more item done (or failed) and redraw."""
+        self.done += 1
+        self.failed += bool(failed)
+        if self.tty:
+            self.stream.write("\r" + self._line(label))
+            self.stream.flush()
+
+    def _line(self, label: str) -> str:
+        width = shutil.get_terminal_size((80, 20)).columns - 1
+        elapsed = max(time.monotonic() - self.start, 1e-9)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate else 0
+        filled = int(20 * self.done / max(self.total, 1))
+        text = (f"[{'#' * filled}{'.' * (20 - filled)}] {self.done}/{self.total} {rate:.1f}/s "
+                f"ETA {int(eta) // 60}:{int(eta) % 60:02d}" + (f" ({self.failed} failed)" if self.failed else "")
+                + f" {label}")
+        return text[:width].ljust(width)
+
+    def close(self) -> str:
+        """Write (and return) the final line."""
+        elapsed = time.monotonic() - self.start
+        line = f"{self.done}/{self.total} {self.noun} in {elapsed:.1f} s" + (
+            f", {self.failed} failed" if self.failed else "")
+        self.stream.write(("\r" + " " * (shutil.get_terminal_size((80, 20)).columns - 1) + "\r" if self.tty else "")
+                          + line + "\n")
+        self.stream.flush()
+        return line
+
+
+def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = "en", period_start=None,
+                    period_end=None, jobs: int = 1, config: HealthConfig | None = None,
+                    progress=None) -> BatchResult:
+    """Write the portfolio workbook and one workbook per group of `by` into `out_dir`.
+
+    Parameters
+    ----------
+    ds : Dataset
+    out_dir : str or Path
+        Folder to write to (created if needed).
+    by : {"csm", "segment", "customer"}, optional
+        How to split; None writes the portfolio only.
+    lang : {"en", "fr"}
+    period_start, period_end : str or date, optional
+        The report period of every workbook (default: the last six months of `ds`).
+    jobs : int, default 1
+        Worker processes (fork-based; one process where fork is unavailable).
+    config : HealthConfig, optional
+    progress : file-like, optional
+        Where the progress bar goes (default ``sys.stderr``).
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    KpiInputError
+        Bad period or `by` (before anything is written).
+
+    Examples
+    --------
+    >>> import io, tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> result = build_workbooks(kpi_core.sample_dataset(n_customers=12), out, by="segment", progress=io.StringIO())
+    >>> result.ok, sorted(p.name for p in result.written)
+    (True, ['portfolio.xlsx', 'segment_Enterprise.xlsx', 'segment_Mid-Market.xlsx', 'segment_SMB.xlsx'])
+    """
+    global _JOB
+    period = kpi_core.report_period(ds, period_start, period_end)
+    groups = plan_groups(ds, out_dir, by, lang)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    result = BatchResult(total=len(groups))
+    bar = Progress(len(groups), progress, "workbooks")
+
+    def done(index: int, error: str | None) -> None:
+        group = groups[index]
+        if error is None:
+            result.written.append(group.path)
+        else:
+            result.failed[group.label] = error
+        bar.advance(group.path.name, failed=error is not None)
+
+    _JOB = _Job(ds, period, lang, config, dict(enumerate(groups)))
+    try:
+        jobs = max(1, min(int(jobs), len(groups)))
+        if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+            _run_serial(range(len(groups)), done)
+        else:
+            _run_pool(range(len(groups)), jobs, done)
+    finally:
+        _JOB = None
+        bar.close()
+    order = {g.path: i for i, g in enumerate(groups)}
+    result.written.sort(key=order.__getitem__)
+    return result

@@ -1,0 +1,310 @@
+"""What Refresh needs to know about a generated workbook, whoever writes it.
+
+``cskpi refresh`` (openpyxl, on a file) and the ribbon's Refresh (xlwings,
+on the open workbook) both re-derive the computed sheets from the
+workbook's own tables. They read the report period and the health
+configuration the user left on the Settings sheet through the workbook's
+defined names, with :func:`settings_from_names`, and tell computed sheets
+from the user's own with :func:`computed_titles`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Callable
+
+from kpi_core import COMPONENTS, HealthConfig, KpiInputError
+
+from .labels import LANGS, SHEETS, t
+from .layout import WorkbookLayout
+
+__all__ = ["SETTINGS_NAMES", "settings_from_names", "detect_lang", "computed_titles", "TEMPLATE_NAMES",
+           "TEMPLATES", "stamp", "read_stamp", "infer_template", "template_layout", "write_workbook",
+           "refresh_workbook"]
+
+#: defined names Refresh reads back from Settings
+SETTINGS_NAMES = ("PeriodStart", "PeriodEnd", "HealthWeights", "HealthFloors", "HealthTargets", "RedBelow",
+                  "GreenFrom")
+#: every defined name a template writes (Refresh redefines them all)
+TEMPLATE_NAMES = SETTINGS_NAMES + ("PeriodNext", "NpsConfidence", "ClvYears", "MonthList", "MrrMonths",
+                                   "MrrMatrix", "MrrFirst")
+
+
+def _month(value, name: str):
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value
+    raise KpiInputError(f"Settings: {name} holds {value!r}, not a month (enter a date such as 2026-06-01)",
+                        "value", location=name)
+
+
+def _numbers(values, name: str) -> list[float]:
+    flat = [v for row in values for v in (row if isinstance(row, (list, tuple)) else [row])] \
+        if isinstance(values, (list, tuple)) else [values]
+    if len(flat) != len(COMPONENTS) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               for v in flat):
+        raise KpiInputError(f"Settings: {name} must hold {len(COMPONENTS)} numbers, found {flat!r}", "value",
+                            location=name)
+    return [float(v) for v in flat]
+
+
+def settings_from_names(read: Callable[[str], object]):
+    """(period_start, period_end, HealthConfig) from the values of the Settings names.
+
+    Parameters
+    ----------
+    read : callable
+        ``read(name)`` returns the value of a workbook-level defined name: the
+        cell value for one cell, a list of rows (or a flat list) for a range.
+
+    Raises
+    ------
+    KpiInputError
+        When a setting is missing or not of its type (naming the setting).
+    """
+    start = _month(read("PeriodStart"), "PeriodStart")
+    end = _month(read("PeriodEnd"), "PeriodEnd")
+    weights, floors, targets = (dict(zip(COMPONENTS, _numbers(read(n), n)))
+                                for n in ("HealthWeights", "HealthFloors", "HealthTargets"))
+    thresholds = []
+    for name in ("RedBelow", "GreenFrom"):
+        value = read(name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise KpiInputError(f"Settings: {name} holds {value!r}, not a number", "value", location=name)
+        thresholds.append(float(value))
+    return start, end, HealthConfig(weights, floors, targets, *thresholds)
+
+
+def detect_lang(sheet_titles) -> str:
+    """The language a workbook was built in, from its Settings sheet's title."""
+    titles = set(sheet_titles)
+    for i, lang in enumerate(LANGS):
+        if SHEETS["settings"][i] in titles:
+            return lang
+    raise KpiInputError("this workbook has no Settings sheet: it was not built by cskpi", "value")
+
+
+def computed_titles(layout: WorkbookLayout) -> list[str]:
+    """Titles of the sheets Refresh rewrites (computed and helper sheets), in order."""
+    return [s.title for s in layout.sheets if s.computed]
+
+
+# -- which template built a workbook ------------------------------------------------------------
+#: the template kinds a workbook can be stamped with (see :func:`stamp`)
+TEMPLATES = ("portfolio", "account")
+_KEYWORD = "cskpi-template="
+
+
+def _layout_function(kind: str):
+    """The layout function of a template kind (looked up at call time)."""
+    from . import account, portfolio
+
+    return {"portfolio": portfolio.portfolio_layout, "account": account.account_layout}[kind]
+
+
+def stamp(wb, template: str, scope: str) -> None:
+    """Record in the workbook's document properties which template built it, and its scope.
+
+    ``keywords`` holds ``cskpi-template=<kind>`` and ``subject`` the scope
+    (the text after "Dashboard — " in the titles). Excel keeps both (File >
+    Info > Properties), so :func:`refresh_workbook` rebuilds the same template.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook()
+    >>> stamp(wb, "portfolio", "CSM: Zoé Martin")
+    >>> read_stamp(wb)
+    ('portfolio', 'CSM: Zoé Martin')
+    """
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown template {template!r}; expected one of {', '.join(TEMPLATES)}")
+    wb.properties.keywords = f"{_KEYWORD}{template}"
+    wb.properties.subject = scope
+    wb.properties.title = scope
+    wb.properties.creator = "cskpi"
+
+
+def read_stamp(wb) -> tuple[str, str]:
+    """(template kind, scope) of a workbook built by cskpi.
+
+    Read from the document properties written by :func:`stamp`; for a
+    workbook without them, inferred from its sheets: an Account sheet means
+    the account template, and the scope is the Dashboard title after " — ".
+    """
+    words = (wb.properties.keywords or "").split()
+    kind = next((w[len(_KEYWORD):] for w in words if w.startswith(_KEYWORD)), None)
+    if kind in TEMPLATES and wb.properties.subject:
+        return kind, wb.properties.subject
+    dashboard = t("dashboard", detect_lang(wb.sheetnames))
+    head = wb[dashboard].cell(1, 1).value if dashboard in wb.sheetnames else None
+    return infer_template(wb.sheetnames, head)
+
+
+def infer_template(sheet_titles, dashboard_title) -> tuple[str, str]:
+    """(template kind, scope) from a built workbook's sheets and its Dashboard's A1 title.
+
+    An Account sheet means the account template; the scope is the title's
+    text after " — " (the default scope of the language otherwise). Used
+    where document properties cannot be read (the ribbon, through xlwings).
+    """
+    titles = list(sheet_titles)
+    lang = detect_lang(titles)
+    kind = "account" if t("account", lang) in titles else "portfolio"
+    scope = t("portfolio", lang)
+    if isinstance(dashboard_title, str) and " — " in dashboard_title:
+        scope = dashboard_title.split(" — ", 1)[1]
+    return kind, scope
+
+
+def template_layout(kind: str, ds, period_start, period_end, *, lang: str, scope: str | None, config=None):
+    """The layout of template `kind` ("portfolio" or "account") for a dataset."""
+    if kind == "account":
+        return _layout_function(kind)(ds, period_start, period_end, lang=lang, config=config)
+    return _layout_function(kind)(ds, period_start, period_end, lang=lang, scope=scope, config=config)
+
+
+def write_workbook(layout: WorkbookLayout, path, template: str):
+    """Write a template's layout to `path` atomically, stamped with its template and scope.
+
+    :func:`workbook_templates.xlsx.write_xlsx` plus :func:`stamp` (so
+    ``cskpi refresh`` knows how to rebuild the file).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, kpi_core
+    >>> from workbook_templates.portfolio import portfolio_layout
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
+    >>> layout = portfolio_layout(kpi_core.sample_dataset(n_customers=5))
+    >>> write_workbook(layout, path, "portfolio").name
+    'book.xlsx'
+    """
+    from pathlib import Path
+
+    from .files import atomic_output
+    from .xlsx import build_openpyxl
+
+    wb = build_openpyxl(layout)
+    stamp(wb, template, layout.title)
+    with atomic_output(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+# -- cskpi refresh --------------------------------------------------------------------------------
+def _name_reader(wb) -> Callable[[str], object]:
+    """``read(name)`` over an openpyxl workbook's defined names (a value, or rows of values)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    def read(name: str):
+        if name not in wb.defined_names:
+            raise KpiInputError(f"Settings: the workbook has no defined name {name}", "value", location=name)
+        dests = list(wb.defined_names[name].destinations)
+        if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
+            raise KpiInputError(f"Settings: the name {name} does not refer to a cell", "value", location=name)
+        sheet, where = dests[0]
+        ws = wb[sheet]
+        c0, r0, c1, r1 = range_boundaries(where.replace("$", ""))
+        if (c0, r0) == (c1, r1):
+            return ws.cell(r0, c0).value
+        return [[ws.cell(r, c).value for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
+    return read
+
+
+def _computed_candidates(lang: str) -> set[str]:
+    """Titles a computed sheet of any template can have in `lang`."""
+    kept = {"guide", "settings", "Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders",
+            "Funnel", "Acquisition"}
+    return {t(key, lang) for key in SHEETS if key not in kept}
+
+
+def _final_order(current: list[str], old_computed: set[str], new_layout: list[str], new_computed: set[str]):
+    """Sheet order after Refresh: the workbook's order, each new computed sheet at its old place,
+    a computed sheet the old workbook lacked right after the layout sheet before it."""
+    order = [title for title in current if title not in old_computed or title in new_computed]
+    for i, title in enumerate(new_layout):
+        if title in order:
+            continue
+        before = next((p for p in reversed(new_layout[:i]) if p in order), None)
+        order.insert(order.index(before) + 1 if before else 0, title)
+    return order
+
+
+def refresh_workbook(path):
+    """Re-derive a cskpi workbook's computed sheets from its own tables, headless (``cskpi refresh``).
+
+    Reads the dataset from the workbook's Excel tables, the report period
+    and health configuration from its Settings names and its language from
+    its sheet titles; rebuilds the layout with the template and scope the
+    workbook was built with (:func:`read_stamp`); then replaces the computed
+    and helper sheets (same positions), redefines the template's names and
+    saves atomically. Data tables, Settings, Guide and every sheet the user
+    added are kept.
+
+    openpyxl cannot keep charts and images of the sheets it loads: charts and
+    images on user-added sheets are lost (the computed sheets' charts are
+    rewritten). The ribbon's Refresh inside Excel does not have this
+    limitation.
+
+    Parameters
+    ----------
+    path : str or Path
+        An .xlsx written by cskpi (``cskpi build``/``demo``) and perhaps edited.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+
+    Raises
+    ------
+    KpiInputError
+        Bad data in a table (naming table, cell and column), a bad setting, or
+        a workbook not built by cskpi.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, kpi_core
+    >>> from workbook_templates.portfolio import portfolio_layout
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
+    >>> _ = write_workbook(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path, "portfolio")
+    >>> refresh_workbook(path).name
+    'book.xlsx'
+    """
+    from pathlib import Path
+
+    import openpyxl
+
+    from kpi_core import load_dataset
+
+    from .files import atomic_output
+    from .xlsx import set_names, write_sheet
+
+    path = Path(path)
+    ds = load_dataset(path)
+    wb = openpyxl.load_workbook(path)
+    lang = detect_lang(wb.sheetnames)
+    start, end, config = settings_from_names(_name_reader(wb))
+    kind, scope = read_stamp(wb)
+    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config)
+    computed = [s for s in layout.sheets if s.computed]
+    new_titles = {s.title for s in computed}
+    old_computed = _computed_candidates(lang) & set(wb.sheetnames)
+    order = _final_order(wb.sheetnames, old_computed, [s.title for s in layout.sheets], new_titles)
+    for title in old_computed:
+        wb.remove(wb[title])
+    for sheet in computed:
+        write_sheet(wb.create_sheet(sheet.title), sheet, lang)
+    for i, title in enumerate(order):
+        wb.move_sheet(wb[title], offset=i - wb.sheetnames.index(title))
+    stale = [n for n in wb.defined_names if (n.startswith("KPI_") or n in TEMPLATE_NAMES) and n not in layout.names]
+    for name in stale:
+        del wb.defined_names[name]
+    set_names(wb, layout)
+    first = order.index(computed[0].title) if computed else 0
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    wb.active = first
+    wb.active.sheet_view.tabSelected = True
+    with atomic_output(path) as tmp:
+        wb.save(tmp)
+    return path
