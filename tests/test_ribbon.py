@@ -226,9 +226,9 @@ def test_refresh_rewrites_computed_sheets_with_new_month(layout):
     assert formulas["MRR movements"]["F8"] == (
         "=SUMPRODUCT(('calc_mrr'!$F$2:$F$4=0)*'calc_mrr'!$E$2:$E$4)")
     assert "A9" not in values["MRR movements"]
-    # calc_mrr: customer x month matrix; April: C1 130, C2 0, C3 60
+    # calc_mrr: customer x month matrix; April: C1 130, C2 0 (helper matrices leave zeros blank), C3 60
     assert values["calc_mrr"]["F1"] == "2026-04-01"
-    assert [values["calc_mrr"][f"F{r}"] for r in (2, 3, 4)] == [130.0, 0.0, 60.0]
+    assert [values["calc_mrr"][f"F{r}"] for r in (2, 3, 4)] == [130.0, "", 60.0]
     assert [values["calc_mrr"][f"A{r}"] for r in (2, 3, 4)] == ["C1", "C2", "C3"]
     # KPI_NRR on Dashboard B8 (KPI_MRR B6, KPI_ARR B7, KPI_NRR B8), from the revenue bridge cells:
     # start MRR B7, cohort expansion B9, contraction B10, churn B11
@@ -324,7 +324,7 @@ def test_health_scores_writes_only_health(layout):
     formulas = cell_formulas(payload, actions)
     # row 5 = first scored customer (C1); D5 finds its Usage row for PeriodEnd in calc_health
     assert formulas["Health"]["D5"] == (
-        "=INDEX('calc_health'!$B$3:$D$3,MATCH(PeriodEnd,'calc_health'!$B$2:$D$2,0))")
+        "=INDEX('calc_health'!$B$3:$D$3,MATCH(PeriodEnd,'calc_health'!$B$2:$D$2,0))+0")
     assert formulas["Health"]["S5"] == '=IF(R5="","",IF(R5<RedBelow,"Red",IF(R5>=GreenFrom,"Green","Amber")))'
 
 

@@ -67,6 +67,12 @@ def _month_index(values: pd.Series, months: pd.DatetimeIndex) -> np.ndarray:
     return codes - first
 
 
+def _blank_zeros(values: np.ndarray) -> np.ndarray:
+    """Helper matrices are mostly zeros; blank cells read as 0 in every formula over them
+    (SUMIFS, COUNTIF, SUMPRODUCT, ``=0``) and cost nothing to write."""
+    return np.where(values == 0, np.nan, values)
+
+
 def _written_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The table as written to its sheet: input columns only; CSAT yes/no answers as text."""
     out = frame.drop(columns=[c for c in _DERIVED if c in frame.columns])
@@ -187,7 +193,7 @@ class _Builder:
         first = np.where(active.any(axis=1), active.argmax(axis=1), -1)
         first_month = pd.Series(np.where(first >= 0, self.months[np.clip(first, 0, None)], pd.NaT),
                                 dtype="datetime64[ns]")
-        frame = pd.DataFrame(matrix, columns=[f"m{j}" for j in range(m)])
+        frame = pd.DataFrame(_blank_zeros(matrix), columns=[f"m{j}" for j in range(m)])
         frame.insert(0, "first_month", first_month)
         frame.insert(0, "customer_id", ids.to_numpy())
         s.set(1, 1, "customer_id", "header")
@@ -398,7 +404,7 @@ class _Builder:
         m = len(self.months)
         counts = np.zeros((len(ids), m))
         np.add.at(counts, (ids.get_indexer(orders["customer_id"]), _month_index(orders["date"], self.months)), 1)
-        frame = pd.DataFrame(counts, columns=[f"m{j}" for j in range(m)])
+        frame = pd.DataFrame(_blank_zeros(counts), columns=[f"m{j}" for j in range(m)])
         frame.insert(0, "customer_id", ids.to_numpy())
         s.set(1, 1, "customer_id", "header")
         for j, month in enumerate(self.months):
@@ -500,7 +506,7 @@ class _Builder:
             for j, month in enumerate(self.months):
                 s.set(2, col + j, month.to_pydatetime(), "month")
             for j in range(m):
-                frame[f"{key}{j}"] = values[:, j]
+                frame[f"{key}{j}"] = _blank_zeros(values[:, j])
             self.health_cols[key] = col
             col += m
         s.blocks.append(Block(frame, row=3, header=False))
@@ -530,7 +536,8 @@ class _Builder:
         month with that month's answers (``kpi_core.health_scores(ds, month)``).
         """
         red, amber, green = STATUS[self.lang]
-        s.set(r, 4, formula(f"=INDEX({calc_row('usage_row')},{at})", "int"))
+        # "+0": LibreOffice gives an empty result (Excel gives 0) for a reference to a blank helper cell
+        s.set(r, 4, formula(f"=INDEX({calc_row('usage_row')},{at})+0", "int"))
         u = f"$D{r}"
 
         def use(col):
@@ -556,7 +563,7 @@ class _Builder:
             count = f"SUMIFS({calc_row('nps_n')},{within})"
             values["sentiment"] = f'=IF({u}=0,"",IF({count}=0,"",SUMIFS({calc_row("nps_sum")},{within})/{count}))'
         if "tickets" in self.health_cols:
-            values["support"] = f'=IF({u}=0,"",INDEX({calc_row("tickets")},{at}))'
+            values["support"] = f'=IF({u}=0,"",INDEX({calc_row("tickets")},{at})+0)'
         for j, comp in enumerate(COMPONENTS):
             s.set(r, 5 + j, formula(values[comp], "pct" if comp in ("adoption", "depth", "goals") else "ratio"))
             v = f"{L(5 + j)}{r}"

@@ -8,7 +8,10 @@ goes through :func:`workbook_templates.cells.set_value`, so it stays text.
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 import warnings
+from copy import copy
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +37,7 @@ from .styles import AMBER, GREEN, RED, STYLES, number_format
 
 __all__ = ["write_xlsx", "build_openpyxl", "write_sheet", "set_names"]
 
+_INF = math.inf
 _ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"})
 
 
@@ -46,29 +50,63 @@ def _style_parts(key: str | None, lang: str):
     return number_format(key, lang), font, fill, align
 
 
+def _style_array(ws, style: str | None, lang: str):
+    """The workbook's style array for a style key, registered once per workbook.
+
+    Setting font, fill and number format on every cell hashes each style
+    object again; copying a ready style array onto the cell does not.
+    """
+    cache = ws.parent.__dict__.setdefault("_cskpi_styles", {})
+    key = (style, lang)
+    if key not in cache:
+        proto = WriteOnlyCell(ws)
+        fmt, font, fill, align = _style_parts(style, lang)
+        if fmt:
+            proto.number_format = fmt
+        if font is not None:
+            proto.font = font
+        if fill is not None:
+            proto.fill = fill
+        if align is not None:
+            proto.alignment = align
+        cache[key] = proto._style
+    return cache[key]
+
+
+def _plain(value) -> bool:
+    """Values that cells.set_value would store unchanged (the fast path)."""
+    kind = type(value)
+    if kind is float:
+        return value == value and value not in (_INF, -_INF)
+    if kind is int or kind is _dt.datetime:
+        return True
+    return kind is str and not _risky(value)
+
+
 def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws)
-    if is_formula:
+    if is_formula or _plain(value):
         cell.value = value
     else:
         set_value(cell, value)
-    fmt, font, fill, align = _style_parts(style, lang)
-    if fmt:
-        cell.number_format = fmt
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if align is not None:
-        cell.alignment = align
+    if style is not None or cell.is_date:
+        styled = _style_array(ws, style or "datetime", lang)
+        quote = cell._style.quotePrefix if cell._style is not None else 0  # set_value's prefix survives
+        cell._style = copy(styled)
+        cell._style.quotePrefix = quote
     return cell
 
 
+def _risky(text: str) -> bool:
+    """Text a spreadsheet could misread: formula triggers, error codes, escapes, control characters."""
+    return (text.startswith(FORMULA_TRIGGERS) or text in _ERROR_TEXTS or "_x" in text
+            or any(ord(ch) < 32 for ch in text))
+
+
 def _needs_cell(values: np.ndarray) -> np.ndarray:
-    """Which text values could be misread (formula triggers, error codes, escapes)."""
+    """Which values of a text column must go through cells.set_value."""
     def risky(v):
-        return isinstance(v, str) and (v.startswith(FORMULA_TRIGGERS) or v in _ERROR_TEXTS or "_x" in v
-                                       or any(ord(ch) < 32 for ch in v))
+        return isinstance(v, str) and _risky(v)
     return np.frompyfunc(risky, 1, 1)(values).astype(bool) if len(values) else np.zeros(0, bool)
 
 
