@@ -36,7 +36,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -218,42 +217,55 @@ def bench_small(n: int, work: Path, profile_top: int) -> None:
             print("\n".join("    " + line for line in text[text.find("ncalls"):].splitlines()))
 
 
-# ------------------------------------------------------------------------------ (c) batch hook
+# ------------------------------------------------------------------------------ (c) batch
 
 
-def bench_batch(build_n: Callable[[int, Path], object], n: int, work: Path | None = None,
-                label: str = "batch") -> dict:
-    """Time a callable that builds `n` workbooks into a folder (the ``--jobs`` batch hook).
+def _child_batch(args) -> dict:
+    """One batch run in this process: per-customer workbooks of the first `args.small` accounts.
 
-    ``build_n(n, folder)`` must write its workbooks into ``folder``; the figures are the
-    wall time, the time per workbook, the files produced and the peak memory of this
-    process and of its children (worker processes). Example, once
-    :mod:`workbook_templates.batch` exists::
-
-        bench_batch(lambda n, out: batch.build_accounts(ds, out, limit=n, jobs=2), 100)
+    The dataset is always the same (sample_dataset(n_customers=1000)), so that runs of
+    different sizes differ only in the number of workbooks built.
     """
-    folder = Path(tempfile.mkdtemp(prefix="bench-batch-", dir=work))
+    from workbook_templates.account import account_layout, customer_ids, customer_subset
+    from workbook_templates.batch import build_workbooks
+
+    ds = kpi_core.sample_dataset(seed=0, n_customers=1000)
+    ids = customer_ids(ds)[:args.small]
+    out = Path(args.out)
     t0 = time.perf_counter()
-    build_n(n, folder)
+    if args.writer == "xlsxwriter":  # the same layouts written by XlsxWriter, one process
+        from benchmarks.xlsxwriter_layout import write_xlsxwriter
+
+        for cid in ids:
+            write_xlsxwriter(account_layout(customer_subset(ds, [cid])), out / f"{cid}.xlsx")
+        written = len(ids)
+    else:
+        result = build_workbooks(ds, out, by="customer", jobs=args.jobs, progress=io.StringIO(), only=ids)
+        written = len(result.written)
     wall = time.perf_counter() - t0
-    files = sorted(folder.rglob("*.xlsx"))
-    result = {"label": label, "n": n, "files": len(files), "wall_s": wall, "per_workbook_ms": 1000 * wall / max(n, 1),
-              "self_maxrss_mb": _maxrss_mb(), "children_maxrss_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
-    print(f"  {label}: {n} workbooks in {wall:.2f} s ({result['per_workbook_ms']:.1f} ms each), "
-          f"{len(files)} files; peak RSS self {result['self_maxrss_mb']:.0f} MB, "
-          f"children {result['children_maxrss_mb']:.0f} MB")
-    return result
+    return {"n": written, "wall_s": wall, "self_mb": _maxrss_mb(), "children_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
 
 
-def sequential_builder(n_customers: int = 1000) -> Callable[[int, Path], None]:
-    """The one-process reference for :func:`bench_batch`: layouts and openpyxl writes in a loop."""
-    def build(n: int, folder: Path) -> None:
-        from workbook_templates.xlsx import write_xlsx
-
-        layouts, _ = _one_customer_layouts(n, n_customers)
-        for i, layout in enumerate(layouts):
-            write_xlsx(layout, folder / f"account_{i}.xlsx")
-    return build
+def bench_batch(n: int, work: Path, timeout: float) -> None:
+    """Per-account workbooks: --jobs 1 vs --jobs 2 vs XlsxWriter, and memory at n/10 vs n."""
+    runs = {}
+    for label, extra in (("xlsxwriter", ("--writer", "xlsxwriter")), ("jobs1", ("--jobs", "1")),
+                         ("jobs2", ("--jobs", "2"))):
+        out = Path(tempfile.mkdtemp(prefix=f"batch-{label}-", dir=work))
+        runs[label] = _spawn("batch", "--small", str(n), "--out", str(out), *extra, timeout=timeout)
+    out = Path(tempfile.mkdtemp(prefix="batch-small-", dir=work))
+    runs["jobs1_tenth"] = _spawn("batch", "--small", str(n // 10), "--out", str(out), "--jobs", "1",
+                                 timeout=timeout)
+    per = {k: 1000 * r["wall_s"] / max(r["n"], 1) for k, r in runs.items()}
+    print(f"\n== (c) batch: {n} per-customer workbooks (cskpi build --by customer)")
+    print(f"  openpyxl --jobs 1: {per['jobs1']:.1f} ms per workbook; XlsxWriter, same layouts: "
+          f"{per['xlsxwriter']:.1f} ms -> {per['jobs1'] / per['xlsxwriter']:.2f}x   (target <= 1.5x)")
+    print(f"  --jobs 2: {runs['jobs2']['wall_s']:.1f} s vs --jobs 1 {runs['jobs1']['wall_s']:.1f} s -> "
+          f"{runs['jobs1']['wall_s'] / runs['jobs2']['wall_s']:.2f}x faster   (target >= 1.7x)")
+    big, small = runs["jobs1"]["self_mb"], runs["jobs1_tenth"]["self_mb"]
+    print(f"  peak memory, --jobs 1: {n} workbooks {big:.0f} MB vs {n // 10}: {small:.0f} MB -> "
+          f"{100 * (big / small - 1):+.1f} %   (target within 10 %); --jobs 2 workers "
+          f"{runs['jobs2']['children_mb']:.0f} MB each at most")
 
 
 # ------------------------------------------------------------------------------ main
@@ -267,12 +279,15 @@ def main(argv=None) -> None:
     p.add_argument("--small", type=int, default=100)
     p.add_argument("--profile-top", type=int, default=25)
     p.add_argument("--timeout", type=float, default=900)
-    p.add_argument("--child", choices=("large", "recalc"))
+    p.add_argument("--child", choices=("large", "recalc", "batch"))
+    p.add_argument("--batch", type=int, default=1000, help="workbooks in the batch case")
+    p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--writer", choices=("none", "openpyxl", "xlsxwriter"), default="none")
     p.add_argument("--out")
     args = p.parse_args(argv)
     if args.child:
-        print(json.dumps((_child_large if args.child == "large" else _child_recalc)(args)))
+        child = {"large": _child_large, "recalc": _child_recalc, "batch": _child_batch}[args.child]
+        print(json.dumps(child(args)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-wb-") as tmp:
         work = Path(tmp)
@@ -280,8 +295,7 @@ def main(argv=None) -> None:
         if args.only in (None, "small"):
             bench_small(args.small, work, args.profile_top)
         if args.only in (None, "batch"):
-            print("\n== (c) batch hook, sequential reference")
-            bench_batch(sequential_builder(), 20, work, "sequential (layout + openpyxl)")
+            bench_batch(args.batch, work, args.timeout)
         if args.only in (None, "large"):
             for tables in (("subs", "full") if args.tables == "both" else (args.tables,)):
                 bench_large(args.customers, tables, work, args.timeout)

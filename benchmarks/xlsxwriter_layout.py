@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_range
 
 from workbook_templates.cells import FORMULA_TRIGGERS
 from workbook_templates.layout import Block, Cell, SheetLayout, WorkbookLayout

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up cskpi on this machine: a virtual environment in .venv with the
-# project installed (editable). `scripts/setup.sh test` also installs the test
-# tools and the spreadsheet engine the tests recalculate workbooks with
-# (LibreOffice Calc headless, poppler's pdftoppm), from Debian packages when missing.
+# project installed (editable), and the spreadsheet engine the demo renders
+# the dashboard with and the tests recalculate workbooks with (LibreOffice
+# Calc headless, poppler's pdftoppm), from Debian packages when missing.
+# `scripts/setup.sh test` also installs the test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
@@ -21,16 +22,16 @@ fi
 if [ "$mode" = test ]; then
   echo "==> installing cskpi with its test tools"
   .venv/bin/python -m pip install --quiet -e '.[test]'
-  if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
-    echo "==> installing LibreOffice Calc and poppler-utils (Debian packages)"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-      libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null
-  fi
-  command -v soffice >/dev/null || { echo "LibreOffice (soffice) is still missing" >&2; exit 1; }
 else
   echo "==> installing cskpi"
   .venv/bin/python -m pip install --quiet -e .
 fi
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "==> installing LibreOffice Calc and poppler-utils (Debian packages)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null
+fi
+command -v soffice >/dev/null || { echo "LibreOffice (soffice) is still missing" >&2; exit 1; }

@@ -138,3 +138,10 @@ def test_progress_on_a_terminal_draws_count_rate_and_eta():
     bar.advance("x.xlsx")
     assert "1/4" in out.getvalue() and "/s" in out.getvalue() and "ETA" in out.getvalue()
     assert "x.xlsx" in out.getvalue()
+
+
+def test_only_builds_the_groups_named(tmp_path):
+    ds = kpi_core.sample_dataset(n_customers=30)
+    result = build_workbooks(ds, tmp_path, by="segment", only=["SMB"], progress=io.StringIO())
+    assert result.ok and [p.name for p in result.written] == ["segment_SMB.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["segment_SMB.xlsx"]

@@ -321,7 +321,7 @@ class Progress:
 
 def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = "en", period_start=None,
                     period_end=None, jobs: int = 1, config: HealthConfig | None = None,
-                    progress=None) -> BatchResult:
+                    progress=None, only=None) -> BatchResult:
     """Write the portfolio workbook and one workbook per group of `by` into `out_dir`.
 
     Parameters
@@ -339,6 +339,9 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
     config : HealthConfig, optional
     progress : file-like, optional
         Where the progress bar goes (default ``sys.stderr``).
+    only : collection of str, optional
+        Build only the groups with these keys (a CSM, a segment, a customer id;
+        ``"portfolio"`` for the portfolio); default: all of them.
 
     Returns
     -------
@@ -360,6 +363,9 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
     global _JOB
     period = kpi_core.report_period(ds, period_start, period_end)
     groups = plan_groups(ds, out_dir, by, lang)
+    if only is not None:
+        keep = set(only)
+        groups = [g for g in groups if g.key in keep]
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     result = BatchResult(total=len(groups))
     bar = Progress(len(groups), progress, "workbooks")

@@ -39,6 +39,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from .files import atomic_output
+
 __all__ = [
     "EngineError",
     "find_soffice",
@@ -436,16 +438,9 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def _install(produced: Path, dst: Path) -> None:
-    """Move ``produced`` to ``dst`` atomically (via a temporary file in dst's folder)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(produced, tmp_name)
-        os.replace(tmp_name, dst)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    """Copy ``produced`` to ``dst`` atomically."""
+    with atomic_output(dst) as tmp:
+        shutil.copyfile(produced, tmp)
 
 
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*?/>")

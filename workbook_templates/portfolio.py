@@ -27,7 +27,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter as L
 
 import kpi_core
-from kpi_core import COMPONENTS, Dataset, HealthConfig, Period
+from kpi_core import COMPONENTS, Dataset, HealthConfig, KpiInputError, Period
 
 from .guide import guide_rows
 from .labels import STATUS, t
@@ -38,6 +38,8 @@ __all__ = ["portfolio_layout", "DATA_ORDER", "month_axis"]
 
 #: order of the data sheets
 DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel", "Acquisition")
+#: rows of an Excel (and LibreOffice) sheet
+EXCEL_MAX_ROWS = 1_048_576
 _DERIVED = {"positive"}  # columns kpi_core adds while validating; not input data
 # yes/no CSAT answers are counted by their words; "true"/"false" are left out on purpose:
 # LibreOffice reads the criterion "true" as the number 1 and would count scores of 1
@@ -164,6 +166,11 @@ class _Builder:
             frame = self.ds.table(name)
             if frame is None:
                 continue
+            if len(frame) >= EXCEL_MAX_ROWS:
+                raise KpiInputError(
+                    f"{self.ds.source}: the {name} table has {len(frame):,} rows; an Excel sheet holds at most "
+                    f"{EXCEL_MAX_ROWS - 1:,} below its header. Build per CSM or segment (--by), or a shorter "
+                    "history.", "value", location=name)
             s = self.sheet(name, computed=False, freeze="A2", tab_color="A6A6A6")
             out = _written_frame(name, frame)
             styles = {}
