@@ -63,7 +63,9 @@ def _blank_codes(codes: np.ndarray, uniques) -> np.ndarray:
 
 def factorize_ids(s: pd.Series, column: str, locate: Locate) -> tuple[np.ndarray, pd.Index]:
     """Integer codes and distinct values of a required identifier column (blanks are errors)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    # pandas hashes a plain object array faster than its python-backed string dtype
+    values = s.to_numpy(dtype=object) if isinstance(s.dtype, pd.StringDtype) else s
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if s.dtype.kind not in "iu":
         require_filled(s, column, locate, _blank_codes(codes, uniques))
     return codes, pd.Index(uniques)
