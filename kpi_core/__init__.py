@@ -17,6 +17,7 @@ Examples
 ['abandonment_rate', 'arr', 'avg_basket']
 """
 
+from ._columns import NO_WORDS, YES_WORDS
 from .commerce import (abandonment_rate, average_basket, cac, clv, conversion_rate, purchase_frequency,
                        repurchase_rate)
 from .dataset import TABLES, Dataset, load_dataset, read_tables, validate_tables
@@ -35,7 +36,7 @@ from .surveys import ces, ces_agree, csat, nps, nps_breakdown, nps_ci, nps_test
 __version__ = "0.1.0"
 
 __all__ = [
-    "KpiInputError",
+    "KpiInputError", "YES_WORDS", "NO_WORDS",
     # surveys
     "nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree",
     # revenue

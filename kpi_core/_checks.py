@@ -15,8 +15,6 @@ import pandas as pd
 
 from .errors import KpiInputError
 
-_BLANK_STRINGS = ("",)
-
 
 def _flat(values) -> np.ndarray:
     """Return `values` as a flat numpy array without copying numeric data."""

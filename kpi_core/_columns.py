@@ -21,8 +21,12 @@ Locate = Callable[[str, int], str]
 
 _UTC_OFFSET = r"^(.*[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
 
-TRUE_WORDS = frozenset({"true", "yes", "oui", "vrai", "1", "y", "o"})
-FALSE_WORDS = frozenset({"false", "no", "non", "faux", "0", "n"})
+#: yes/no answers in words (English and French, lower case)
+YES_WORDS = frozenset({"true", "yes", "oui", "vrai", "y", "o"})
+NO_WORDS = frozenset({"false", "no", "non", "faux", "n"})
+#: a boolean column also accepts 1/0
+TRUE_WORDS = YES_WORDS | {"1"}
+FALSE_WORDS = NO_WORDS | {"0"}
 
 
 def argument_locator(column: str, position: int) -> str:

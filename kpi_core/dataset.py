@@ -126,8 +126,8 @@ def _check_scores(frame: pd.DataFrame, locate: Locate) -> pd.DataFrame:
     is_csat = (survey == "CSAT").to_numpy()
     blank = _columns._blanks(raw)
     words = raw.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    yes = words.isin(_columns.TRUE_WORDS - {"1", "0"}).to_numpy() | raw.map(lambda v: v is True).to_numpy(dtype=bool)
-    no = words.isin(_columns.FALSE_WORDS - {"1", "0"}).to_numpy() | raw.map(lambda v: v is False).to_numpy(dtype=bool)
+    yes = words.isin(_columns.YES_WORDS).to_numpy() | raw.map(lambda v: v is True).to_numpy(dtype=bool)
+    no = words.isin(_columns.NO_WORDS).to_numpy() | raw.map(lambda v: v is False).to_numpy(dtype=bool)
     yes_no = (yes | no) & is_csat
     numeric_raw = raw.where(~yes_no & ~blank)
     score = _columns.numbers(numeric_raw, "score", locate, required=False, minimum=None)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
+from ._columns import NO_WORDS, YES_WORDS
 from .errors import KpiInputError
 
 __all__ = ["nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree"]
@@ -20,8 +21,6 @@ __all__ = ["nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agr
 #: Default "positive" threshold of CSAT per scale maximum (DESIGN.md §8).
 CSAT_POSITIVE_MIN = {5: 4, 7: 6, 10: 9}
 
-_YES = frozenset({"yes", "oui", "true", "vrai", "y", "o"})
-_NO = frozenset({"no", "non", "false", "faux", "n"})
 
 
 def _nps_counts(scores, name: str = "scores") -> tuple[int, int, int, int]:
@@ -192,7 +191,7 @@ def _yes_no(arr: np.ndarray, blank: np.ndarray, name: str) -> np.ndarray | None:
             return float(v)
         if isinstance(v, str):
             t = v.strip().lower()
-            return 1.0 if t in _YES else 0.0 if t in _NO else np.nan
+            return 1.0 if t in YES_WORDS else 0.0 if t in NO_WORDS else np.nan
         return np.nan
 
     vals = np.frompyfunc(as_bool, 1, 1)(arr[~blank]).astype(float)

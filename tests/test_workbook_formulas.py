@@ -26,8 +26,6 @@ once, in a module fixture, two at a time.
 from __future__ import annotations
 
 import math
-import re
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache

@@ -27,7 +27,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter as L
 
 import kpi_core
-from kpi_core import COMPONENTS, Dataset, HealthConfig, KpiInputError, Period
+from kpi_core import COMPONENTS, NO_WORDS, YES_WORDS, Dataset, HealthConfig, KpiInputError, Period
 
 from .guide import guide_rows
 from .labels import STATUS, t
@@ -41,10 +41,18 @@ DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Or
 #: rows of an Excel (and LibreOffice) sheet
 EXCEL_MAX_ROWS = 1_048_576
 _DERIVED = {"positive"}  # columns kpi_core adds while validating; not input data
-# yes/no CSAT answers are counted by their words; "true"/"false" are left out on purpose:
+# yes/no CSAT answers are counted by their words; the boolean words are left out on purpose:
 # LibreOffice reads the criterion "true" as the number 1 and would count scores of 1
-_YES = '{"yes","oui","y","o"}'
-_YES_NO = '{"yes","oui","y","o","no","non","n"}'
+_BOOLEAN_WORDS = {"true", "vrai", "false", "faux"}
+
+
+def _criteria(words) -> str:
+    """An array constant of COUNTIFS criteria: ``{"o","oui","y","yes"}``."""
+    return "{" + ",".join(f'"{w}"' for w in sorted(words - _BOOLEAN_WORDS)) + "}"
+
+
+_YES = _criteria(YES_WORDS)
+_YES_NO = _criteria(YES_WORDS | NO_WORDS)
 _DATE_COLUMNS = {"month", "date", "opened_at", "signup_date"}
 
 
