@@ -65,7 +65,8 @@ from workbook_templates.layout import SheetLayout, WorkbookLayout
 from workbook_templates.portfolio import DATA_ORDER, portfolio_layout
 from workbook_templates.batch import build_workbooks
 from workbook_templates.refresh import (computed_titles, detect_lang, infer_template, settings_from_names,
-                                        template_layout, write_workbook)
+                                        template_layout)
+from workbook_templates.xlsx import write_xlsx
 
 from . import live
 
@@ -304,7 +305,7 @@ def build_workbook(book) -> str:
     if not live.is_remote(book):
         stem = Path(_book_label(book)).stem
         path = _folder_of(book) / f"{stem} - KPIs.xlsx"
-        write_workbook(portfolio_layout(ds, lang=lang), path, "portfolio")
+        write_xlsx(portfolio_layout(ds, lang=lang), path)
         return f"KPI workbook built from {origin}:\n{path}"
     # remote engine: no file can be written from the browser -> new sheets of this workbook
     if t("settings", lang) in live.sheet_titles(book):

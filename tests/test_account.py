@@ -10,7 +10,8 @@ import pytest
 import kpi_core
 from workbook_templates.account import account_layout, customer_subset
 from workbook_templates.labels import STATUS, t
-from workbook_templates.refresh import refresh_workbook, write_workbook
+from workbook_templates.refresh import refresh_workbook
+from workbook_templates.xlsx import write_xlsx
 
 from _workbooks import assert_kpis_equal, workbook_kpis
 
@@ -32,7 +33,7 @@ def _busiest(ds) -> str:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_account_kpis_mrr_and_monthly_health_equal_kpi_core(full, tmp_path, lang):
     ds = customer_subset(full, [_busiest(full)])
-    path = write_workbook(account_layout(ds, *PERIOD, lang=lang), tmp_path / "acc.xlsx", "account")
+    path = write_xlsx(account_layout(ds, *PERIOD, lang=lang), tmp_path / "acc.xlsx")
     titles = openpyxl.load_workbook(path).sheetnames
     assert titles[:2] == [t("dashboard", lang), t("account", lang)]
     assert not {t("Funnel", lang), t("Acquisition", lang)} & set(titles)
@@ -58,7 +59,7 @@ def test_account_kpis_mrr_and_monthly_health_equal_kpi_core(full, tmp_path, lang
 
 def test_account_workbook_refreshes_as_an_account_workbook(full, tmp_path):
     ds = customer_subset(full, ["C0002"])
-    path = write_workbook(account_layout(ds, *PERIOD, lang="en"), tmp_path / "acc.xlsx", "account")
+    path = write_xlsx(account_layout(ds, *PERIOD, lang="en"), tmp_path / "acc.xlsx")
     refresh_workbook(path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == ["Dashboard", "Account"]

@@ -10,7 +10,7 @@ import pytest
 import kpi_core
 from workbook_templates import batch, refresh, xlsx
 from workbook_templates.batch import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
-from workbook_templates.cli import main
+from cskpi.cli import main
 
 from _workbooks import write_csv_folder
 

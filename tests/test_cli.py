@@ -6,7 +6,7 @@ import pytest
 
 import kpi_core
 from workbook_templates.account import customer_subset
-from workbook_templates.cli import main
+from cskpi.cli import main
 
 from _workbooks import assert_kpis_equal, sheet_cells, workbook_kpis, write_csv_folder
 

@@ -11,7 +11,8 @@ from openpyxl.chart import BarChart, Reference
 import kpi_core
 from workbook_templates.labels import t
 from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.refresh import read_stamp, refresh_workbook, write_workbook
+from workbook_templates.refresh import read_stamp, refresh_workbook
+from workbook_templates.xlsx import write_xlsx
 
 from _workbooks import assert_kpis_equal, sheet_cells, workbook_kpis
 
@@ -41,7 +42,7 @@ def _edit(path, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_refresh_keeps_user_edits_and_recomputes_every_kpi(tmp_path, lang):
     ds = kpi_core.sample_dataset(seed=2, n_customers=30)
-    path = write_workbook(portfolio_layout(ds, *PERIOD, lang=lang), tmp_path / "book.xlsx", "portfolio")
+    path = write_xlsx(portfolio_layout(ds, *PERIOD, lang=lang), tmp_path / "book.xlsx")
     _edit(path, lang)
     before_names = openpyxl.load_workbook(path).sheetnames
     kept = [t(k, lang) for k in ("guide", "settings", *ds.tables)] + ["My notes"]
@@ -66,7 +67,7 @@ def test_refresh_keeps_user_edits_and_recomputes_every_kpi(tmp_path, lang):
 def test_refresh_follows_the_settings_period_and_health_config_and_keeps_the_scope(tmp_path):
     ds = kpi_core.sample_dataset(seed=4, n_customers=25)
     layout = portfolio_layout(ds, *PERIOD, lang="en", scope="CSM: Zoé")
-    path = write_workbook(layout, tmp_path / "csm.xlsx", "portfolio")
+    path = write_xlsx(layout, tmp_path / "csm.xlsx")
     wb = openpyxl.load_workbook(path)
     settings = wb["Settings"]
     settings["B4"].value = dt.datetime(2025, 11, 1)  # PeriodStart
@@ -81,10 +82,11 @@ def test_refresh_follows_the_settings_period_and_health_config_and_keeps_the_sco
 
 
 def test_a_workbook_without_stamp_is_refreshed_with_the_template_read_from_its_sheets(tmp_path):
-    from workbook_templates.xlsx import write_xlsx
-
     ds = kpi_core.sample_dataset(seed=1, n_customers=8)
     path = write_xlsx(portfolio_layout(ds, *PERIOD, lang="fr", scope="Segment : PME"), tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(path)  # as if saved by a tool that drops document properties
+    wb.properties.keywords = wb.properties.subject = None
+    wb.save(path)
     assert read_stamp(openpyxl.load_workbook(path)) == ("portfolio", "Segment : PME")
     refresh_workbook(path)
     assert openpyxl.load_workbook(path)["Tableau de bord"]["A1"].value == "Tableau de bord — Segment : PME"
@@ -92,7 +94,7 @@ def test_a_workbook_without_stamp_is_refreshed_with_the_template_read_from_its_s
 
 def test_bad_data_row_is_named_and_the_file_is_left_untouched(tmp_path):
     ds = kpi_core.sample_dataset(seed=1, n_customers=8)
-    path = write_workbook(portfolio_layout(ds, *PERIOD), tmp_path / "b.xlsx", "portfolio")
+    path = write_xlsx(portfolio_layout(ds, *PERIOD), tmp_path / "b.xlsx")
     wb = openpyxl.load_workbook(path)
     wb["Subscriptions"]["C5"].value = "lots"
     wb.save(path)

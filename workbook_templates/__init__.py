@@ -15,11 +15,11 @@ from .batch import BatchResult, build_workbooks
 from .engine import EngineError, defined_name_values, pdf_to_png, recalculate, render_pdf
 from .layout import WorkbookLayout
 from .portfolio import portfolio_layout
-from .refresh import refresh_workbook, write_workbook
+from .refresh import refresh_workbook
 from .xlsx import write_xlsx
 
 __all__ = [
-    "portfolio_layout", "account_layout", "WorkbookLayout", "write_xlsx", "write_workbook", "build_workbooks",
+    "portfolio_layout", "account_layout", "WorkbookLayout", "write_xlsx", "build_workbooks",
     "BatchResult", "refresh_workbook", "recalculate", "render_pdf", "pdf_to_png", "defined_name_values",
     "EngineError",
 ]

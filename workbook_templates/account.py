@@ -206,4 +206,6 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     period = kpi_core.report_period(ds, period_start, period_end)
     builder = _AccountBuilder(ds, period, lang, name, config)
     builder.cid = ids[0]
-    return builder.build()
+    layout = builder.build()
+    layout.template = "account"
+    return layout

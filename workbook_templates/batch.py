@@ -37,10 +37,10 @@ from pathlib import Path
 import kpi_core
 from kpi_core import Dataset, HealthConfig, KpiInputError
 
-from . import refresh
 from .account import account_layout, customer_ids, customer_subset
 from .labels import t
 from .portfolio import portfolio_layout
+from .xlsx import write_xlsx
 
 __all__ = ["BY", "Group", "BatchResult", "plan_groups", "build_workbooks", "safe_filename", "unique_stems",
            "Progress"]
@@ -223,7 +223,7 @@ def _build_one(index: int) -> tuple[int, str | None]:
     """Build and write group `index` of :data:`_JOB`; (index, None) or (index, why it failed)."""
     group = _JOB.groups[index]
     try:
-        refresh.write_workbook(_layout(group, _JOB), group.path, group.template)
+        write_xlsx(_layout(group, _JOB), group.path)
     except KpiInputError as err:
         return index, str(err)
     except Exception as err:  # noqa: BLE001 - one failing group must not stop the batch

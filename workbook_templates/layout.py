@@ -174,6 +174,7 @@ class WorkbookLayout:
     names: dict = field(default_factory=dict)
     lang: str = "en"
     title: str = ""
+    template: str = "portfolio"  # which template built it (stamped in the file, read back by Refresh)
 
     def sheet(self, key: str) -> SheetLayout:
         """The sheet with this key."""

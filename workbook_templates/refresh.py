@@ -19,7 +19,7 @@ from .labels import LANGS, SHEETS, t
 from .layout import WorkbookLayout
 
 __all__ = ["SETTINGS_NAMES", "settings_from_names", "detect_lang", "computed_titles", "TEMPLATE_NAMES",
-           "TEMPLATES", "stamp", "read_stamp", "infer_template", "template_layout", "write_workbook",
+           "TEMPLATES", "stamp", "read_stamp", "infer_template", "template_layout",
            "refresh_workbook"]
 
 #: defined names Refresh reads back from Settings
@@ -163,33 +163,6 @@ def template_layout(kind: str, ds, period_start, period_end, *, lang: str, scope
     return _layout_function(kind)(ds, period_start, period_end, lang=lang, scope=scope, config=config)
 
 
-def write_workbook(layout: WorkbookLayout, path, template: str):
-    """Write a template's layout to `path` atomically, stamped with its template and scope.
-
-    :func:`workbook_templates.xlsx.write_xlsx` plus :func:`stamp` (so
-    ``cskpi refresh`` knows how to rebuild the file).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, kpi_core
-    >>> from workbook_templates.portfolio import portfolio_layout
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
-    >>> layout = portfolio_layout(kpi_core.sample_dataset(n_customers=5))
-    >>> write_workbook(layout, path, "portfolio").name
-    'book.xlsx'
-    """
-    from pathlib import Path
-
-    from .files import atomic_output
-    from .xlsx import build_openpyxl
-
-    wb = build_openpyxl(layout)
-    stamp(wb, template, layout.title)
-    with atomic_output(path) as tmp:
-        wb.save(tmp)
-    return Path(path)
-
-
 # -- cskpi refresh --------------------------------------------------------------------------------
 def _name_reader(wb) -> Callable[[str], object]:
     """``read(name)`` over an openpyxl workbook's defined names (a value, or rows of values)."""
@@ -265,8 +238,9 @@ def refresh_workbook(path):
     --------
     >>> import tempfile, pathlib, kpi_core
     >>> from workbook_templates.portfolio import portfolio_layout
+    >>> from workbook_templates.xlsx import write_xlsx
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
-    >>> _ = write_workbook(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path, "portfolio")
+    >>> _ = write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path)
     >>> refresh_workbook(path).name
     'book.xlsx'
     """

@@ -33,6 +33,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from .cells import FORMULA_TRIGGERS, set_value
 from .files import atomic_output
 from .layout import Block, Cell, SheetLayout, WorkbookLayout
+from .refresh import stamp
 from .styles import AMBER, GREEN, RED, STYLES, number_format
 
 __all__ = ["write_xlsx", "build_openpyxl", "write_sheet", "set_names"]
@@ -261,14 +262,26 @@ def build_openpyxl(layout: WorkbookLayout) -> Workbook:
 
 
 def write_xlsx(layout: WorkbookLayout, path) -> Path:
-    """Write the layout to `path` atomically (temporary file, then rename).
+    """Write the layout to `path` atomically (temporary file, then rename), stamped with its template.
+
+    The only file writer of a build: the stamp (:func:`workbook_templates.refresh.stamp`)
+    tells ``cskpi refresh`` which template and scope to rebuild the file with.
 
     Returns
     -------
     pathlib.Path
         The file written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, kpi_core
+    >>> from workbook_templates.portfolio import portfolio_layout
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
+    >>> write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path).name
+    'book.xlsx'
     """
     wb = build_openpyxl(layout)
+    stamp(wb, layout.template, layout.title)
     with atomic_output(path) as tmp:
         wb.save(tmp)
     return Path(path)

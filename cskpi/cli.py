@@ -1,4 +1,4 @@
-"""The ``cskpi`` command line (DESIGN.md §7).
+"""The ``cskpi`` command line (DESIGN.md §7): it spans kpi_core, workbook_templates and addin.
 
 Exit status: 0 on success; 1 when a workbook of a batch failed (each named,
 with its reason, on stderr); 2 on bad input (the message names the file,
@@ -101,8 +101,8 @@ def _report(result) -> int:
 
 def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
     """Render the Dashboard sheet of `workbook` to `png` with LibreOffice; False (and say why) without it."""
-    from . import engine
-    from .labels import t
+    from workbook_templates import engine
+    from workbook_templates.labels import t
 
     try:
         engine.find_soffice()
@@ -117,7 +117,7 @@ def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
 
 def cmd_demo(args) -> int:
     """Sample dataset -> the portfolio and per-CSM workbooks, and a picture of the Dashboard."""
-    from .batch import build_workbooks
+    from workbook_templates.batch import build_workbooks
 
     result = build_workbooks(kpi_core.sample_dataset(), args.out, by="csm", lang=args.lang)
     status = _report(result)
@@ -130,7 +130,7 @@ def cmd_demo(args) -> int:
 
 def cmd_build(args) -> int:
     """DATA -> the portfolio workbook, plus one per group with --by."""
-    from .batch import build_workbooks
+    from workbook_templates.batch import build_workbooks
 
     ds = kpi_core.load_dataset(args.data)
     result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
@@ -140,7 +140,7 @@ def cmd_build(args) -> int:
 
 def cmd_refresh(args) -> int:
     """Re-derive a workbook's computed sheets from its own tables (what the ribbon's Refresh does)."""
-    from .refresh import refresh_workbook
+    from workbook_templates.refresh import refresh_workbook
 
     path = refresh_workbook(args.workbook)
     print(f"refreshed {path}")
