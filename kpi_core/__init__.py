@@ -31,7 +31,9 @@ from .revenue import (arpa, arr, churn_rate, grr, mrr, net_customer_change, nrr,
                       revenue_churn, saas_ltv)
 from .sample import sample_dataset
 from .support import avg_response_time, fcr
-from .surveys import ces, ces_agree, csat, nps, nps_breakdown, nps_ci, nps_test
+from .surveys import (CSAT_POSITIVE_MIN, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, SURVEY_SCALES, ces, ces_agree,
+                      ces_agree_min, csat, csat_positive, nps, nps_breakdown, nps_ci, nps_test, positive_share,
+                      yes_no_answers)
 
 __version__ = "0.1.0"
 
@@ -39,6 +41,8 @@ __all__ = [
     "KpiInputError", "YES_WORDS", "NO_WORDS",
     # surveys
     "nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree",
+    "NPS_PROMOTER_MIN", "NPS_DETRACTOR_MAX", "CSAT_POSITIVE_MIN", "SURVEY_SCALES", "ces_agree_min",
+    "yes_no_answers", "csat_positive", "positive_share",
     # revenue
     "mrr", "arr", "arpa", "nrr", "grr", "revenue_churn", "churn_rate", "retention_rate",
     "net_customer_change", "quick_ratio", "saas_ltv", "mrr_movements", "cohort_retention", "MOVEMENT_COLUMNS",

@@ -20,12 +20,9 @@ import pandas as pd
 
 from . import _columns
 from .errors import KpiInputError
-from .surveys import CSAT_POSITIVE_MIN
+from .surveys import SURVEY_SCALES, csat_positive, yes_no_answers
 
 __all__ = ["Dataset", "load_dataset", "validate_tables", "TABLES", "TableSpec", "SURVEY_SCALES"]
-
-#: Valid score range of each survey type in the Responses table.
-SURVEY_SCALES = {"NPS": (0, 10), "CSAT": (1, 5), "CES": (1, 7)}
 
 ID, TEXT, DATE, MONTH, MONEY, COUNT, HOURS, FRACTION, BOOL, SURVEY, SCORE = (
     "id", "text", "date", "month", "money", "count", "hours", "fraction", "bool", "survey", "score")
@@ -125,9 +122,10 @@ def _check_scores(frame: pd.DataFrame, locate: Locate) -> pd.DataFrame:
     survey = frame["survey"]
     is_csat = (survey == "CSAT").to_numpy()
     blank = _columns._blanks(raw)
-    words = raw.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    yes = words.isin(_columns.YES_WORDS).to_numpy() | raw.map(lambda v: v is True).to_numpy(dtype=bool)
-    no = words.isin(_columns.NO_WORDS).to_numpy() | raw.map(lambda v: v is False).to_numpy(dtype=bool)
+    if raw.dtype.kind in "iuf":
+        yes = no = np.zeros(len(raw), bool)
+    else:
+        yes, no = yes_no_answers(raw.to_numpy(dtype=object))
     yes_no = (yes | no) & is_csat
     numeric_raw = raw.where(~yes_no & ~blank)
     score = _columns.numbers(numeric_raw, "score", locate, required=False, minimum=None)
@@ -142,8 +140,8 @@ def _check_scores(frame: pd.DataFrame, locate: Locate) -> pd.DataFrame:
                            f"(whole numbers {lo}..{hi})", "num", bad=bad)
     out = frame.copy()
     out["score"] = score
-    positive = np.where(is_csat & ~np.isnan(values), (values >= CSAT_POSITIVE_MIN[5]).astype(float), np.nan)
-    out["positive"] = np.where(yes_no, yes.astype(float), positive)
+    answers = np.where(yes_no, raw.to_numpy(dtype=object), values)
+    out["positive"] = np.where(is_csat, csat_positive(answers, yes & is_csat, no & is_csat), np.nan)
     return out
 
 

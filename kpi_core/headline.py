@@ -95,19 +95,11 @@ def _revenue(subs: pd.DataFrame, period: Period) -> dict:
 def _surveys(responses: pd.DataFrame, period: Period) -> dict:
     rows = responses[period.contains(responses["date"])]
     by = {s: rows.loc[rows["survey"] == s] for s in ("NPS", "CSAT", "CES")}
-    positive = by["CSAT"]["positive"].dropna()
     return {
         "nps": _defined(surveys.nps, by["NPS"]["score"].to_numpy()),
-        "csat": _defined(_share, positive.sum(), len(positive), "CSAT"),
+        "csat": _defined(surveys.positive_share, by["CSAT"]["positive"].to_numpy(), "CSAT"),
         "ces": _defined(surveys.ces, by["CES"]["score"].to_numpy()),
     }
-
-
-def _share(count: float, total: float, what: str) -> float:
-    """count / total; no answer at all is an undefined (#DIV/0!) ratio."""
-    if total == 0:
-        raise KpiInputError(f"{what}: no answer in the period", "div0")
-    return count / total
 
 
 def _orders(orders: pd.DataFrame, period: Period) -> dict:

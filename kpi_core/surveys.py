@@ -16,18 +16,109 @@ from . import _checks
 from ._columns import NO_WORDS, YES_WORDS
 from .errors import KpiInputError
 
-__all__ = ["nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree"]
+__all__ = ["nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree", "yes_no_answers",
+           "csat_positive", "positive_share", "NPS_PROMOTER_MIN", "NPS_DETRACTOR_MAX", "CSAT_POSITIVE_MIN",
+           "SURVEY_SCALES", "ces_agree_min"]
 
+#: NPS answers from this score up are promoters (9 and 10).
+NPS_PROMOTER_MIN = 9
+#: NPS answers up to this score are detractors (0..6); the rest (7, 8) are passives.
+NPS_DETRACTOR_MAX = 6
 #: Default "positive" threshold of CSAT per scale maximum (DESIGN.md §8).
 CSAT_POSITIVE_MIN = {5: 4, 7: 6, 10: 9}
+#: Valid whole-number score range of each survey type in the Responses table (DESIGN.md §3-§4).
+SURVEY_SCALES = {"NPS": (0, 10), "CSAT": (1, 5), "CES": (1, 7)}
+
+
+def ces_agree_min(scale_max: int = 7) -> int:
+    """The lowest CES answer that agrees the company made it easy: strictly above the midpoint.
+
+    Examples
+    --------
+    >>> ces_agree_min(7), ces_agree_min(5), ces_agree_min(10)
+    (5, 4, 6)
+    """
+    return math.floor((1 + scale_max) / 2) + 1
+
+
+def yes_no_answers(values) -> tuple[np.ndarray, np.ndarray]:
+    """(yes, no) masks of yes/no answers: the one rule for yes/no text (DESIGN.md §4, CSAT).
+
+    An answer is "yes" when it is ``True`` or a word of :data:`YES_WORDS`
+    (``yes``, ``oui``, ``true``, ``vrai``, ``y``, ``o``; case and surrounding
+    spaces ignored), "no" when it is ``False`` or a word of :data:`NO_WORDS`.
+    Anything else (numbers, blanks, other text) is neither.
+
+    Examples
+    --------
+    >>> yes, no = yes_no_answers(["Oui", " no", 5, True, None, "peut-être"])
+    >>> yes.tolist(), no.tolist()
+    ([True, False, False, True, False, False], [False, True, False, False, False, False])
+    """
+    arr = np.asarray(_checks._flat(values), dtype=object)
+    if arr.size == 0:
+        return np.zeros(0, bool), np.zeros(0, bool)
+    types = pd.Series(arr, dtype=object).map(type)
+    is_text = types.isin((str, np.str_)).to_numpy()
+    is_bool = types.isin((bool, np.bool_)).to_numpy()
+    words = pd.Series(np.where(is_text, arr, ""), dtype=object).str.strip().str.lower()
+    truth = np.zeros(arr.size, bool)
+    truth[is_bool] = arr[is_bool].astype(bool)
+    yes = (words.isin(YES_WORDS).to_numpy() & is_text) | (is_bool & truth)
+    no = (words.isin(NO_WORDS).to_numpy() & is_text) | (is_bool & ~truth)
+    return yes, no
+
+
+def csat_positive(values, yes=None, no=None, scale_max: int = 5, positive_min: int | None = None) -> np.ndarray:
+    """Per answer, whether it is positive: 1.0, 0.0, or NaN for a blank (the one CSAT rule).
+
+    A yes/no answer is positive when it is "yes" (:func:`yes_no_answers`); a
+    number is positive from `positive_min` up (default
+    :data:`CSAT_POSITIVE_MIN` of the scale: 4 on 1..5). Values must already be
+    valid answers (numbers on the scale, yes/no words or blanks); `yes`/`no`
+    may pass masks already computed with :func:`yes_no_answers`.
+
+    Examples
+    --------
+    >>> csat_positive([5, "no", "non", 4, None, 3]).tolist()
+    [1.0, 0.0, 0.0, 1.0, nan, 0.0]
+    """
+    arr = np.asarray(_checks._flat(values), dtype=object)
+    if yes is None or no is None:
+        yes, no = yes_no_answers(arr)
+    threshold = positive_min if positive_min is not None else CSAT_POSITIVE_MIN[int(scale_max)]
+    numbers = pd.to_numeric(pd.Series(np.where(yes | no, None, arr), dtype=object), errors="coerce").to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        out = np.where(np.isnan(numbers), np.nan, (numbers >= threshold).astype(float))
+    return np.where(yes, 1.0, np.where(no, 0.0, out))
+
+
+def positive_share(flags, what: str = "scores") -> float:
+    """CSAT as the share of positive answers among the 1.0/0.0 flags (NaN ignored).
+
+    Raises
+    ------
+    KpiInputError
+        ``div0`` when there is no answer.
+
+    Examples
+    --------
+    >>> positive_share([1.0, 0.0, float("nan"), 1.0, 0.0])
+    0.5
+    """
+    arr = np.asarray(flags, dtype=float)
+    arr = arr[~np.isnan(arr)]
+    if arr.size == 0:
+        raise KpiInputError(f"{what}: the range holds no answer", "div0")
+    return float(arr.mean())
 
 
 
 def _nps_counts(scores, name: str = "scores") -> tuple[int, int, int, int]:
     """(promoters, passives, detractors, n) of valid 0..10 NPS scores."""
     s = _checks.integer_scores(scores, name, 0, 10)
-    promoters = int(np.count_nonzero(s >= 9))
-    detractors = int(np.count_nonzero(s <= 6))
+    promoters = int(np.count_nonzero(s >= NPS_PROMOTER_MIN))
+    detractors = int(np.count_nonzero(s <= NPS_DETRACTOR_MAX))
     return promoters, s.size - promoters - detractors, detractors, s.size
 
 
@@ -184,30 +275,6 @@ def nps_breakdown(scores) -> pd.DataFrame:
     )
 
 
-def _yes_no(arr: np.ndarray, blank: np.ndarray, name: str) -> np.ndarray | None:
-    """1.0/0.0 per answer when every non-blank answer is yes/no, else None."""
-    def as_bool(v):
-        if isinstance(v, (bool, np.bool_)):
-            return float(v)
-        if isinstance(v, str):
-            t = v.strip().lower()
-            return 1.0 if t in YES_WORDS else 0.0 if t in NO_WORDS else np.nan
-        return np.nan
-
-    vals = np.frompyfunc(as_bool, 1, 1)(arr[~blank]).astype(float)
-    known = ~np.isnan(vals)
-    if not known.any():
-        return None
-    if not known.all():
-        i = np.flatnonzero(~blank)[int(np.argmin(known))]
-        raise KpiInputError(
-            f"{name}: position {i + 1} holds {_checks.describe(arr[i])}; answers mix "
-            "yes/no with other values (use yes/no, oui/non, TRUE/FALSE or numbers, not both)",
-            "value",
-        )
-    return vals
-
-
 def csat(scores, scale_max: int = 5, positive_min: int | None = None) -> float:
     """Customer satisfaction: the share of positive answers (a fraction).
 
@@ -238,11 +305,17 @@ def csat(scores, scale_max: int = 5, positive_min: int | None = None) -> float:
     if arr.dtype.kind in "OUSTb":
         arr = arr.astype(object)
         blank = _checks.blank_mask(arr)
-        yes = _yes_no(arr, blank, "scores")
-        if yes is not None:
-            if yes.size == 0:
-                raise KpiInputError("scores: the range holds no answer", "div0")
-            return float(yes.mean())
+        yes, no = yes_no_answers(arr)
+        words = yes | no
+        if words.any():
+            if not (words | blank).all():
+                i = int(np.argmax(~(words | blank)))
+                raise KpiInputError(
+                    f"scores: position {i + 1} holds {_checks.describe(arr[i])}; answers mix "
+                    "yes/no with other values (use yes/no, oui/non, TRUE/FALSE or numbers, not both)",
+                    "value",
+                )
+            return positive_share(csat_positive(arr, yes, no), "scores")
     top = int(_checks.scalar(scale_max, "scale_max", minimum=2, integer=True))
     if positive_min is None:
         if top not in CSAT_POSITIVE_MIN:
@@ -254,7 +327,7 @@ def csat(scores, scale_max: int = 5, positive_min: int | None = None) -> float:
     else:
         threshold = int(_checks.scalar(positive_min, "positive_min", minimum=1, maximum=top, integer=True))
     s = _checks.integer_scores(arr, "scores", 1, top)
-    return float(np.count_nonzero(s >= threshold - 1) / s.size)
+    return positive_share((s >= threshold - 1).astype(float))
 
 
 def ces(scores, scale_max: int = 7) -> float:
@@ -293,5 +366,5 @@ def ces_agree(scores, scale_max: int = 7) -> float:
     """
     top = int(_checks.scalar(scale_max, "scale_max", minimum=2, integer=True))
     s = _checks.integer_scores(scores, "scores", 1, top)
-    first_agree = math.floor((1 + top) / 2) + 1
+    first_agree = ces_agree_min(top)
     return float(np.count_nonzero(s >= first_agree - 1) / s.size)
