@@ -224,7 +224,7 @@ def test_refresh_rewrites_computed_sheets_with_new_month(layout):
     assert values["MRR movements"]["A8"] == "2026-04-01"
     assert formulas["MRR movements"]["H8"] == "=SUM('calc_mrr'!$F$2:$F$4)"
     assert formulas["MRR movements"]["F8"] == (
-        "=SUMPRODUCT(('calc_mrr'!$F$2:$F$4=0)*'calc_mrr'!$E$2:$E$4)")
+        "=SUMPRODUCT(('calc_mrr'!$E$2:$E$4>0)*('calc_mrr'!$F$2:$F$4=0)*'calc_mrr'!$E$2:$E$4)")
     assert "A9" not in values["MRR movements"]
     # calc_mrr: customer x month matrix; April: C1 130, C2 0 (helper matrices leave zeros blank), C3 60
     assert values["calc_mrr"]["F1"] == "2026-04-01"

@@ -30,6 +30,7 @@ import pandas as pd
 import kpi_core
 from kpi_core import Dataset, HealthConfig, KpiInputError
 
+from . import formulas as fx
 from .labels import STATUS, t
 from .layout import Chart, CondFormat, Series, WorkbookLayout, formula, ref
 from .portfolio import _Builder
@@ -121,7 +122,7 @@ class _AccountBuilder(_Builder):
         for table, key, column in (("Responses", "answers_period", "date"), ("Tickets", "tickets_period", "opened_at")):
             if not self.has(table):
                 continue
-            within = f'{table}[{column}],">="&PeriodStart,{table}[{column}],"<"&PeriodNext'
+            within = fx.within_dates(f"{table}[{column}]", "PeriodStart", "PeriodNext")
             s.set(r, 1, t(key, lang), "label")
             s.set(r, 2, formula(f"=COUNTIFS({within})", "int"))
             title = t(table, lang)
@@ -145,12 +146,13 @@ class _AccountBuilder(_Builder):
             r = first + j
             s.set(r, 1, month.to_pydatetime(), "month")
             if self.has("Subscriptions"):
-                s.set(r, 2, formula(f"=SUMIFS(Subscriptions[mrr],Subscriptions[month],$A{r})", "money"))
+                s.set(r, 2, formula(f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', f'$A{r}')}",
+                                    "money"))
             if self.has("Responses"):
-                s.set(r, 3, formula(f'=COUNTIFS(Responses[date],">="&$A{r},Responses[date],"<"&EDATE($A{r},1))',
+                s.set(r, 3, formula(f"=COUNTIFS({fx.within_dates('Responses[date]', f'$A{r}', f'EDATE($A{r},1)')})",
                                     "int"))
             if has_health:
-                within = f'{months},">="&$A{r},{months},"<="&$A{r}'
+                within = fx.within_months(months, f"$A{r}", f"$A{r}")
                 self.health_cells(s, r, self.calc_health_row(0), f"MATCH($A{r},{months},0)", within)
         axis = ref(s.title, first, 1, last, 1)
         if self.has("Subscriptions"):

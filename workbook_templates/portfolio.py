@@ -27,8 +27,9 @@ import pandas as pd
 from openpyxl.utils import get_column_letter as L
 
 import kpi_core
-from kpi_core import COMPONENTS, NO_WORDS, YES_WORDS, Dataset, HealthConfig, KpiInputError, Period
+from kpi_core import COMPONENTS, Dataset, HealthConfig, KpiInputError, Period
 
+from . import formulas as fx
 from .guide import guide_rows
 from .labels import STATUS, t
 from .layout import Block, Chart, CondFormat, Series, SheetLayout, Validation, WorkbookLayout, formula, ref
@@ -41,18 +42,7 @@ DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Or
 #: rows of an Excel (and LibreOffice) sheet
 EXCEL_MAX_ROWS = 1_048_576
 _DERIVED = {"positive"}  # columns kpi_core adds while validating; not input data
-# yes/no CSAT answers are counted by their words; the boolean words are left out on purpose:
-# LibreOffice reads the criterion "true" as the number 1 and would count scores of 1
-_BOOLEAN_WORDS = {"true", "vrai", "false", "faux"}
-
-
-def _criteria(words) -> str:
-    """An array constant of COUNTIFS criteria: ``{"o","oui","y","yes"}``."""
-    return "{" + ",".join(f'"{w}"' for w in sorted(words - _BOOLEAN_WORDS)) + "}"
-
-
-_YES = _criteria(YES_WORDS)
-_YES_NO = _criteria(YES_WORDS | NO_WORDS)
+_GAINS_LOSSES = ("new", "expansion", "reactivation", "contraction", "churn")  # quick ratio argument order
 _DATE_COLUMNS = {"month", "date", "opened_at", "signup_date"}
 
 
@@ -246,14 +236,14 @@ class _Builder:
             else:
                 prev = self.mrr_col(j - 1)
                 s.set(r, 2, formula(f"=H{r - 1}", "money"))
-                s.set(r, 3, formula(f"=SUMIFS({cur},MrrFirst,A{r})", "money"))
-                s.set(r, 4, formula(f"=SUMPRODUCT(({prev}>0)*({cur}>{prev})*({cur}-{prev}))", "money"))
-                s.set(r, 5, formula(f"=SUMPRODUCT(({cur}>0)*({cur}<{prev})*({prev}-{cur}))", "money"))
-                s.set(r, 6, formula(f"=SUMPRODUCT(({cur}=0)*{prev})", "money"))
-                s.set(r, 7, formula(f"=SUMPRODUCT(({prev}=0)*({cur}>0)*(MrrFirst<A{r})*{cur})", "money"))
+                s.set(r, 3, formula(f"={fx.new_mrr(cur, 'MrrFirst', f'A{r}')}", "money"))
+                s.set(r, 4, formula(f"={fx.expansion(prev, cur)}", "money"))
+                s.set(r, 5, formula(f"={fx.contraction(prev, cur)}", "money"))
+                s.set(r, 6, formula(f"={fx.churned(prev, cur)}", "money"))
+                s.set(r, 7, formula(f"={fx.reactivation(prev, cur, 'MrrFirst', f'A{r}')}", "money"))
             s.set(r, 8, formula(f"=SUM({cur})", "money"))
-            s.set(r, 9, formula(f'=COUNTIF({cur},">0")', "int"))
-            s.set(r, 10, formula(f'=IF(B{r}=0,"",(B{r}+D{r}-E{r}-F{r})/B{r})', "pct"))
+            s.set(r, 9, formula(f"={fx.active(cur)}", "int"))
+            s.set(r, 10, formula(f'={fx.nrr(f"B{r}", f"D{r}", f"F{r}", f"E{r}", chr(34) * 2)}', "pct"))
         last = 4 + len(self.months)
         self.mov = {h: ref(s.title, 5, j + 1, last, j + 1) for j, h in enumerate(heads)}
         self.mov_rows = (5, last)
@@ -273,16 +263,16 @@ class _Builder:
         r = self.label_rows(s, 7, [
             ("start_mrr", f"=SUM({m0})", "money"),
             ("end_mrr", f"=SUM({m1})", "money"),
-            ("cohort_expansion", f"=SUMPRODUCT(({m0}>0)*({m1}>{m0})*({m1}-{m0}))", "money"),
-            ("cohort_contraction", f"=SUMPRODUCT(({m1}>0)*({m1}<{m0})*({m0}-{m1}))", "money"),
-            ("cohort_churn", f"=SUMPRODUCT(({m0}>0)*({m1}=0)*{m0})", "money"),
-            ("customers_start", f'=COUNTIF({m0},">0")', "int"),
-            ("customers_end", f'=COUNTIF({m1},">0")', "int"),
-            ("new_customers", f"=SUMPRODUCT(({m1}>0)*({m0}=0))", "int"),
-            ("lost_customers", f"=SUMPRODUCT(({m0}>0)*({m1}=0))", "int"),
+            ("cohort_expansion", f"={fx.expansion(m0, m1)}", "money"),
+            ("cohort_contraction", f"={fx.contraction(m0, m1)}", "money"),
+            ("cohort_churn", f"={fx.churned(m0, m1)}", "money"),
+            ("customers_start", f"={fx.active(m0)}", "int"),
+            ("customers_end", f"={fx.active(m1)}", "int"),
+            ("new_customers", f"={fx.gained(m0, m1)}", "int"),
+            ("lost_customers", f"={fx.lost(m0, m1)}", "int"),
         ])
         s.set(17, 1, t("period_movements", self.lang), "label")
-        window = f'{self.mov["month"]},">"&PeriodStart,{self.mov["month"]},"<="&PeriodEnd'
+        window = fx.movement_months(self.mov["month"])
         moves = self.label_rows(s, 18, [(k, f"=SUMIFS({self.mov[k]},{window})", "money")
                                         for k in ("new", "expansion", "reactivation", "contraction", "churn")])
         start, end = r["start_mrr"], r["end_mrr"]
@@ -290,20 +280,18 @@ class _Builder:
         n0, n1, new, lost = r["customers_start"], r["customers_end"], r["new_customers"], r["lost_customers"]
         na = self.na
         self.kpis.update({
-            "KPI_MRR": ("=SUMIFS(Subscriptions[mrr],Subscriptions[month],PeriodEnd)", "kpi_money"),
+            "KPI_MRR": (f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', 'PeriodEnd')}", "kpi_money"),
             "KPI_ARR": ("=12*KPI_MRR", "kpi_money"),
-            "KPI_NRR": (f"=IF({start}=0,{na},({start}+{exp}-({churn}+{contr}))/{start})", "kpi_pct"),
-            "KPI_GRR": (f"=IF({start}=0,{na},({start}-({churn}+{contr}))/{start})", "kpi_pct"),
-            "KPI_REVENUE_CHURN": (f"=IF({start}=0,{na},({churn}+{contr})/{start})", "kpi_pct"),
-            "KPI_LOGO_CHURN": (f"=IF({n0}=0,{na},{lost}/{n0})", "kpi_pct"),
-            "KPI_RETENTION": (f"=IF({n0}=0,{na},({n1}-{new})/{n0})", "kpi_pct"),
+            "KPI_NRR": (f"={fx.nrr(start, exp, churn, contr, na)}", "kpi_pct"),
+            "KPI_GRR": (f"={fx.grr(start, churn, contr, na)}", "kpi_pct"),
+            "KPI_REVENUE_CHURN": (f"={fx.revenue_churn(churn, contr, start, na)}", "kpi_pct"),
+            "KPI_LOGO_CHURN": (f"={fx.logo_churn(lost, n0, na)}", "kpi_pct"),
+            "KPI_RETENTION": (f"={fx.retention(n1, new, n0, na)}", "kpi_pct"),
             "KPI_NET_CUSTOMER_CHANGE": (f"={new}-{lost}", "kpi_int"),
-            "KPI_QUICK_RATIO": (
-                f"=IF({moves['contraction']}+{moves['churn']}=0,{na},({moves['new']}+{moves['expansion']}"
-                f"+{moves['reactivation']})/({moves['contraction']}+{moves['churn']}))", "kpi_ratio"),
+            "KPI_QUICK_RATIO": (f"={fx.quick_ratio(*(moves[k] for k in _GAINS_LOSSES), na)}", "kpi_ratio"),
         })
         s.set(24, 1, t("arpa", self.lang), "label")
-        s.set(24, 2, formula(f"=IF({n1}=0,{na},{end}/{n1})", "money"))
+        s.set(24, 2, formula(f"={fx.ratio(end, n1, na)}", "money"))
         self.bridge = {"start": start, "end": end, **moves}
 
     def cohorts(self) -> None:
@@ -323,12 +311,11 @@ class _Builder:
                 if block == 0:
                     s.set(r, 2, formula(f"=COUNTIF(MrrFirst,A{r})", "int"))
                 else:
-                    s.set(r, 2, formula(f"=SUMIFS(INDEX(MrrMatrix,0,{ci}),MrrFirst,A{r})", "money"))
+                    s.set(r, 2, formula(f"={fx.new_mrr(f'INDEX(MrrMatrix,0,{ci})', 'MrrFirst', f'A{r}')}", "money"))
                 for k in range(m - ci + 1):
                     col = f"INDEX(MrrMatrix,0,{ci + k})"
-                    text = (f'=COUNTIFS(MrrFirst,$A{r},{col},">0")/$B{r}' if block == 0
-                            else f"=SUMIFS({col},MrrFirst,$A{r})/$B{r}")
-                    s.set(r, 3 + k, formula(text, "pct"))
+                    basis = "logo" if block == 0 else "revenue"
+                    s.set(r, 3 + k, formula(f"={fx.cohort_share('MrrFirst', f'$A{r}', col, f'$B{r}', basis)}", "pct"))
             if cohorts:
                 s.cond_formats.append(CondFormat(
                     f"C{row0 + 2}:{L(2 + m)}{row0 + 1 + len(cohorts)}"))
@@ -338,52 +325,45 @@ class _Builder:
     def surveys(self) -> None:
         s = self.sheet("surveys", landscape=True)
         self.title(s, "surveys")
-        period = 'Responses[date],">="&PeriodStart,Responses[date],"<"&PeriodNext'
-        nps = f'Responses[survey],"NPS",{period}'
-        csat = f'Responses[survey],"CSAT",{period}'
-        ces = f'Responses[survey],"CES",{period}'
+        score, na = "Responses[score]", self.na
+        period = fx.within_dates("Responses[date]", "PeriodStart", "PeriodNext")
+
+        def of(survey: str, window: str) -> str:
+            return fx.when("Responses[survey]", f'"{survey}"', window)
+
+        nps, csat, ces = of("NPS", period), of("CSAT", period), of("CES", period)
         r = self.label_rows(s, 4, [
-            ("promoters", f'=COUNTIFS({nps},Responses[score],">=9")', "int"),
-            ("passives", f'=COUNTIFS({nps},Responses[score],">=7",Responses[score],"<=8")', "int"),
-            ("detractors", f'=COUNTIFS({nps},Responses[score],"<=6")', "int"),
+            ("promoters", f"={fx.nps_promoters(score, nps)}", "int"),
+            ("passives", f"={fx.nps_passives(score, nps)}", "int"),
+            ("detractors", f"={fx.nps_detractors(score, nps)}", "int"),
         ])
         p, pa, d = r["promoters"], r["passives"], r["detractors"]
         r.update(self.label_rows(s, 7, [("answers", f"={p}+{pa}+{d}", "int")]))
         n = r["answers"]
-        na = self.na
-        var = f"(({p}+{d})/{n}-(({p}-{d})/{n})^2)"
-        half = f"NORMSINV(0.5+NpsConfidence/2)*100*SQRT({var}/{n})"
-        nps_value = f"100*({p}-{d})/{n}"
         r.update(self.label_rows(s, 8, [
-            ("nps_low", f"=IF({n}=0,{na},MAX(-100,{nps_value}-{half}))", "points"),
-            ("nps_high", f"=IF({n}=0,{na},MIN(100,{nps_value}+{half}))", "points"),
-            ("csat_positive", f'=COUNTIFS({csat},Responses[score],">=4")'
-                              f"+SUMPRODUCT(COUNTIFS({csat},Responses[score],{_YES}))", "int"),
-            ("csat_answers", f'=COUNTIFS({csat},Responses[score],">=1")'
-                             f"+SUMPRODUCT(COUNTIFS({csat},Responses[score],{_YES_NO}))", "int"),
-            ("ces_answers", f'=COUNTIFS({ces},Responses[score],">=1")', "int"),
+            ("nps_low", f"={fx.nps_bound(p, d, n, 'NpsConfidence', -1, na)}", "points"),
+            ("nps_high", f"={fx.nps_bound(p, d, n, 'NpsConfidence', 1, na)}", "points"),
+            ("csat_positive", f"={fx.csat_positive(score, csat)}", "int"),
+            ("csat_answers", f"={fx.csat_answers(score, csat)}", "int"),
+            ("ces_answers", f"={fx.ces_answers(score, ces)}", "int"),
         ]))
         self.kpis.update({
-            "KPI_NPS": (f"=IF({n}=0,{na},{nps_value})", "kpi_points"),
-            "KPI_CSAT": (f'=IF({r["csat_answers"]}=0,{na},{r["csat_positive"]}/{r["csat_answers"]})', "kpi_pct"),
-            "KPI_CES": (f'=IF({r["ces_answers"]}=0,{na},AVERAGEIFS(Responses[score],{ces}))', "kpi_ratio"),
+            "KPI_NPS": (f"={fx.nps_from_counts(p, d, n, na)}", "kpi_points"),
+            "KPI_CSAT": (f'={fx.ratio(r["csat_positive"], r["csat_answers"], na)}', "kpi_pct"),
+            "KPI_CES": (f"={fx.ces(score, ces, na)}", "kpi_ratio"),
         })
         row0 = 15
         s.set(row0 - 1, 1, t("trend", self.lang), "label")
         s.put_row(row0, 1, [t("month", self.lang), t("answers", self.lang), "NPS", "CSAT", "CES"], "header")
+        blank = '""'
         for j, month in enumerate(self.months):
             rr = row0 + 1 + j
-            within = f'Responses[date],">="&$A{rr},Responses[date],"<"&EDATE($A{rr},1)'
+            within = fx.within_dates("Responses[date]", f"$A{rr}", f"EDATE($A{rr},1)")
             s.set(rr, 1, month.to_pydatetime(), "month")
-            s.set(rr, 2, formula(f'=COUNTIFS(Responses[survey],"NPS",{within},Responses[score],">=0")', "int"))
-            s.set(rr, 3, formula(
-                f'=IF(B{rr}=0,"",100*(COUNTIFS(Responses[survey],"NPS",{within},Responses[score],">=9")'
-                f'-COUNTIFS(Responses[survey],"NPS",{within},Responses[score],"<=6"))/B{rr})', "points"))
-            s.set(rr, 4, formula(
-                f'=IFERROR(COUNTIFS(Responses[survey],"CSAT",{within},Responses[score],">=4")'
-                f'/COUNTIFS(Responses[survey],"CSAT",{within},Responses[score],">=1"),"")', "pct"))
-            s.set(rr, 5, formula(f'=IFERROR(AVERAGEIFS(Responses[score],Responses[survey],"CES",{within}),"")',
-                                 "ratio"))
+            s.set(rr, 2, formula(f"={fx.nps_answers(score, of('NPS', within))}", "int"))
+            s.set(rr, 3, formula(f"={fx.nps(score, of('NPS', within), blank)}", "points"))
+            s.set(rr, 4, formula(f"={fx.csat(score, of('CSAT', within), blank)}", "pct"))
+            s.set(rr, 5, formula(f"={fx.ces(score, of('CES', within), blank)}", "ratio"))
         last = row0 + len(self.months)
         self.nps_trend = (row0, last)
         s.charts.append(Chart("line", t("chart_nps", self.lang), "H4", ref(s.title, row0 + 1, 1, last, 1),
@@ -393,24 +373,27 @@ class _Builder:
     def support(self) -> None:
         s = self.sheet("support")
         self.title(s, "support")
-        period = 'Tickets[opened_at],">="&PeriodStart,Tickets[opened_at],"<"&PeriodNext'
-        rows = [("tickets", f"=COUNTIFS({period})", "int"),
-                ("resolved_first", f"=COUNTIFS({period},Tickets[resolved_first_contact],TRUE)", "int")]
-        if "first_response_hours" in self.ds.table("Tickets"):
-            rows.append(("avg_response", f'=IF(COUNTIFS({period},Tickets[first_response_hours],">=0")=0,{self.na},'
-                                         f"AVERAGEIFS(Tickets[first_response_hours],{period}))", "ratio"))
+        na, blank = self.na, '""'
+        period = fx.within_dates("Tickets[opened_at]", "PeriodStart", "PeriodNext")
+        hours = "first_response_hours" in self.ds.table("Tickets")
+        rows = [("tickets", f"={fx.tickets(period)}", "int"),
+                ("resolved_first", f"={fx.resolved_first(period)}", "int")]
+        if hours:
+            rows.append(("avg_response", f"={fx.avg_response(period, na)}", "ratio"))
         r = self.label_rows(s, 4, rows)
-        self.kpis["KPI_FCR"] = (f'=IF({r["tickets"]}=0,{self.na},{r["resolved_first"]}/{r["tickets"]})', "kpi_pct")
+        self.kpis["KPI_FCR"] = (f'={fx.ratio(r["resolved_first"], r["tickets"], na)}', "kpi_pct")
         row0 = 9
         s.set(row0 - 1, 1, t("trend", self.lang), "label")
-        s.put_row(row0, 1, [t("month", self.lang), t("tickets", self.lang), "FCR"], "header")
+        s.put_row(row0, 1, [t("month", self.lang), t("tickets", self.lang), "FCR"]
+                  + ([t("avg_response", self.lang)] if hours else []), "header")
         for j, month in enumerate(self.months):
             rr = row0 + 1 + j
-            within = f'Tickets[opened_at],">="&$A{rr},Tickets[opened_at],"<"&EDATE($A{rr},1)'
+            within = fx.within_dates("Tickets[opened_at]", f"$A{rr}", f"EDATE($A{rr},1)")
             s.set(rr, 1, month.to_pydatetime(), "month")
-            s.set(rr, 2, formula(f"=COUNTIFS({within})", "int"))
-            s.set(rr, 3, formula(f'=IF(B{rr}=0,"",COUNTIFS({within},Tickets[resolved_first_contact],TRUE)/B{rr})',
-                                 "pct"))
+            s.set(rr, 2, formula(f"={fx.tickets(within)}", "int"))
+            s.set(rr, 3, formula(f"={fx.fcr(within, blank)}", "pct"))
+            if hours:
+                s.set(rr, 4, formula(f"={fx.avg_response(within, blank)}", "ratio"))
 
     def calc_orders(self) -> str:
         orders = self.ds.table("Orders")
@@ -430,7 +413,8 @@ class _Builder:
         head = f"$B$1:${L(1 + m)}$1"
         for i in range(len(ids)):
             rr = 2 + i
-            s.set(rr, 2 + m, formula(f'=SUMIFS(B{rr}:{L(1 + m)}{rr},{head},">="&PeriodStart,{head},"<="&PeriodEnd)'))
+            in_period = fx.within_months(head, "PeriodStart", "PeriodEnd")
+            s.set(rr, 2 + m, formula(f"=SUMIFS(B{rr}:{L(1 + m)}{rr},{in_period})"))
         return ref(s.title, 2, 2 + m, last, 2 + m)
 
     def commerce(self) -> None:
@@ -439,30 +423,30 @@ class _Builder:
         na, row = self.na, 4
         if self.has("Orders"):
             per_customer = self.calc_orders()
-            period = 'Orders[date],">="&PeriodStart,Orders[date],"<"&PeriodNext'
+            period = fx.within_dates("Orders[date]", "PeriodStart", "PeriodNext")
             r = self.label_rows(s, row, [
                 ("orders", f"=COUNTIFS({period})", "int"),
                 ("revenue", f"=SUMIFS(Orders[amount],{period})", "money"),
-                ("ordering_customers", f'=COUNTIF({per_customer},">0")', "int"),
-                ("repeat_customers", f'=COUNTIF({per_customer},">=2")', "int"),
+                ("ordering_customers", f"={fx.buyers(per_customer)}", "int"),
+                ("repeat_customers", f"={fx.repeat_buyers(per_customer)}", "int"),
             ])
             orders, cust = r["orders"], r["ordering_customers"]
             self.kpis.update({
-                "KPI_AVG_BASKET": (f'=IF({orders}=0,{na},{r["revenue"]}/{orders})', "kpi_money"),
-                "KPI_PURCHASE_FREQUENCY": (f"=IF({cust}=0,{na},SUM({per_customer})/{cust})", "kpi_ratio"),
-                "KPI_REPURCHASE_RATE": (f'=IF({cust}=0,{na},{r["repeat_customers"]}/{cust})', "kpi_pct"),
+                "KPI_AVG_BASKET": (f'={fx.ratio(r["revenue"], orders, na)}', "kpi_money"),
+                "KPI_PURCHASE_FREQUENCY": (f"={fx.ratio(f'SUM({per_customer})', cust, na)}", "kpi_ratio"),
+                "KPI_REPURCHASE_RATE": (f'={fx.ratio(r["repeat_customers"], cust, na)}', "kpi_pct"),
             })
-            months = "((YEAR(PeriodEnd)-YEAR(PeriodStart))*12+MONTH(PeriodEnd)-MONTH(PeriodStart)+1)"
+            per_year = f"KPI_PURCHASE_FREQUENCY*12/{fx.months_in_period()}"
             r2 = self.label_rows(s, row + 4, [
-                ("purchases_per_year", f"=IF(ISNUMBER(KPI_PURCHASE_FREQUENCY),KPI_PURCHASE_FREQUENCY*12/{months},{na})",
-                 "ratio")])
-            cac = "IF(ISNUMBER(KPI_CAC),KPI_CAC,0)" if self.has("Acquisition") else "0"
+                ("purchases_per_year", f"={fx.defined_or('KPI_PURCHASE_FREQUENCY', na, per_year)}", "ratio")])
+            cac = fx.defined_or("KPI_CAC", "0") if self.has("Acquisition") else "0"
+            ppy = r2["purchases_per_year"]
             self.label_rows(s, row + 5, [(
-                "clv", f'=IF(AND(ISNUMBER(KPI_AVG_BASKET),ISNUMBER({r2["purchases_per_year"]})),'
-                       f'KPI_AVG_BASKET*{r2["purchases_per_year"]}*ClvYears-{cac},{na})', "money")])
+                "clv", f'=IF(AND(ISNUMBER(KPI_AVG_BASKET),ISNUMBER({ppy})),'
+                       f'{fx.clv("KPI_AVG_BASKET", ppy, "ClvYears", cac)},{na})', "money")])
             row += 7
         if self.has("Acquisition"):
-            within = 'Acquisition[month],">="&PeriodStart,Acquisition[month],"<="&PeriodEnd'
+            within = fx.within_months("Acquisition[month]", "PeriodStart", "PeriodEnd")
             acq = self.ds.table("Acquisition")
             parts = [(k, f"=SUMIFS(Acquisition[{col}],{within})", style)
                      for k, col, style in (("marketing_spend", "marketing_spend", "money"),
@@ -471,21 +455,19 @@ class _Builder:
             r = self.label_rows(s, row, parts)
             spend = "+".join(r[k] for k in ("marketing_spend", "sales_spend") if k in r) or "0"
             new = r.get("acquired", "0")
-            self.kpis["KPI_CAC"] = (f"=IF({new}=0,{na},({spend})/{new})", "kpi_money")
+            self.kpis["KPI_CAC"] = (f"={fx.ratio(f'({spend})', new, na)}", "kpi_money")
             row += len(parts) + 1
         if self.has("Funnel"):
-            within = 'Funnel[month],">="&PeriodStart,Funnel[month],"<="&PeriodEnd'
+            within = fx.within_months("Funnel[month]", "PeriodStart", "PeriodEnd")
             funnel = self.ds.table("Funnel")
             parts = [(k, f"=SUMIFS(Funnel[{k}],{within})", "int")
                      for k in ("visitors", "conversions", "carts_created", "carts_abandoned") if k in funnel]
             r = self.label_rows(s, row, parts)
             zero = "0"
             self.kpis["KPI_CONVERSION_RATE"] = (
-                f'=IF({r.get("visitors", zero)}=0,{na},{r.get("conversions", zero)}/{r.get("visitors", zero)})',
-                "kpi_pct")
+                f'={fx.ratio(r.get("conversions", zero), r.get("visitors", zero), na)}', "kpi_pct")
             self.kpis["KPI_ABANDONMENT_RATE"] = (
-                f'=IF({r.get("carts_created", zero)}=0,{na},'
-                f'{r.get("carts_abandoned", zero)}/{r.get("carts_created", zero)})', "kpi_pct")
+                f'={fx.ratio(r.get("carts_abandoned", zero), r.get("carts_created", zero), na)}', "kpi_pct")
 
     def calc_health(self) -> None:
         usage = self.ds.table("Usage")
@@ -550,7 +532,6 @@ class _Builder:
         PeriodEnd with the period's answers; the Account sheet scores each
         month with that month's answers (``kpi_core.health_scores(ds, month)``).
         """
-        red, amber, green = STATUS[self.lang]
         # "+0": LibreOffice gives an empty result (Excel gives 0) for a reference to a blank helper cell
         s.set(r, 4, formula(f"=INDEX({calc_row('usage_row')},{at})+0", "int"))
         u = f"$D{r}"
@@ -583,16 +564,14 @@ class _Builder:
             s.set(r, 5 + j, formula(values[comp], "pct" if comp in ("adoption", "depth", "goals") else "ratio"))
             v = f"{L(5 + j)}{r}"
             floor, target = f"INDEX(HealthFloors,{j + 1})", f"INDEX(HealthTargets,{j + 1})"
-            s.set(r, 11 + j, formula(f'=IF({v}="","",MAX(0,MIN(1,({v}-{floor})/({target}-{floor})))*100)', "ratio"))
+            s.set(r, 11 + j, formula(f"={fx.scaled(v, floor, target)}", "ratio"))
         scores = [f"{L(11 + j)}{r}" for j in range(len(COMPONENTS))]
         weights = [f"INDEX(HealthWeights,{j + 1})" for j in range(len(COMPONENTS))]
-        wsum = "+".join(f'IF({sc}="",0,{w})' for sc, w in zip(scores, weights))
-        total = "+".join(f'IF({sc}="",0,{w}*{sc})' for sc, w in zip(scores, weights))
-        s.set(r, 17, formula(f"={wsum}", "ratio"))
-        s.set(r, 18, formula(f'=IF(OR({u}=0,Q{r}=0),"",MAX(0,MIN(100,({total})/Q{r})))', "ratio"))
-        s.set(r, 19, formula(f'=IF(R{r}="","",IF(R{r}<RedBelow,"{red}",IF(R{r}>=GreenFrom,"{green}","{amber}")))'))
+        s.set(r, 17, formula(f"={fx.weight_present(scores, weights)}", "ratio"))
+        s.set(r, 18, formula(f"={fx.health_score(scores, weights, f'Q{r}', f'{u}<>0')}", "ratio"))
+        s.set(r, 19, formula(f"={fx.health_status(f'R{r}', 'RedBelow', 'GreenFrom', STATUS[self.lang])}"))
         for j, (sc, w) in enumerate(zip(scores, weights)):
-            s.set(r, 20 + j, formula(f'=IF(OR(R{r}="",{sc}=""),0,{w}*{sc}/Q{r})', "ratio"))
+            s.set(r, 20 + j, formula(f"={fx.contribution(sc, w, f'Q{r}', f'R{r}')}", "ratio"))
 
     def health_heads(self) -> list[str]:
         """Header texts of columns E..Y of a health row (see :meth:`health_cells`)."""
@@ -614,7 +593,7 @@ class _Builder:
         s.put_row(4, 1, heads_text, "header")
         red, amber, green = STATUS[lang]
         at = f"MATCH(PeriodEnd,{self.health_months},0)"
-        within = f'{self.health_months},">="&PeriodStart,{self.health_months},"<="&PeriodEnd'
+        within = fx.within_months(self.health_months, "PeriodStart", "PeriodEnd")
         n = len(self.health_ids)
         for i, cid in enumerate(self.health_ids):
             r = 5 + i
