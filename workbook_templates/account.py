@@ -11,7 +11,7 @@ Dashboard:
 - one row per month: MRR (a live ``SUMIFS`` over the Subscriptions table),
   survey answers of the month, and the health components, scores, status and
   contributions exactly as the Health sheet computes them (the same formulas,
-  from :meth:`_Builder.health_cells`), each month scored with that month's
+  from :meth:`PortfolioBuilder.health_cells`), each month scored with that month's
   usage, tickets and NPS answers, as ``kpi_core.health_scores(ds, month)``
   does; a line chart of each.
 
@@ -33,7 +33,7 @@ from kpi_core import Dataset, HealthConfig, KpiInputError
 from . import formulas as fx
 from .labels import STATUS, t
 from .layout import Chart, CondFormat, Series, WorkbookLayout, formula, ref
-from .portfolio import _Builder
+from .portfolio import PortfolioBuilder
 from .styles import AMBER, GREEN, RED
 
 __all__ = ["account_layout", "COMPANY_TABLES", "customer_ids", "customer_subset"]
@@ -89,83 +89,68 @@ def customer_subset(ds: Dataset, ids, source: str | None = None) -> Dataset:
     return out
 
 
-class _AccountBuilder(_Builder):
-    """The portfolio builder plus the Account sheet, placed right after the Dashboard."""
+def _account_sheet(b: PortfolioBuilder, cid: str) -> None:
+    """The Account sheet: who the customer is, the period's answers and tickets, then one row per month."""
+    lang, ds = b.lang, b.ds
+    s = b.sheet("account", landscape=True, freeze="B21")
+    b.title(s, "account")
+    info = ds.table("Customers")
+    row = info.iloc[0] if info is not None and len(info) else pd.Series({"customer_id": cid})
+    facts = [(t(k, lang), row.get(c)) for k, c in (("customer_id", "customer_id"), ("name", "name"),
+                                                     ("segment", "segment"), ("csm_col", "csm"),
+                                                     ("country", "country")) if c in row.index]
+    for i, (label, value) in enumerate(facts):
+        s.set(4 + i, 1, label, "label")
+        s.set(4 + i, 2, None if pd.isna(value) else value)
+    r = 10
+    for table, key, column in (("Responses", "answers_period", "date"), ("Tickets", "tickets_period", "opened_at")):
+        if not b.has(table):
+            continue
+        within = fx.within_dates(f"{table}[{column}]", "PeriodStart", "PeriodNext")
+        s.set(r, 1, t(key, lang), "label")
+        s.set(r, 2, formula(f"=COUNTIFS({within})", "int"))
+        title = t(table, lang)
+        target = "#" + ref(title, 1, 1, absolute=False).replace('"', '""')
+        s.set(r, 3, formula(f'=HYPERLINK("{target}","{t("see_sheet", lang)} {title}")'))
+        r += 1
+    _monthly(b, s, 20)
+    s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8})
 
-    def dashboard(self) -> None:
-        super().dashboard()
-        self.account()
 
-    def guide(self, titles: list[str]) -> None:
-        titles = list(titles)
-        titles.insert(titles.index(t("dashboard", self.lang)) + 1, t("account", self.lang))
-        super().guide(titles)
-
-    def build(self) -> WorkbookLayout:
-        layout = super().build()
-        layout.sheets.insert(layout.sheets.index(self.sheets["dashboard"]) + 1, self.sheets["account"])
-        return layout
-
-    def account(self) -> None:
-        lang, ds = self.lang, self.ds
-        s = self.sheet("account", landscape=True, freeze="B21")
-        self.title(s, "account")
-        info = ds.table("Customers")
-        row = info.iloc[0] if info is not None and len(info) else pd.Series({"customer_id": self.cid})
-        facts = [(t(k, lang), row.get(c)) for k, c in (("customer_id", "customer_id"), ("name", "name"),
-                                                         ("segment", "segment"), ("csm_col", "csm"),
-                                                         ("country", "country")) if c in row.index]
-        for i, (label, value) in enumerate(facts):
-            s.set(4 + i, 1, label, "label")
-            s.set(4 + i, 2, None if pd.isna(value) else value)
-        r = 10
-        for table, key, column in (("Responses", "answers_period", "date"), ("Tickets", "tickets_period", "opened_at")):
-            if not self.has(table):
-                continue
-            within = fx.within_dates(f"{table}[{column}]", "PeriodStart", "PeriodNext")
-            s.set(r, 1, t(key, lang), "label")
-            s.set(r, 2, formula(f"=COUNTIFS({within})", "int"))
-            title = t(table, lang)
-            target = "#" + ref(title, 1, 1, absolute=False).replace('"', '""')
-            s.set(r, 3, formula(f'=HYPERLINK("{target}","{t("see_sheet", lang)} {title}")'))
-            r += 1
-        self._monthly(s, 20)
-        s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8})
-
-    def _monthly(self, s, head: int) -> None:
-        """Month rows from `head` + 1: MRR, survey answers, then the health columns D..Y."""
-        lang = self.lang
-        s.set(head - 1, 1, t("by_month", lang), "label")
-        s.put_row(head, 1, [t("month", lang), "MRR", t("answers", lang)], "header")
-        has_health = getattr(self, "health_ids", None) is not None and len(self.health_ids) == 1
+def _monthly(b: PortfolioBuilder, s, head: int) -> None:
+    """Month rows from `head` + 1: MRR, survey answers, then the health columns D..Y."""
+    lang = b.lang
+    s.set(head - 1, 1, t("by_month", lang), "label")
+    s.put_row(head, 1, [t("month", lang), "MRR", t("answers", lang)], "header")
+    has_health = b.health_ids is not None and len(b.health_ids) == 1
+    if has_health:
+        s.put_row(head, 4, [t("usage_row", lang)] + b.health_heads(), "header")
+        months = b.health_months
+    first, last = head + 1, head + len(b.months)
+    for j, month in enumerate(b.months):
+        r = first + j
+        s.set(r, 1, month.to_pydatetime(), "month")
+        if b.has("Subscriptions"):
+            s.set(r, 2, formula(f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', f'$A{r}')}",
+                                "money"))
+        if b.has("Responses"):
+            s.set(r, 3, formula(f"=COUNTIFS({fx.within_dates('Responses[date]', f'$A{r}', f'EDATE($A{r},1)')})",
+                                "int"))
         if has_health:
-            s.put_row(head, 4, [t("usage_row", lang)] + self.health_heads(), "header")
-            months = self.health_months
-        first, last = head + 1, head + len(self.months)
-        for j, month in enumerate(self.months):
-            r = first + j
-            s.set(r, 1, month.to_pydatetime(), "month")
-            if self.has("Subscriptions"):
-                s.set(r, 2, formula(f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', f'$A{r}')}",
-                                    "money"))
-            if self.has("Responses"):
-                s.set(r, 3, formula(f"=COUNTIFS({fx.within_dates('Responses[date]', f'$A{r}', f'EDATE($A{r},1)')})",
-                                    "int"))
-            if has_health:
-                within = fx.within_months(months, f"$A{r}", f"$A{r}")
-                self.health_cells(s, r, self.calc_health_row(0), f"MATCH($A{r},{months},0)", within)
-        axis = ref(s.title, first, 1, last, 1)
-        if self.has("Subscriptions"):
-            s.charts.append(Chart("line", t("chart_mrr", lang), "E3", axis,
-                                  [Series(ref(s.title, first, 2, last, 2), "MRR")], y_format="#,##0",
-                                  legend=False, height=7.0))
-        if has_health:
-            s.charts.append(Chart("line", t("chart_account_health", lang), "N3", axis,
-                                  [Series(ref(s.title, first, 18, last, 18), t("score", lang))], y_format="0",
-                                  legend=False, height=7.0))
-            status = f"$S${first}:$S${last}"
-            for word, color in zip(STATUS[lang], (RED, AMBER, GREEN)):
-                s.cond_formats.append(CondFormat(status, word, color))
+            within = fx.within_months(months, f"$A{r}", f"$A{r}")
+            b.health_cells(s, r, b.calc_health_row(0), f"MATCH($A{r},{months},0)", within)
+    axis = ref(s.title, first, 1, last, 1)
+    if b.has("Subscriptions"):
+        s.charts.append(Chart("line", t("chart_mrr", lang), "E3", axis,
+                              [Series(ref(s.title, first, 2, last, 2), "MRR")], y_format="#,##0",
+                              legend=False, height=7.0))
+    if has_health:
+        s.charts.append(Chart("line", t("chart_account_health", lang), "N3", axis,
+                              [Series(ref(s.title, first, 18, last, 18), t("score", lang))], y_format="0",
+                              legend=False, height=7.0))
+        status = f"$S${first}:$S${last}"
+        for word, color in zip(STATUS[lang], (RED, AMBER, GREEN)):
+            s.cond_formats.append(CondFormat(status, word, color))
 
 
 def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
@@ -206,8 +191,8 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     if customers is not None and "name" in customers and len(customers) and pd.notna(customers["name"].iloc[0]):
         name = str(customers["name"].iloc[0]) or name
     period = kpi_core.report_period(ds, period_start, period_end)
-    builder = _AccountBuilder(ds, period, lang, name, config)
-    builder.cid = ids[0]
+    builder = PortfolioBuilder(ds, period, lang, name, config,
+                               extras=[("account", lambda b: _account_sheet(b, ids[0]))])
     layout = builder.build()
     layout.template = "account"
     return layout

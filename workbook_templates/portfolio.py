@@ -35,7 +35,7 @@ from .labels import STATUS, t
 from .layout import Block, Chart, CondFormat, Series, SheetLayout, Validation, WorkbookLayout, formula, ref
 from .styles import AMBER, BRAND, GREEN, RED
 
-__all__ = ["portfolio_layout", "DATA_ORDER", "month_axis"]
+__all__ = ["portfolio_layout", "PortfolioBuilder", "DATA_ORDER", "month_axis"]
 
 #: order of the data sheets
 DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel", "Acquisition")
@@ -85,9 +85,28 @@ def _written_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class _Builder:
-    def __init__(self, ds: Dataset, period: Period, lang: str, scope: str, config: HealthConfig | None):
+class PortfolioBuilder:
+    """Builds the portfolio layout of a dataset; other templates add sheets through `extras`.
+
+    Parameters
+    ----------
+    ds, period, lang, scope, config
+        The data, report period, language, scope shown in titles and health configuration.
+    extras : sequence of (key, callable)
+        Sheets placed right after the Dashboard (and listed in the Guide):
+        each ``callable(builder)`` is called once the Dashboard is built and
+        adds the sheet `key` with :meth:`sheet`. It may use the builder's
+        public helpers: :meth:`sheet`, :meth:`title`, :meth:`has`,
+        :meth:`health_cells`, :meth:`health_heads`, :meth:`calc_health_row`,
+        and the attributes ``ds``, ``lang``, ``months``, ``health_ids``,
+        ``health_months``.
+    """
+
+    def __init__(self, ds: Dataset, period: Period, lang: str, scope: str, config: HealthConfig | None,
+                 extras=()):
         self.ds, self.period, self.lang, self.scope = ds, period, lang, scope
+        self.extras = list(extras)
+        self.health_ids = self.health_months = None
         self.config = config or HealthConfig()
         self.layout = WorkbookLayout(lang=lang, title=scope)
         self.months = month_axis(ds, period)
@@ -703,12 +722,15 @@ class _Builder:
         if any(self.has(n) for n in ("Orders", "Funnel", "Acquisition")):
             self.commerce()
         self.dashboard()
-        order = ["dashboard", "guide", "settings", "revenue", "movements", "cohorts", "surveys", "support",
-                 "health", "commerce", *DATA_ORDER, "calc_mrr", "calc_health", "calc_orders"]
+        for _, add in self.extras:
+            add(self)
+        order = ["dashboard", *(key for key, _ in self.extras), "guide", "settings", "revenue", "movements",
+                 "cohorts", "surveys", "support", "health", "commerce", *DATA_ORDER, "calc_mrr", "calc_health",
+                 "calc_orders"]
         titles = [t(k, self.lang) for k in order if k in self.sheets or k == "guide"]
         self.guide(titles)
         self.layout.sheets = [self.sheets[k] for k in order if k in self.sheets]
-        months = self.layout.names.get("MrrMonths") or getattr(self, "health_months", None)
+        months = self.layout.names.get("MrrMonths") or self.health_months
         if months:
             self.layout.names["MonthList"] = months
             self.sheets["settings"].validations.append(
@@ -732,4 +754,4 @@ def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: s
         Written to Settings as the health configuration.
     """
     period = kpi_core.report_period(ds, period_start, period_end)
-    return _Builder(ds, period, lang, scope or t("portfolio", lang), config).build()
+    return PortfolioBuilder(ds, period, lang, scope or t("portfolio", lang), config).build()
