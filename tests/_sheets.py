@@ -73,18 +73,23 @@ def find_header(ws, texts, below: int = 0) -> tuple[int, int]:
     raise LookupError(f"sheet {ws.title!r}: no header row {texts!r} below row {below}")
 
 
-def table_below(ws, texts, below: int = 0) -> pd.DataFrame:
+def table_below(ws, texts, below: int = 0, corner: bool = False) -> pd.DataFrame:
     """The table whose header row starts with `texts`: a DataFrame indexed by its first column.
 
     The header runs right to the first blank header cell; rows run down to the
     first blank cell of the first column, or to the first one whose kind (month,
     text, number) differs from the first row's (a label of the next block). Values are the cells as read (None
     for an empty cell). ``frame.attrs["cells"]`` maps (row name, column name) to the
-    cell's (row, col) and ``frame.attrs["header"]`` lists the header cells. Raises LookupError when the header is not found or the
+    cell's (row, col) and ``frame.attrs["header"]`` lists the header and row-name cells. With
+    `corner`, the header's top-left cell is blank and `texts` start right of it (the
+    row names are in the column left of ``texts[0]``). Raises LookupError when the header is not found or the
     first column repeats a row name.
     """
     r0, c0 = find_header(ws, texts, below)
     heads = []
+    if corner:
+        c0 -= 1
+        heads.append("")
     while ws.cell(r0, c0 + len(heads)).value not in (None, ""):
         heads.append(_key(ws.cell(r0, c0 + len(heads)).value))
     rows = []
@@ -100,7 +105,7 @@ def table_below(ws, texts, below: int = 0) -> pd.DataFrame:
     out = frame.iloc[:, 1:].set_axis(pd.Index(index, name=heads[0]))
     out.attrs["cells"] = {(key, head): (r0 + 1 + i, c0 + 1 + j)
                           for i, key in enumerate(out.index) for j, head in enumerate(out.columns)}
-    out.attrs["header"] = [(r0, c0 + j) for j in range(len(heads))]
+    out.attrs["header"] = [(r0, c0 + j) for j in range(len(heads))] + [(r0 + 1 + i, c0) for i in range(len(out))]
     return out
 
 

@@ -28,6 +28,7 @@ loudly once the bug is fixed (then remove the entry).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +49,7 @@ from workbook_templates.labels import STATUS, t
 from workbook_templates.portfolio import portfolio_layout
 from workbook_templates.xlsx import write_xlsx
 
-SHEETS = ("surveys", "support", "revenue", "movements", "cohorts", "health", "commerce")
+SHEETS = ("surveys", "support", "revenue", "movements", "cohorts", "health", "commerce", "dashboard")
 
 # ------------------------------------------------------------------------------ datasets
 
@@ -262,8 +263,8 @@ class Proof:
         """Compare the value right of the label ``t(key, lang)``."""
         self.at(key, label_cell(self.ws, t(key, lang)), expected, key)
 
-    def table(self, texts, below: int = 0) -> pd.DataFrame:
-        table = table_below(self.ws, texts, below)
+    def table(self, texts, below: int = 0, corner: bool = False) -> pd.DataFrame:
+        table = table_below(self.ws, texts, below, corner)
         self.seen.update(table.attrs["header"])
         return table
 
@@ -536,8 +537,42 @@ def _commerce(ws, ds: Dataset, period: Period, lang: str, inputs: dict, proof: P
                 proof.label(key, lang, float(rows[key].sum()))
 
 
+# --- Dashboard (the KPI_ values are proved by test_workbook_formulas too; here they are found by label)
+
+BRIDGE = ("start", "new", "expansion", "reactivation", "contraction", "churn", "end")
+
+
+def _dashboard(ws, ds: Dataset, period: Period, lang: str, inputs: dict, proof: Proof) -> None:
+    kpis = kpi_core.headline_kpis(ds, period.start, period.end, inputs["config"])
+    for key, value in kpis.items():
+        proof.label("KPI_" + key.upper(), lang, value)
+    subs = ds.table("Subscriptions")
+    start = float(_customer_mrr(subs, period.start).sum())
+    moves = kpi_core.mrr_movements(subs, through=period.end)
+    moves = moves[(moves["month"] > period.start) & (moves["month"] <= period.end)]
+    step = {k: float(moves[k].sum()) for k in BRIDGE[1:-1]}
+    # the MRR bridge as a stacked chart: an invisible base, the start/end totals, gains and losses
+    expected, top = {}, 0.0
+    for key in BRIDGE:
+        if key in ("start", "end"):
+            amount = start if key == "start" else float(_customer_mrr(subs, period.end).sum())
+            expected[t(key, lang)] = {"base": 0.0, "total": amount, "up": 0.0, "down": 0.0}
+            top = amount
+        elif key in ("new", "expansion", "reactivation"):
+            expected[t(key, lang)] = {"base": top, "total": 0.0, "up": step[key], "down": 0.0}
+            top += step[key]
+        else:
+            top -= step[key]
+            expected[t(key, lang)] = {"base": top, "total": 0.0, "up": 0.0, "down": step[key]}
+    table = proof.table([t(h, lang) for h in ("base", "total", "up", "down")], corner=True)
+    proof.rows(table, expected, {h: t(h, lang) for h in ("base", "total", "up", "down")})
+    scores = kpi_core.health_scores(ds, period.end, inputs["config"], period_start=period.start)
+    for english, word in zip(("Red", "Amber", "Green"), STATUS[lang]):
+        proof.at("distribution", label_cell(ws, word), int((scores["status"] == english).sum()), word)
+
+
 PROVERS = {"surveys": _surveys, "support": _support, "revenue": _revenue, "movements": _movements,
-           "cohorts": _cohorts, "health": _health, "commerce": _commerce}
+           "cohorts": _cohorts, "health": _health, "commerce": _commerce, "dashboard": _dashboard}
 
 
 def _prove(book: Book) -> dict:
@@ -658,16 +693,77 @@ def test_edge_data_has_the_cases_it_claims(proofs):
     assert longer.table("Responses")["date"].max() > longer.table("Subscriptions")["month"].max()
 
 
-#: cells compared per sheet over all cases; a floor so that the proof cannot silently shrink
-MIN_CELLS = {"surveys": 1, "support": 1, "revenue": 1, "movements": 1, "cohorts": 1, "health": 1, "commerce": 1}
+#: cells compared per sheet over all cases: a floor so that the proof cannot silently shrink
+#: (a redesign that shows fewer numbers must lower it on purpose)
+MIN_CELLS = {"surveys": 459, "support": 219, "revenue": 105, "movements": 891, "cohorts": 2224, "health": 2856,
+             "commerce": 91, "dashboard": 357}
 
 
 def test_every_sheet_is_covered(proofs, capsys):
-    total = Counter()
-    for case, (_, proved) in proofs.items():
-        for sheet, proof in proved.items():
-            total[sheet] += proof.count
+    table = pd.DataFrame({case: {sheet: proof.count for sheet, proof in proved.items()}
+                          for case, (_, proved) in proofs.items()}).loc[list(SHEETS)]
+    table["all cases"] = table.sum(axis=1)
+    table.loc["all sheets"] = table.sum()
     with capsys.disabled():
-        print("\ncells compared per sheet:", dict(total), "total", sum(total.values()))
-    short = {s: (total[s], n) for s, n in MIN_CELLS.items() if total[s] < n}
+        print("\ncells compared per sheet and case (tests/test_workbook_numbers.py):\n" + table.to_string())
+    total = table["all cases"]
+    short = {s: (int(total[s]), n) for s, n in MIN_CELLS.items() if total[s] < n}
     assert not short, f"cells compared (got, at least): {short}"
+
+
+# ------------------------------------------------------------------------------ the proof itself
+
+
+def test_a_wrong_cell_is_found_by_its_labels(proofs, tmp_path):
+    """The proof fails, naming the cell, when one number of a sheet is off by a cent (or a word)."""
+    book = proofs["sample_en"][0]
+    wb = load_workbook(book.recalc, data_only=True)
+    movements = table_below(wb[t("movements", "en")], [t(h, "en") for h in MOVEMENT_HEADS])
+    row, col = movements.attrs["cells"][pd.Timestamp("2026-06-01"), t("churn", "en")]
+    wb[t("movements", "en")].cell(row, col).value += 0.01
+    health = table_below(wb[t("health", "en")], [t("customer_id", "en"), t("name", "en")])
+    scored = next(c for c in health.index if health.at[c, t("status", "en")] == "Green")
+    hr, hc = health.attrs["cells"][scored, t("status", "en")]
+    wb[t("health", "en")].cell(hr, hc).value = "Amber"
+    r, c = label_cell(wb[t("surveys", "en")], t("nps_low", "en"))
+    wb[t("surveys", "en")].cell(r, c).value = None
+    wb.save(tmp_path / "tampered.xlsx")
+    tampered = Book(book.ds, book.start, book.end, "en", recalc=tmp_path / "tampered.xlsx")
+    proved = _prove(tampered)
+    wrong = {(sheet, what): [where for where, *_ in cells]
+             for sheet, proof in proved.items() for what, cells in proof.wrong.items()}
+    assert wrong == {
+        ("movements", "churn"): [f"{t('movements', 'en')}!{get_column_letter(col)}{row} [2026-06 / Churn]"],
+        ("health", "status"): [f"{t('health', 'en')}!{get_column_letter(hc)}{hr} [{scored} / Status]"],
+        ("surveys", "nps_low"): [f"{t('surveys', 'en')}!{get_column_letter(c)}{r} [nps_low]"],
+        # the dashboard's KPI_NPS and distribution are separate cells: untouched, still right
+    }
+
+
+def test_locators_find_cells_by_label_not_address():
+    from openpyxl import Workbook
+
+    ws = Workbook().active
+    ws["C3"], ws["D3"] = "Answers", 12           # a label | value row, not at A1
+    ws["B6"], ws["C6"], ws["D6"] = "Month", "Answers", "NPS"
+    ws["B7"], ws["C7"], ws["D7"] = dt.datetime(2026, 1, 1), 4, 50.0
+    ws["B8"], ws["C8"], ws["D8"] = dt.datetime(2026, 2, 1), 0, ""
+    ws["B9"] = "Next block"                     # a label right below: not a row of the table
+    assert label_cell(ws, "Answers") == (3, 4)  # C6 "Answers" has "Month" on its left: a header
+    table = table_below(ws, ["Month", "Answers", "NPS"])
+    assert list(table.index) == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")]
+    assert table.attrs["cells"][pd.Timestamp("2026-02-01"), "NPS"] == (8, 4)
+    assert table.at[pd.Timestamp("2026-01-01"), "NPS"] == 50.0
+    with pytest.raises(LookupError):
+        table_below(ws, ["Month", "CSAT"])
+    ws["F3"] = "Answers"                        # a second label | value "Answers": ambiguous
+    with pytest.raises(LookupError):
+        label_cell(ws, "Answers")
+
+
+@pytest.mark.parametrize("got,expected,ok", [
+    (0.5, 0.5, True), (0.5 + 1e-12, 0.5, True), (0.5 + 1e-6, 0.5, False), (1e-12, 0.0, True),
+    (None, None, True), ("", None, True), ("n/a", float("nan"), True), ("n.d.", None, True),
+    (0, None, False), (None, 0.0, False), ("n/a", 0.0, False), (True, 1.0, False), ("12", 12.0, False)])
+def test_same_number(got, expected, ok):
+    assert same_number(got, expected) is ok
