@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,10 +57,10 @@ def edge_tables() -> dict:
     """January to June 2026, six customers, every edge case the proof needs.
 
     Subscriptions (amounts with cents): A expands in April (99.99 -> 150.01); B churns
-    in March (no row), stays out in April and comes back in May (reactivation); C
+    in March (an explicit 0 row), has no row in April and comes back in May (reactivation); C
     contracts in April; D is new in March at 0.01 and expands in May; E has explicit 0
     rows only (never a customer); F churns in June. Responses: none at all in April;
-    March CSAT answers 5, "no", "non", 4 (issue 7: 50 %); May CSAT all words; June CSAT
+    March CSAT answers 5, "no", "non", 4 (issue 7: 50 %; the 4 at 23:30 on March 31); May CSAT all words; June CSAT
     numbers; a blank NPS and a blank CES score. Usage: D has no row in June (no usage in
     the end month: listed on Health, not scored); B's June row is blank; C has 0
     licensed users in June (adoption missing). Tickets: none in April; hours with
@@ -74,7 +73,7 @@ def edge_tables() -> dict:
         subs.extend((cid, m.strftime("%Y-%m"), v) for m, v in zip(months, values) if v is not None)
 
     add("A", [99.99, 99.99, 99.99, 150.01, 150.01, 150.01])
-    add("B", [200.0, 200.0, None, None, 250.5, 250.5])
+    add("B", [200.0, 200.0, 0.0, None, 250.5, 250.5])
     add("C", [50.5, 50.5, 50.5, 30.25, 30.25, 30.25])
     add("D", [None, None, 0.01, 0.01, 80.0, 80.0])
     add("E", [0, 0, 0, 0, 0, 0])
@@ -88,7 +87,7 @@ def edge_tables() -> dict:
             ("A", "2026-02-03", "NPS", 8), ("C", "2026-02-04", "NPS", 3),
             ("A", "2026-03-02", "NPS", 9), ("C", "2026-03-03", "NPS", 7),
             ("A", "2026-03-05", "CSAT", 5), ("B", "2026-03-06", "CSAT", "no"), ("C", "2026-03-07", "CSAT", "non"),
-            ("D", "2026-03-08", "CSAT", 4), ("C", "2026-03-09", "CES", 6), ("D", "2026-03-10", "CES", 2),
+            ("D", "2026-03-31 23:30", "CSAT", 4), ("C", "2026-03-09", "CES", 6), ("D", "2026-03-10", "CES", 2),
             # April: no answer at all
             ("A", "2026-05-04", "NPS", 10), ("C", "2026-05-05", "NPS", 5), ("D", "2026-05-06", "NPS", 9),
             ("A", "2026-05-07", "CSAT", "yes"), ("C", "2026-05-08", "CSAT", "oui"), ("D", "2026-05-09", "CSAT", "no"),
@@ -139,14 +138,14 @@ def edge_tables() -> dict:
 
 #: a health configuration unlike the default: unequal and zero weights, other floors, targets, thresholds
 CUSTOM_CONFIG = HealthConfig(
-    weights=dict(adoption=2.0, frequency=1.0, depth=0.0, sentiment=3.0, support=0.5, goals=1.0),
-    floors=dict(adoption=0.1, frequency=1.0, depth=0.2, sentiment=5.0, support=4.0, goals=0.2),
-    targets=dict(adoption=0.9, frequency=15.0, depth=0.7, sentiment=10.0, support=1.0, goals=0.9),
+    weights={"adoption": 2.0, "frequency": 1.0, "depth": 0.0, "sentiment": 3.0, "support": 0.5, "goals": 1.0},
+    floors={"adoption": 0.1, "frequency": 1.0, "depth": 0.2, "sentiment": 5.0, "support": 4.0, "goals": 0.2},
+    targets={"adoption": 0.9, "frequency": 15.0, "depth": 0.7, "sentiment": 10.0, "support": 1.0, "goals": 0.9},
     red_below=50.0, green_from=80.0)
 
 #: Settings inputs a user changes in the built file (besides the period), and the values written
 SETTINGS_EDIT = {"NpsConfidence": 0.9, "ClvYears": 2.5, "RedBelow": 45.0, "GreenFrom": 75.0,
-                 "weights": dict(adoption=1.0, frequency=2.0, depth=1.0, sentiment=0.5, support=1.0, goals=3.0)}
+                 "weights": {"adoption": 1.0, "frequency": 2.0, "depth": 1.0, "sentiment": 0.5, "support": 1.0, "goals": 3.0}}
 #: the Settings inputs of a built workbook (portfolio defaults)
 SETTINGS_DEFAULT = {"NpsConfidence": 0.95, "ClvYears": 3.0}
 
@@ -332,7 +331,7 @@ def _surveys(ws, ds: Dataset, period: Period, lang: str, inputs: dict, proof: Pr
         counts = kpi_core.nps_breakdown(nps_scores).loc["count"]
         low, high = kpi_core.nps_ci(nps_scores, inputs["NpsConfidence"])
     else:
-        counts, low, high = dict(promoters=0, passives=0, detractors=0, n=0), None, None
+        counts, low, high = {"promoters": 0, "passives": 0, "detractors": 0, "n": 0}, None, None
     block = {"promoters": counts["promoters"], "passives": counts["passives"], "detractors": counts["detractors"],
              "answers": counts["n"], "nps_low": low, "nps_high": high,
              "csat_positive": csat.sum(), "csat_answers": len(csat), "ces_answers": len(ces)}
@@ -618,13 +617,13 @@ def proofs(tmp_path_factory) -> dict:
 KNOWN_BUGS = {
     ("surveys", "trend CSAT"): (
         ("edge_en", "edge_fr", "edge_moved", "edge_longer"),
-        "bug: the Surveys trend's CSAT counts only answers 1..5 and ignores yes/no words "
-        "(March 5, no, non, 4 shows 100 % instead of 50 %; May yes, oui, no shows blank instead of 2/3)"),
+        ("bug: the Surveys trend's CSAT counts only answers 1..5 and ignores yes/no words "
+        "(March 5, no, non, 4 shows 100 % instead of 50 %; May yes, oui, no shows blank instead of 2/3)")),
     **{("cohorts", f"{key} grid"): (
         ("edge_longer",),
-        "bug: when Responses or Usage run past the last Subscriptions month, the Cohorts grid shows 0 % for "
+        ("bug: when Responses or Usage run past the last Subscriptions month, the Cohorts grid shows 0 % for "
         "those months where kpi_core.cohort_retention leaves them undefined (not observed, NaN); "
-        "one side must change (DESIGN.md §3 reads an absent Subscriptions row as MRR 0)")
+        "one side must change (DESIGN.md §3 reads an absent Subscriptions row as MRR 0)"))
        for key in ("cohort_logo", "cohort_revenue")},
 }
 
