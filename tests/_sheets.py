@@ -64,48 +64,61 @@ def label_value(ws, text):
     return ws.cell(*label_cell(ws, text)).value
 
 
-def find_header(ws, texts, below: int = 0) -> tuple[int, int]:
-    """(row, col) of the first cell of the first row after `below` whose cells read `texts` left to right."""
-    want = [_key(x) for x in texts]
-    for r, c in find_cells(ws, texts[0]):
-        if r > below and all(_key(ws.cell(r, c + j).value) == w for j, w in enumerate(want)):
-            return r, c
-    raise LookupError(f"sheet {ws.title!r}: no header row {texts!r} below row {below}")
+def find_header(ws, texts, below: int = 0) -> tuple[int, int, int]:
+    """The first header row after `below` holding every one of `texts` in one run of non-blank cells.
 
-
-def table_below(ws, texts, below: int = 0, corner: bool = False) -> pd.DataFrame:
-    """The table whose header row starts with `texts`: a DataFrame indexed by its first column.
-
-    The header runs right to the first blank header cell; rows run down to the
-    first blank cell of the first column, or to the first one whose kind (month,
-    text, number) differs from the first row's (a label of the next block). Values are the cells as read (None
-    for an empty cell). ``frame.attrs["cells"]`` maps (row name, column name) to the
-    cell's (row, col) and ``frame.attrs["header"]`` lists the header and row-name cells. With
-    `corner`, the header's top-left cell is blank and `texts` start right of it (the
-    row names are in the column left of ``texts[0]``). Raises LookupError when the header is not found or the
-    first column repeats a row name.
+    Returns (row, first col, last col) of that run; the texts may stand in any order,
+    among other header cells.
     """
-    r0, c0 = find_header(ws, texts, below)
-    heads = []
+    want = {_key(x) for x in texts}
+    for r, c in find_cells(ws, texts[0]):
+        if r <= below:
+            continue
+        first, last = c, c
+        while first > 1 and ws.cell(r, first - 1).value not in (None, ""):
+            first -= 1
+        while ws.cell(r, last + 1).value not in (None, ""):
+            last += 1
+        if want <= {_key(ws.cell(r, j).value) for j in range(first, last + 1)}:
+            return r, first, last
+    raise LookupError(f"sheet {ws.title!r}: no header row with {texts!r} below row {below}")
+
+
+def table_below(ws, texts, below: int = 0, index=None, corner: bool = False) -> pd.DataFrame:
+    """The table whose header row holds `texts`, as a DataFrame indexed by the column headed `index`.
+
+    The header is the run of non-blank cells holding `texts` (:func:`find_header`);
+    `index` (default ``texts[0]``) heads the column naming the rows. With `corner`, the
+    header's top-left cell is blank and the row names are in the column left of the
+    header run. Rows run down to the first blank row name, or to the first one whose
+    kind (month, text, number) differs from the first row's (a label of the next block).
+    Values are the cells as read (None for an empty cell). ``frame.attrs["cells"]`` maps
+    (row name, column name) to the cell's (row, col) and ``frame.attrs["header"]`` lists
+    the header and row-name cells. Raises LookupError when the header is not found, a
+    header repeats or the row names repeat.
+    """
+    r0, first, last = find_header(ws, texts, below)
+    heads = {_key(ws.cell(r0, j).value): j for j in range(first, last + 1)}
+    if len(heads) != last - first + 1:
+        raise LookupError(f"sheet {ws.title!r}: header row {r0} repeats a column name")
     if corner:
-        c0 -= 1
-        heads.append("")
-    while ws.cell(r0, c0 + len(heads)).value not in (None, ""):
-        heads.append(_key(ws.cell(r0, c0 + len(heads)).value))
-    rows = []
+        c0 = first - 1
+    else:
+        c0 = heads.pop(_key(index if index is not None else texts[0]))
+    names = []
     r = r0 + 1
     kind = _kind(ws.cell(r, c0).value)
     while r <= ws.max_row and ws.cell(r, c0).value not in (None, "") and _kind(ws.cell(r, c0).value) == kind:
-        rows.append([ws.cell(r, c0 + j).value for j in range(len(heads))])
+        names.append(_key(ws.cell(r, c0).value))
         r += 1
-    frame = pd.DataFrame(rows, columns=heads, dtype=object)
-    index = frame.iloc[:, 0].map(_key)
-    if index.duplicated().any():
-        raise LookupError(f"sheet {ws.title!r}: table {texts!r} repeats rows {sorted(set(index[index.duplicated()]))}")
-    out = frame.iloc[:, 1:].set_axis(pd.Index(index, name=heads[0]))
-    out.attrs["cells"] = {(key, head): (r0 + 1 + i, c0 + 1 + j)
-                          for i, key in enumerate(out.index) for j, head in enumerate(out.columns)}
-    out.attrs["header"] = [(r0, c0 + j) for j in range(len(heads))] + [(r0 + 1 + i, c0) for i in range(len(out))]
+    if len(set(names)) != len(names):
+        raise LookupError(f"sheet {ws.title!r}: table {texts!r} repeats rows "
+                          f"{sorted({n for n in names if names.count(n) > 1})}")
+    out = pd.DataFrame([[ws.cell(r0 + 1 + i, j).value for j in heads.values()] for i in range(len(names))],
+                       index=pd.Index(names, name=ws.cell(r0, c0).value), columns=list(heads), dtype=object)
+    out.attrs["cells"] = {(name, head): (r0 + 1 + i, j)
+                          for i, name in enumerate(names) for head, j in heads.items()}
+    out.attrs["header"] = [(r0, j) for j in range(first, last + 1)] + [(r0 + 1 + i, c0) for i in range(len(names))]
     return out
 
 

@@ -263,7 +263,7 @@ class Proof:
         self.at(key, label_cell(self.ws, t(key, lang)), expected, key)
 
     def table(self, texts, below: int = 0, corner: bool = False) -> pd.DataFrame:
-        table = table_below(self.ws, texts, below, corner)
+        table = table_below(self.ws, texts, below, corner=corner)
         self.seen.update(table.attrs["header"])
         return table
 
@@ -471,7 +471,7 @@ def _cohorts(ws, ds: Dataset, period: Period, lang: str, inputs: dict, proof: Pr
 def _health(ws, ds: Dataset, period: Period, lang: str, inputs: dict, proof: Proof) -> None:
     config = inputs["config"]
     core = kpi_core.health_scores(ds, period.end, config, period_start=period.start).set_index("customer_id")
-    table = proof.table([t("customer_id", lang), t("name", lang)])
+    table = proof.table([t("customer_id", lang), t("score", lang), t("status", lang)])
     listed = set(ds.table("Usage")["customer_id"])
     if set(table.index) != listed:
         proof.missing.append(("customers", sorted(set(table.index) ^ listed)))
@@ -720,7 +720,7 @@ def test_a_wrong_cell_is_found_by_its_labels(proofs, tmp_path):
     movements = table_below(wb[t("movements", "en")], [t(h, "en") for h in MOVEMENT_HEADS])
     row, col = movements.attrs["cells"][pd.Timestamp("2026-06-01"), t("churn", "en")]
     wb[t("movements", "en")].cell(row, col).value += 0.01
-    health = table_below(wb[t("health", "en")], [t("customer_id", "en"), t("name", "en")])
+    health = table_below(wb[t("health", "en")], [t("customer_id", "en"), t("status", "en")])
     scored = next(c for c in health.index if health.at[c, t("status", "en")] == "Green")
     hr, hc = health.attrs["cells"][scored, t("status", "en")]
     wb[t("health", "en")].cell(hr, hc).value = "Amber"
@@ -753,6 +753,9 @@ def test_locators_find_cells_by_label_not_address():
     assert list(table.index) == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")]
     assert table.attrs["cells"][pd.Timestamp("2026-02-01"), "NPS"] == (8, 4)
     assert table.at[pd.Timestamp("2026-01-01"), "NPS"] == 50.0
+    # the header texts in any order, the row names under any of them
+    by_answers = table_below(ws, ["NPS", "Month"], index="Answers")
+    assert list(by_answers.index) == [4, 0] and by_answers.at[0, "Month"] == dt.datetime(2026, 2, 1)
     with pytest.raises(LookupError):
         table_below(ws, ["Month", "CSAT"])
     ws["F3"] = "Answers"                        # a second label | value "Answers": ambiguous
