@@ -2,24 +2,33 @@
 
 Each workbook is built with :func:`portfolio_layout` + :func:`write_xlsx`, recalculated
 once by LibreOffice (an engine independent of kpi_core) and read back with openpyxl.
-Every number of the sheets Surveys, Support, Revenue, MRR movements, Cohorts, Health and
-E-commerce is compared with kpi_core computed per month or per customer for the same
-data and period, to 1e-9 relative; a blank or "n/a" / "n.d." cell stands for an
-undefined value (``None`` / NaN). Cells are found by their row and column labels
-(``workbook_templates.labels.t``), never by address (see ``tests/_sheets.py``), so a
-redesigned sheet keeps being proved as long as its labels stay.
+Every number of the sheets Surveys, Support, Revenue, MRR movements, Cohorts, Health,
+E-commerce and Dashboard is compared with kpi_core computed per month or per customer
+for the same data, period and Settings, to 1e-9 relative; a blank or "n/a" / "n.d."
+cell stands for an undefined value (``None`` / NaN), a status for its word of
+``STATUS[lang]``. Cells are found by their row and column labels
+(``workbook_templates.labels.t``), never by address (``tests/_sheets.py``), so a
+redesigned sheet keeps being proved as long as its labels stay. Each sheet's number
+cells must all be compared (``test_no_number_is_left_unproved``; the only ones left out
+are lookup helpers: Revenue's calc_mrr column positions and Health's Usage row numbers),
+and a floor on the cells compared per sheet keeps the proof from shrinking.
 
 The expected values never re-use workbook_templates: they are kpi_core functions
-(``nps``, ``nps_ci``, ``ces``, ``fcr``, ``avg_response_time``, ``arpa``, ``mrr_movements``,
-``cohort_retention``, ``health_scores``, ``purchase_frequency``, ``clv``, ``cac`` ...)
-called on the rows of one month or one customer, or plain pandas sums and counts over
-the input tables written from DESIGN.md §4-§5 where kpi_core has no per-month function.
+(``nps``, ``nps_breakdown``, ``nps_ci``, ``ces``, ``fcr``, ``avg_response_time``, ``arpa``,
+``mrr_movements``, ``cohort_retention``, ``health_scores``, ``headline_kpis``,
+``average_basket``, ``purchase_frequency``, ``clv``, ``cac``) on the rows of one month or
+one customer, or plain pandas sums and counts over the input tables written from
+DESIGN.md §4-§5 where kpi_core has no per-month function (month-over-month NRR is
+(start + expansion - contraction - churn) / start of that month's movements, blank when
+start is 0).
 
-Cases: the sample (40 customers) in English and French and again after moving the
-period (Settings' PeriodStart/PeriodEnd edited in the built file); a hand-made edge
-dataset (yes/no CSAT answers, churn and return, contraction, a month with no answers,
-a customer with no usage in the end month, amounts with cents) in English and French,
-and again moved to a one-month period (the month with no answers).
+Cases: the sample (40 customers) in English and French, and again with the period
+moved and the other Settings inputs (NPS confidence, CLV years, health weights and
+thresholds) changed in the built file; a hand-made edge dataset (yes/no CSAT, churn and
+return, an explicit 0 MRR row, contraction, a month with no answers and no tickets, a
+customer with no usage in the end month, amounts with cents) in English, in French with
+a non-default health configuration, moved to a one-month period (the month with no
+answers), and with Responses / Usage running past Subscriptions (a longer month axis).
 
 Known workbook bugs are listed in :data:`KNOWN_BUGS`: their cells are left out of the
 per-sheet tests and proved in ``test_known_bug`` under a strict xfail, which fails
