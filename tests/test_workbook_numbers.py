@@ -46,12 +46,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _sheets import blank, find_label, label_cell, same_number, table_below
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 import kpi_core
 from kpi_core import COMPONENTS, Dataset, HealthConfig, KpiInputError, Period
-from tests._sheets import blank, find_label, label_cell, same_number, table_below
 from workbook_templates.engine import recalculate
 from workbook_templates.labels import STATUS, t
 from workbook_templates.portfolio import portfolio_layout
