@@ -30,9 +30,10 @@ customer with no usage in the end month, amounts with cents) in English, in Fren
 a non-default health configuration, moved to a one-month period (the month with no
 answers), and with Responses / Usage running past Subscriptions (a longer month axis).
 
-Known workbook bugs are listed in :data:`KNOWN_BUGS`: their cells are left out of the
-per-sheet tests and proved in ``test_known_bug`` under a strict xfail, which fails
-loudly once the bug is fixed (then remove the entry).
+Known workbook bugs would be listed in :data:`KNOWN_BUGS` (sheet, what) -> (cases, reason):
+their cells are left out of the per-sheet tests. The two this proof found (the Surveys trend's
+CSAT ignoring yes/no words; the Cohorts grid past the last Subscriptions month) are fixed, and
+the mapping is empty.
 """
 
 from __future__ import annotations
@@ -379,11 +380,18 @@ def _support(ws, ds: Dataset, period: Period, lang: str, inputs: dict, proof: Pr
     trend = proof.table([t("month", lang), t("tickets", lang), "FCR"])
     _axis_ok(trend.index, _data_months(ds, period), proof)
     expected = {}
+    heads = {"trend tickets": t("tickets", lang), "trend FCR": "FCR"}
     for month in trend.index:
         mine = tickets[tickets["m"] == month]
         expected[month] = {"trend tickets": len(mine),
                            "trend FCR": _defined(kpi_core.fcr, int(mine["resolved_first_contact"].sum()), len(mine))}
-    proof.rows(trend, expected, {"trend tickets": t("tickets", lang), "trend FCR": "FCR"})
+        if "first_response_hours" in tickets:
+            hours = mine["first_response_hours"].dropna().to_numpy()
+            expected[month]["trend response"] = (_defined(kpi_core.avg_response_time, hours) if len(hours)
+                                                 else None)
+    if "first_response_hours" in tickets:
+        heads["trend response"] = t("avg_response", lang)
+    proof.rows(trend, expected, heads)
 
 
 # --- Revenue
@@ -501,8 +509,8 @@ def _health(ws, ds: Dataset, period: Period, lang: str, inputs: dict, proof: Pro
             values["weights_present"] = sum(config.weights[c] for c in COMPONENTS
                                             if not math.isnan(row[f"{c}_score"]))
         else:
-            # no Usage row in the end month: not scored, nothing shown, nothing contributed
-            values = {k: (0.0 if k.endswith("_contribution") or k == "weights_present" else None) for k in head}
+            # no Usage row in the end month: not scored, every cell of the row blank (no rows of 0.00)
+            values = dict.fromkeys(head)
             values["status"] = ""
         expected[cid] = values
     proof.rows(table, expected, head)
@@ -623,18 +631,7 @@ def proofs(tmp_path_factory) -> dict:
 # ------------------------------------------------------------------------------ tests
 
 #: (sheet, what) -> (cases where the workbook is wrong, reason). Proved in test_known_bug (strict xfail).
-KNOWN_BUGS = {
-    ("surveys", "trend CSAT"): (
-        ("edge_en", "edge_fr", "edge_moved", "edge_longer"),
-        ("bug: the Surveys trend's CSAT counts only answers 1..5 and ignores yes/no words "
-        "(March 5, no, non, 4 shows 100 % instead of 50 %; May yes, oui, no shows blank instead of 2/3)")),
-    **{("cohorts", f"{key} grid"): (
-        ("edge_longer",),
-        ("bug: when Responses or Usage run past the last Subscriptions month, the Cohorts grid shows 0 % for "
-        "those months where kpi_core.cohort_retention leaves them undefined (not observed, NaN); "
-        "one side must change (DESIGN.md §3 reads an absent Subscriptions row as MRR 0)"))
-       for key in ("cohort_logo", "cohort_revenue")},
-}
+KNOWN_BUGS: dict = {}
 
 CASES = ("sample_en", "sample_fr", "sample_moved", "edge_en", "edge_fr", "edge_moved", "edge_longer")
 
@@ -667,14 +664,6 @@ def test_no_number_is_left_unproved(proofs, case, sheet):
     """Every number cell of the sheet was compared (or is a documented lookup helper)."""
     proof = proofs[case][1][sheet]
     assert not proof.left, f"{case} {sheet}: number cells no test compares: {proof.left[:20]}"
-
-
-@pytest.mark.parametrize("case,sheet,what", [
-    pytest.param(case, sheet, what, marks=pytest.mark.xfail(strict=True, reason=reason), id=f"{case}-{sheet}-{what}")
-    for (sheet, what), (cases, reason) in KNOWN_BUGS.items() for case in cases])
-def test_known_bug(proofs, case, sheet, what):
-    cells = proofs[case][1][sheet].wrong.get(what, [])
-    assert not cells, f"{case} " + _report(sheet, {what: cells})
 
 
 def test_edge_data_has_the_cases_it_claims(proofs):

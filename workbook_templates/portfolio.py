@@ -320,6 +320,8 @@ class PortfolioBuilder:
         first = subs[subs["mrr"] > 0].groupby("customer_id")["month"].min()
         cohorts = sorted(pd.unique(first))
         m = len(self.months)
+        # months after the last Subscriptions month are not observed: left blank, as cohort_retention leaves them
+        observed = int(self.months.get_loc(kpi_core.to_month(subs["month"].max()))) + 1
         for block, (key, row0) in enumerate((("cohort_logo", 4), ("cohort_revenue", 6 + len(cohorts)))):
             s.set(row0, 1, t(key, self.lang), "label")
             s.put_row(row0 + 1, 1, [t("cohort", self.lang), t("size", self.lang)] + list(range(m)), "header")
@@ -331,7 +333,7 @@ class PortfolioBuilder:
                     s.set(r, 2, formula(f"=COUNTIF(MrrFirst,A{r})", "int"))
                 else:
                     s.set(r, 2, formula(f"={fx.new_mrr(f'INDEX(MrrMatrix,0,{ci})', 'MrrFirst', f'A{r}')}", "money"))
-                for k in range(m - ci + 1):
+                for k in range(observed - ci + 1):
                     col = f"INDEX(MrrMatrix,0,{ci + k})"
                     basis = "logo" if block == 0 else "revenue"
                     s.set(r, 3 + k, formula(f"={fx.cohort_share('MrrFirst', f'$A{r}', col, f'$B{r}', basis)}", "pct"))
@@ -586,7 +588,7 @@ class PortfolioBuilder:
             s.set(r, 11 + j, formula(f"={fx.scaled(v, floor, target)}", "ratio"))
         scores = [f"{L(11 + j)}{r}" for j in range(len(COMPONENTS))]
         weights = [f"INDEX(HealthWeights,{j + 1})" for j in range(len(COMPONENTS))]
-        s.set(r, 17, formula(f"={fx.weight_present(scores, weights)}", "ratio"))
+        s.set(r, 17, formula(f'=IF({u}=0,"",{fx.weight_present(scores, weights)})', "ratio"))
         s.set(r, 18, formula(f"={fx.health_score(scores, weights, f'Q{r}', f'{u}<>0')}", "ratio"))
         s.set(r, 19, formula(f"={fx.health_status(f'R{r}', 'RedBelow', 'GreenFrom', STATUS[self.lang])}"))
         for j, (sc, w) in enumerate(zip(scores, weights)):
