@@ -187,6 +187,50 @@ _TEXT = {
     "KPI_CONVERSION_RATE": ("Conversion rate", "Taux de conversion"),
     "KPI_ABANDONMENT_RATE": ("Cart abandonment rate", "Taux d'abandon de panier"),
     "KPI_AVG_HEALTH": ("Average health score", "Score de santé moyen"),
+    # comparisons, benchmarks, follow-up (DESIGN.md §9)
+    "this_period": ("This period", "Période"),
+    "previous_period": ("Previous period", "Période précédente"),
+    "previous_score": ("Previous score", "Score précédent"),
+    "change": ("Change", "Évolution"),
+    "trend_marker": ("Trend", "Tendance"),
+    "band": ("Benchmark", "Référence"),
+    "target_col": ("Target", "Objectif"),
+    "target_met": ("Target met", "Objectif atteint"),
+    "met_yes": ("yes", "oui"),
+    "met_no": ("no", "non"),
+    "bands": ("Benchmark bands (edit to change the ratings)", "Seuils de référence (modifiables)"),
+    "bands_note": ("A value gets the label of the last row of its KPI whose condition holds (value > threshold, "
+                   "or >= when inclusive); a blank threshold always holds. Keep each KPI's rows in increasing "
+                   "threshold order.",
+                   "Une valeur reçoit le libellé de la dernière ligne de son indicateur dont la condition est vraie "
+                   "(valeur > seuil, ou >= si inclusif) ; un seuil vide est toujours vrai. Gardez les lignes de "
+                   "chaque indicateur par seuil croissant."),
+    "targets": ("Targets (optional: type a target to see whether it is met)",
+                "Objectifs (facultatif : saisissez un objectif pour voir s'il est atteint)"),
+    "currency": ("Currency shown with money (e.g. €, $, CHF; blank for none)",
+                 "Devise affichée avec les montants (ex. €, $, CHF ; vide pour aucune)"),
+    "risk_drop": ("At risk when the health score fell by at least (points)",
+                  "À risque si le score de santé a baissé d'au moins (points)"),
+    "at_risk": ("Accounts at risk", "Comptes à risque"),
+    "at_risk_top": ("Top accounts at risk (by MRR)", "Principaux comptes à risque (par MRR)"),
+    "detractors_list": ("Detractors to call", "Détracteurs à rappeler"),
+    "as_of": ("As of the report period", "Pour la période du rapport"),
+    "as_of_note": ("This list is written when the workbook is built or refreshed (CS KPIs > Refresh KPIs, or "
+                   "cskpi refresh): after changing the period or the data, refresh to update it.",
+                   "Cette liste est écrite à la création ou à l'actualisation du classeur (CS KPIs > Refresh KPIs, "
+                   "ou cskpi refresh) : après un changement de période ou de données, actualisez-la."),
+    "by_segment": ("KPIs by segment", "Indicateurs par segment"),
+    "by_csm": ("KPIs by CSM", "Indicateurs par CSM"),
+    "breakdowns": ("Breakdowns", "Ventilations"),
+    "stale": ("Data changed since the last Refresh: revenue, cohorts, health and the lists may be out of date. "
+              "Click CS KPIs > Refresh KPIs (or run cskpi refresh).",
+              "Données modifiées depuis la dernière actualisation : revenus, cohortes, santé et listes peuvent être "
+              "périmés. Cliquez sur CS KPIs > Refresh KPIs (ou lancez cskpi refresh)."),
+    "weakest": ("Weakest component", "Composante la plus faible"),
+    "health_col": ("Health", "Santé"),
+    "data_from": ("Data", "Données"),
+    "no_at_risk": ("No account at risk in this period.", "Aucun compte à risque sur la période."),
+    "no_detractor": ("No detractor in this period.", "Aucun détracteur sur la période."),
 }
 
 

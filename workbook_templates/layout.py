@@ -145,6 +145,8 @@ class SheetLayout:
     computed: bool = True
     hidden: bool = False
     tab_color: str | None = None
+    hidden_columns: set = field(default_factory=set)  # 1-based column numbers hidden from view
+    one_page: bool = False  # print on one page (fit width and height)
 
     def set(self, row: int, col: int, value, style: str | None = None) -> None:
         """Put a data value (or a :class:`Cell`) at (`row`, `col`)."""

@@ -22,6 +22,8 @@ with :func:`kpi_core.headline_kpis`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter as L
@@ -44,6 +46,23 @@ EXCEL_MAX_ROWS = 1_048_576
 _DERIVED = {"positive"}  # columns kpi_core adds while validating; not input data
 _GAINS_LOSSES = ("new", "expansion", "reactivation", "contraction", "churn")  # quick ratio argument order
 _DATE_COLUMNS = {"month", "date", "opened_at", "signup_date"}
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A report period as the workbook names it: its months, and the prefix of its KPI names."""
+
+    start: str
+    end: str
+    next: str  # first day after the period
+    prefix: str  # "KPI_" or "KPI_PREV_"
+    col: int  # value column on the computed sheets (B: this period, C: the previous one)
+    label: str  # labels.py key of the column header
+
+
+#: this report period, and the previous one (DESIGN.md §9: the n months just before)
+WINDOWS = (_Window("PeriodStart", "PeriodEnd", "PeriodNext", "KPI_", 2, "this_period"),
+           _Window("PrevPeriodStart", "PrevPeriodEnd", "PeriodStart", "KPI_PREV_", 3, "previous_period"))
 
 
 def month_axis(ds: Dataset, period: Period) -> pd.DatetimeIndex:
@@ -127,14 +146,19 @@ class PortfolioBuilder:
         self.layout.names[name] = ref(sheet.title, row, col, row2, col2)
         return name
 
-    def label_rows(self, sheet: SheetLayout, row: int, rows: list) -> dict:
-        """Write (key, formula, style) rows as label | value; return key -> absolute address."""
+    def label_rows(self, sheet: SheetLayout, row: int, rows: list, col: int = 2) -> dict:
+        """Write (key, formula, style) rows as label | value (in column `col`); return key -> absolute address."""
         where = {}
         for i, (key, text, style) in enumerate(rows):
             sheet.set(row + i, 1, t(key, self.lang), "label")
-            sheet.set(row + i, 2, formula(text, style))
-            where[key] = sheet.address(row + i, 2)
+            sheet.set(row + i, col, formula(text, style))
+            where[key] = sheet.address(row + i, col)
         return where
+
+    def window_heads(self, sheet: SheetLayout, row: int) -> None:
+        """Column headers "This period" | "Previous period" above the value columns."""
+        for w in WINDOWS:
+            sheet.set(row, w.col, t(w.label, self.lang), "header")
 
     def title(self, sheet: SheetLayout, key: str) -> None:
         sheet.set(1, 1, f"{t(key, self.lang)} — {self.scope}", "title")
@@ -228,9 +252,16 @@ class PortfolioBuilder:
         last = max(n + 1, 2)
         self.mrr_rows = (2, last)
         self.name("MrrMonths", s, 1, 3, 1, 2 + m)
-        self.name("MrrMatrix", s, 2, 3, last, 2 + m)
+        # MrrMatrix ends with one blank column (3 + m): a period month off the axis (before the data, say)
+        # reads it, so its MRR is 0, as in kpi_core (a missing row is MRR 0)
+        self.name("MrrMatrix", s, 2, 3, last, 3 + m)
         self.name("MrrFirst", s, 2, 2, last, 2)
+        self.mrr_blank_col = m + 1
         s.widths.update({"A": 14, "B": 12})
+
+    def mrr_col_of(self, month: str) -> str:
+        """The MrrMatrix column of a month name or cell (its blank last column when the month is off the axis)."""
+        return f"IFERROR(MATCH({month},MrrMonths,0),{self.mrr_blank_col})"
 
     def mrr_col(self, j: int) -> str:
         """The calc_mrr column of month j (0-based) as an absolute range."""
@@ -273,45 +304,45 @@ class PortfolioBuilder:
     def revenue(self) -> None:
         s = self.sheet("revenue")
         self.title(s, "revenue")
-        s.set(4, 1, t("start_col", self.lang), "label")
-        s.set(4, 2, formula("=MATCH(PeriodStart,MrrMonths,0)", "int"))
-        s.set(5, 1, t("end_col", self.lang), "label")
-        s.set(5, 2, formula("=MATCH(PeriodEnd,MrrMonths,0)", "int"))
-        sc, ec = s.address(4, 2), s.address(5, 2)
-        m0, m1 = f"INDEX(MrrMatrix,0,{sc})", f"INDEX(MrrMatrix,0,{ec})"
-        r = self.label_rows(s, 7, [
-            ("start_mrr", f"=SUM({m0})", "money"),
-            ("end_mrr", f"=SUM({m1})", "money"),
-            ("cohort_expansion", f"={fx.expansion(m0, m1)}", "money"),
-            ("cohort_contraction", f"={fx.contraction(m0, m1)}", "money"),
-            ("cohort_churn", f"={fx.churned(m0, m1)}", "money"),
-            ("customers_start", f"={fx.active(m0)}", "int"),
-            ("customers_end", f"={fx.active(m1)}", "int"),
-            ("new_customers", f"={fx.gained(m0, m1)}", "int"),
-            ("lost_customers", f"={fx.lost(m0, m1)}", "int"),
-        ])
-        s.set(17, 1, t("period_movements", self.lang), "label")
-        window = fx.movement_months(self.mov["month"])
-        moves = self.label_rows(s, 18, [(k, f"=SUMIFS({self.mov[k]},{window})", "money")
-                                        for k in ("new", "expansion", "reactivation", "contraction", "churn")])
-        start, end = r["start_mrr"], r["end_mrr"]
-        exp, contr, churn = r["cohort_expansion"], r["cohort_contraction"], r["cohort_churn"]
-        n0, n1, new, lost = r["customers_start"], r["customers_end"], r["new_customers"], r["lost_customers"]
+        self.window_heads(s, 6)
         na = self.na
-        self.kpis.update({
-            "KPI_MRR": (f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', 'PeriodEnd')}", "kpi_money"),
-            "KPI_ARR": ("=12*KPI_MRR", "kpi_money"),
-            "KPI_NRR": (f"={fx.nrr(start, exp, churn, contr, na)}", "kpi_pct"),
-            "KPI_GRR": (f"={fx.grr(start, churn, contr, na)}", "kpi_pct"),
-            "KPI_REVENUE_CHURN": (f"={fx.revenue_churn(churn, contr, start, na)}", "kpi_pct"),
-            "KPI_LOGO_CHURN": (f"={fx.logo_churn(lost, n0, na)}", "kpi_pct"),
-            "KPI_RETENTION": (f"={fx.retention(n1, new, n0, na)}", "kpi_pct"),
-            "KPI_NET_CUSTOMER_CHANGE": (f"={new}-{lost}", "kpi_int"),
-            "KPI_QUICK_RATIO": (f"={fx.quick_ratio(*(moves[k] for k in _GAINS_LOSSES), na)}", "kpi_ratio"),
-        })
-        s.set(24, 1, t("arpa", self.lang), "label")
-        s.set(24, 2, formula(f"={fx.ratio(end, n1, na)}", "money"))
-        self.bridge = {"start": start, "end": end, **moves}
+        for w in WINDOWS:
+            sc, ec = (self.mrr_col_of(w.start), self.mrr_col_of(w.end))
+            m0, m1 = f"INDEX(MrrMatrix,0,{sc})", f"INDEX(MrrMatrix,0,{ec})"
+            r = self.label_rows(s, 7, [
+                ("start_mrr", f"=SUM({m0})", "money"),
+                ("end_mrr", f"=SUM({m1})", "money"),
+                ("cohort_expansion", f"={fx.expansion(m0, m1)}", "money"),
+                ("cohort_contraction", f"={fx.contraction(m0, m1)}", "money"),
+                ("cohort_churn", f"={fx.churned(m0, m1)}", "money"),
+                ("customers_start", f"={fx.active(m0)}", "int"),
+                ("customers_end", f"={fx.active(m1)}", "int"),
+                ("new_customers", f"={fx.gained(m0, m1)}", "int"),
+                ("lost_customers", f"={fx.lost(m0, m1)}", "int"),
+            ], w.col)
+            s.set(17, 1, t("period_movements", self.lang), "label")
+            window = fx.movement_months(self.mov["month"], w.start, w.end)
+            moves = self.label_rows(s, 18, [(k, f"=SUMIFS({self.mov[k]},{window})", "money") for k in _GAINS_LOSSES],
+                                    w.col)
+            start, end = r["start_mrr"], r["end_mrr"]
+            exp, contr, churn = r["cohort_expansion"], r["cohort_contraction"], r["cohort_churn"]
+            n0, n1, new, lost = r["customers_start"], r["customers_end"], r["new_customers"], r["lost_customers"]
+            p = w.prefix
+            self.kpis.update({
+                f"{p}MRR": (f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', w.end)}", "kpi_money"),
+                f"{p}ARR": (f"=12*{p}MRR", "kpi_money"),
+                f"{p}NRR": (f"={fx.nrr(start, exp, churn, contr, na)}", "kpi_pct"),
+                f"{p}GRR": (f"={fx.grr(start, churn, contr, na)}", "kpi_pct"),
+                f"{p}REVENUE_CHURN": (f"={fx.revenue_churn(churn, contr, start, na)}", "kpi_pct"),
+                f"{p}LOGO_CHURN": (f"={fx.logo_churn(lost, n0, na)}", "kpi_pct"),
+                f"{p}RETENTION": (f"={fx.retention(n1, new, n0, na)}", "kpi_pct"),
+                f"{p}NET_CUSTOMER_CHANGE": (f"={new}-{lost}", "kpi_int"),
+                f"{p}QUICK_RATIO": (f"={fx.quick_ratio(*(moves[k] for k in _GAINS_LOSSES), na)}", "kpi_ratio"),
+            })
+            s.set(24, 1, t("arpa", self.lang), "label")
+            s.set(24, w.col, formula(f"={fx.ratio(end, n1, na)}", "money"))
+            if w.prefix == "KPI_":
+                self.bridge = {"start": start, "end": end, **moves}
 
     def cohorts(self) -> None:
         s = self.sheet("cohorts", landscape=True)
@@ -347,32 +378,34 @@ class PortfolioBuilder:
         s = self.sheet("surveys", landscape=True)
         self.title(s, "surveys")
         score, na = "Responses[score]", self.na
-        period = fx.within_dates("Responses[date]", "PeriodStart", "PeriodNext")
 
         def of(survey: str, window: str) -> str:
             return fx.when("Responses[survey]", f'"{survey}"', window)
 
-        nps, csat, ces = of("NPS", period), of("CSAT", period), of("CES", period)
-        r = self.label_rows(s, 4, [
-            ("promoters", f"={fx.nps_promoters(score, nps)}", "int"),
-            ("passives", f"={fx.nps_passives(score, nps)}", "int"),
-            ("detractors", f"={fx.nps_detractors(score, nps)}", "int"),
-        ])
-        p, pa, d = r["promoters"], r["passives"], r["detractors"]
-        r.update(self.label_rows(s, 7, [("answers", f"={p}+{pa}+{d}", "int")]))
-        n = r["answers"]
-        r.update(self.label_rows(s, 8, [
-            ("nps_low", f"={fx.nps_bound(p, d, n, 'NpsConfidence', -1, na)}", "points"),
-            ("nps_high", f"={fx.nps_bound(p, d, n, 'NpsConfidence', 1, na)}", "points"),
-            ("csat_positive", f"={fx.csat_positive(score, csat)}", "int"),
-            ("csat_answers", f"={fx.csat_answers(score, csat)}", "int"),
-            ("ces_answers", f"={fx.ces_answers(score, ces)}", "int"),
-        ]))
-        self.kpis.update({
-            "KPI_NPS": (f"={fx.nps_from_counts(p, d, n, na)}", "kpi_points"),
-            "KPI_CSAT": (f'={fx.ratio(r["csat_positive"], r["csat_answers"], na)}', "kpi_pct"),
-            "KPI_CES": (f"={fx.ces(score, ces, na)}", "kpi_ratio"),
-        })
+        self.window_heads(s, 3)
+        for w in WINDOWS:
+            period = fx.within_dates("Responses[date]", w.start, w.next)
+            nps, csat, ces = of("NPS", period), of("CSAT", period), of("CES", period)
+            r = self.label_rows(s, 4, [
+                ("promoters", f"={fx.nps_promoters(score, nps)}", "int"),
+                ("passives", f"={fx.nps_passives(score, nps)}", "int"),
+                ("detractors", f"={fx.nps_detractors(score, nps)}", "int"),
+            ], w.col)
+            p, pa, d = r["promoters"], r["passives"], r["detractors"]
+            r.update(self.label_rows(s, 7, [("answers", f"={p}+{pa}+{d}", "int")], w.col))
+            n = r["answers"]
+            r.update(self.label_rows(s, 8, [
+                ("nps_low", f"={fx.nps_bound(p, d, n, 'NpsConfidence', -1, na)}", "points"),
+                ("nps_high", f"={fx.nps_bound(p, d, n, 'NpsConfidence', 1, na)}", "points"),
+                ("csat_positive", f"={fx.csat_positive(score, csat)}", "int"),
+                ("csat_answers", f"={fx.csat_answers(score, csat)}", "int"),
+                ("ces_answers", f"={fx.ces_answers(score, ces)}", "int"),
+            ], w.col))
+            self.kpis.update({
+                f"{w.prefix}NPS": (f"={fx.nps_from_counts(p, d, n, na)}", "kpi_points"),
+                f"{w.prefix}CSAT": (f'={fx.ratio(r["csat_positive"], r["csat_answers"], na)}', "kpi_pct"),
+                f"{w.prefix}CES": (f"={fx.ces(score, ces, na)}", "kpi_ratio"),
+            })
         row0 = 15
         s.set(row0 - 1, 1, t("trend", self.lang), "label")
         s.put_row(row0, 1, [t("month", self.lang), t("answers", self.lang), "NPS", "CSAT", "CES"], "header")
@@ -395,14 +428,16 @@ class PortfolioBuilder:
         s = self.sheet("support")
         self.title(s, "support")
         na, blank = self.na, '""'
-        period = fx.within_dates("Tickets[opened_at]", "PeriodStart", "PeriodNext")
         hours = "first_response_hours" in self.ds.table("Tickets")
-        rows = [("tickets", f"={fx.tickets(period)}", "int"),
-                ("resolved_first", f"={fx.resolved_first(period)}", "int")]
-        if hours:
-            rows.append(("avg_response", f"={fx.avg_response(period, na)}", "ratio"))
-        r = self.label_rows(s, 4, rows)
-        self.kpis["KPI_FCR"] = (f'={fx.ratio(r["resolved_first"], r["tickets"], na)}', "kpi_pct")
+        self.window_heads(s, 3)
+        for w in WINDOWS:
+            period = fx.within_dates("Tickets[opened_at]", w.start, w.next)
+            rows = [("tickets", f"={fx.tickets(period)}", "int"),
+                    ("resolved_first", f"={fx.resolved_first(period)}", "int")]
+            if hours:
+                rows.append(("avg_response", f"={fx.avg_response(period, na)}", "ratio"))
+            r = self.label_rows(s, 4, rows, w.col)
+            self.kpis[f"{w.prefix}FCR"] = (f'={fx.ratio(r["resolved_first"], r["tickets"], na)}', "kpi_pct")
         row0 = 9
         s.set(row0 - 1, 1, t("trend", self.lang), "label")
         s.put_row(row0, 1, [t("month", self.lang), t("tickets", self.lang), "FCR"]
@@ -416,7 +451,7 @@ class PortfolioBuilder:
             if hours:
                 s.set(rr, 4, formula(f"={fx.avg_response(within, blank)}", "ratio"))
 
-    def calc_orders(self) -> str:
+    def calc_orders(self) -> dict:
         orders = self.ds.table("Orders")
         s = self.sheet("calc_orders", landscape=True, tab_color="D9D9D9", freeze="B2")
         ids = pd.Index(pd.unique(orders["customer_id"])).sort_values()
@@ -428,66 +463,76 @@ class PortfolioBuilder:
         s.set(1, 1, "customer_id", "header")
         for j, month in enumerate(self.months):
             s.set(1, 2 + j, month.to_pydatetime(), "month")
-        s.set(1, 2 + m, t("orders", self.lang), "header")
         s.blocks.append(Block(frame, row=2, header=False))
         last = max(len(ids) + 1, 2)
         head = f"$B$1:${L(1 + m)}$1"
-        for i in range(len(ids)):
-            rr = 2 + i
-            in_period = fx.within_months(head, "PeriodStart", "PeriodEnd")
-            s.set(rr, 2 + m, formula(f"=SUMIFS(B{rr}:{L(1 + m)}{rr},{in_period})"))
-        return ref(s.title, 2, 2 + m, last, 2 + m)
+        out = {}
+        for k, w in enumerate(WINDOWS):  # orders per customer in each window, after the month columns
+            c = 2 + m + k
+            s.set(1, c, f'{t("orders", self.lang)} ({t(w.label, self.lang)})', "header")
+            in_period = fx.within_months(head, w.start, w.end)
+            for i in range(len(ids)):
+                s.set(2 + i, c, formula(f"=SUMIFS($B{2 + i}:${L(1 + m)}{2 + i},{in_period})"))
+            out[w.prefix] = ref(s.title, 2, c, last, c)
+        return out
 
     def commerce(self) -> None:
         s = self.sheet("commerce")
         self.title(s, "commerce")
-        na, row = self.na, 4
-        if self.has("Orders"):
-            per_customer = self.calc_orders()
-            period = fx.within_dates("Orders[date]", "PeriodStart", "PeriodNext")
+        na = self.na
+        self.window_heads(s, 3)
+        per_customer = self.calc_orders() if self.has("Orders") else {}
+        for w in WINDOWS:
+            self.commerce_window(s, w, per_customer.get(w.prefix))
+
+    def commerce_window(self, s: SheetLayout, w: _Window, per_customer: str | None) -> None:
+        na, row, p = self.na, 4, w.prefix
+        if per_customer is not None:
+            period = fx.within_dates("Orders[date]", w.start, w.next)
             r = self.label_rows(s, row, [
                 ("orders", f"=COUNTIFS({period})", "int"),
                 ("revenue", f"=SUMIFS(Orders[amount],{period})", "money"),
                 ("ordering_customers", f"={fx.buyers(per_customer)}", "int"),
                 ("repeat_customers", f"={fx.repeat_buyers(per_customer)}", "int"),
-            ])
+            ], w.col)
             orders, cust = r["orders"], r["ordering_customers"]
             self.kpis.update({
-                "KPI_AVG_BASKET": (f'={fx.ratio(r["revenue"], orders, na)}', "kpi_money"),
-                "KPI_PURCHASE_FREQUENCY": (f"={fx.ratio(f'SUM({per_customer})', cust, na)}", "kpi_ratio"),
-                "KPI_REPURCHASE_RATE": (f'={fx.ratio(r["repeat_customers"], cust, na)}', "kpi_pct"),
+                f"{p}AVG_BASKET": (f'={fx.ratio(r["revenue"], orders, na)}', "kpi_money"),
+                f"{p}PURCHASE_FREQUENCY": (f"={fx.ratio(f'SUM({per_customer})', cust, na)}", "kpi_ratio"),
+                f"{p}REPURCHASE_RATE": (f'={fx.ratio(r["repeat_customers"], cust, na)}', "kpi_pct"),
             })
-            per_year = f"KPI_PURCHASE_FREQUENCY*12/{fx.months_in_period()}"
+            per_year = f"{p}PURCHASE_FREQUENCY*12/{fx.months_in_period(w.start, w.end)}"
             r2 = self.label_rows(s, row + 4, [
-                ("purchases_per_year", f"={fx.defined_or('KPI_PURCHASE_FREQUENCY', na, per_year)}", "ratio")])
-            cac = fx.defined_or("KPI_CAC", "0") if self.has("Acquisition") else "0"
+                ("purchases_per_year", f"={fx.defined_or(f'{p}PURCHASE_FREQUENCY', na, per_year)}", "ratio")],
+                w.col)
+            cac = fx.defined_or(f"{p}CAC", "0") if self.has("Acquisition") else "0"
             ppy = r2["purchases_per_year"]
             self.label_rows(s, row + 5, [(
-                "clv", f'=IF(AND(ISNUMBER(KPI_AVG_BASKET),ISNUMBER({ppy})),'
-                       f'{fx.clv("KPI_AVG_BASKET", ppy, "ClvYears", cac)},{na})', "money")])
+                "clv", f'=IF(AND(ISNUMBER({p}AVG_BASKET),ISNUMBER({ppy})),'
+                       f'{fx.clv(f"{p}AVG_BASKET", ppy, "ClvYears", cac)},{na})', "money")], w.col)
             row += 7
         if self.has("Acquisition"):
-            within = fx.within_months("Acquisition[month]", "PeriodStart", "PeriodEnd")
+            within = fx.within_months("Acquisition[month]", w.start, w.end)
             acq = self.ds.table("Acquisition")
             parts = [(k, f"=SUMIFS(Acquisition[{col}],{within})", style)
                      for k, col, style in (("marketing_spend", "marketing_spend", "money"),
                                            ("sales_spend", "sales_spend", "money"),
                                            ("acquired", "new_customers", "int")) if col in acq]
-            r = self.label_rows(s, row, parts)
+            r = self.label_rows(s, row, parts, w.col)
             spend = "+".join(r[k] for k in ("marketing_spend", "sales_spend") if k in r) or "0"
             new = r.get("acquired", "0")
-            self.kpis["KPI_CAC"] = (f"={fx.ratio(f'({spend})', new, na)}", "kpi_money")
+            self.kpis[f"{p}CAC"] = (f"={fx.ratio(f'({spend})', new, na)}", "kpi_money")
             row += len(parts) + 1
         if self.has("Funnel"):
-            within = fx.within_months("Funnel[month]", "PeriodStart", "PeriodEnd")
+            within = fx.within_months("Funnel[month]", w.start, w.end)
             funnel = self.ds.table("Funnel")
             parts = [(k, f"=SUMIFS(Funnel[{k}],{within})", "int")
                      for k in ("visitors", "conversions", "carts_created", "carts_abandoned") if k in funnel]
-            r = self.label_rows(s, row, parts)
+            r = self.label_rows(s, row, parts, w.col)
             zero = "0"
-            self.kpis["KPI_CONVERSION_RATE"] = (
+            self.kpis[f"{p}CONVERSION_RATE"] = (
                 f'={fx.ratio(r.get("conversions", zero), r.get("visitors", zero), na)}', "kpi_pct")
-            self.kpis["KPI_ABANDONMENT_RATE"] = (
+            self.kpis[f"{p}ABANDONMENT_RATE"] = (
                 f'={fx.ratio(r.get("carts_abandoned", zero), r.get("carts_created", zero), na)}', "kpi_pct")
 
     def calc_health(self) -> None:
@@ -540,8 +585,8 @@ class PortfolioBuilder:
             return ref(calc, row, c0, row, c0 + m - 1)
         return calc_row
 
-    def health_cells(self, s: SheetLayout, r: int, calc_row, at: str, within: str) -> None:
-        """Write one health row's formulas in columns D..Y of row `r` (the Health sheet's layout).
+    def health_cells(self, s: SheetLayout, r: int, calc_row, at: str, within: str, offset: int = 0) -> None:
+        """Write one health row's formulas in columns D..Y (shifted right by `offset`) of row `r`.
 
         D: the Usage row of the scored month; E..J: component values; K..P:
         component scores; Q: weights of the present components; R: score;
@@ -550,15 +595,20 @@ class PortfolioBuilder:
         the 1-based position of the scored month in it, and `within` the
         SUMIFS criteria on :attr:`health_months` selecting the months whose
         NPS answers make the sentiment component. The Health sheet scores
-        PeriodEnd with the period's answers; the Account sheet scores each
-        month with that month's answers (``kpi_core.health_scores(ds, month)``).
+        PeriodEnd with the period's answers (and, shifted, PrevPeriodEnd with
+        the previous period's); the Account sheet scores each month with that
+        month's answers (``kpi_core.health_scores(ds, month)``).
         """
-        # "+0": LibreOffice gives an empty result (Excel gives 0) for a reference to a blank helper cell
-        s.set(r, 4, formula(f"=INDEX({calc_row('usage_row')},{at})+0", "int"))
-        u = f"$D{r}"
+        def col(c: int) -> str:
+            return L(c + offset)
 
-        def use(col):
-            return f"INDEX(Usage[{col}],{u})"
+        # "+0": LibreOffice gives an empty result (Excel gives 0) for a reference to a blank helper cell;
+        # a month off the axis (MATCH fails) has no usage row
+        s.set(r, 4 + offset, formula(f"=IFERROR(INDEX({calc_row('usage_row')},{at})+0,0)", "int"))
+        u = f"${col(4)}{r}"
+
+        def use(name):
+            return f"INDEX(Usage[{name}],{u})"
 
         usage = self.ds.table("Usage")
 
@@ -580,19 +630,21 @@ class PortfolioBuilder:
             count = f"SUMIFS({calc_row('nps_n')},{within})"
             values["sentiment"] = f'=IF({u}=0,"",IF({count}=0,"",SUMIFS({calc_row("nps_sum")},{within})/{count}))'
         if "tickets" in self.health_cols:
-            values["support"] = f'=IF({u}=0,"",INDEX({calc_row("tickets")},{at})+0)'
+            values["support"] = f'=IF({u}=0,"",IFERROR(INDEX({calc_row("tickets")},{at})+0,0))'
         for j, comp in enumerate(COMPONENTS):
-            s.set(r, 5 + j, formula(values[comp], "pct" if comp in ("adoption", "depth", "goals") else "ratio"))
-            v = f"{L(5 + j)}{r}"
+            style = "pct" if comp in ("adoption", "depth", "goals") else "ratio"
+            s.set(r, 5 + j + offset, formula(values[comp], style))
+            v = f"{col(5 + j)}{r}"
             floor, target = f"INDEX(HealthFloors,{j + 1})", f"INDEX(HealthTargets,{j + 1})"
-            s.set(r, 11 + j, formula(f"={fx.scaled(v, floor, target)}", "ratio"))
-        scores = [f"{L(11 + j)}{r}" for j in range(len(COMPONENTS))]
+            s.set(r, 11 + j + offset, formula(f"={fx.scaled(v, floor, target)}", "ratio"))
+        scores = [f"{col(11 + j)}{r}" for j in range(len(COMPONENTS))]
         weights = [f"INDEX(HealthWeights,{j + 1})" for j in range(len(COMPONENTS))]
-        s.set(r, 17, formula(f'=IF({u}=0,"",{fx.weight_present(scores, weights)})', "ratio"))
-        s.set(r, 18, formula(f"={fx.health_score(scores, weights, f'Q{r}', f'{u}<>0')}", "ratio"))
-        s.set(r, 19, formula(f"={fx.health_status(f'R{r}', 'RedBelow', 'GreenFrom', STATUS[self.lang])}"))
+        present, score = f"{col(17)}{r}", f"{col(18)}{r}"
+        s.set(r, 17 + offset, formula(f'=IF({u}=0,"",{fx.weight_present(scores, weights)})', "ratio"))
+        s.set(r, 18 + offset, formula(f"={fx.health_score(scores, weights, present, f'{u}<>0')}", "ratio"))
+        s.set(r, 19 + offset, formula(f"={fx.health_status(score, 'RedBelow', 'GreenFrom', STATUS[self.lang])}"))
         for j, (sc, w) in enumerate(zip(scores, weights)):
-            s.set(r, 20 + j, formula(f"={fx.contribution(sc, w, f'Q{r}', f'R{r}')}", "ratio"))
+            s.set(r, 20 + j + offset, formula(f"={fx.contribution(sc, w, present, score)}", "ratio"))
 
     def health_heads(self) -> list[str]:
         """Header texts of columns E..Y of a health row (see :meth:`health_cells`)."""
@@ -613,22 +665,31 @@ class PortfolioBuilder:
         heads_text = [t(h, lang) for h in ("customer_id", "name", "csm_col", "usage_row")] + self.health_heads()
         s.put_row(4, 1, heads_text, "header")
         red, amber, green = STATUS[lang]
-        at = f"MATCH(PeriodEnd,{self.health_months},0)"
-        within = fx.within_months(self.health_months, "PeriodStart", "PeriodEnd")
         n = len(self.health_ids)
+        prev_at, prev_score = 24, 18 + 24  # the previous period's columns start right of "change" (hidden)
+        s.put_row(4, 26, [t("previous_score", lang), t("change", lang)], "header")
+        s.put_row(4, 4 + prev_at, [t("usage_row", lang)] + [f"{h} ({t('previous_period', lang)})"
+                                                           for h in self.health_heads()], "header")
         for i, cid in enumerate(self.health_ids):
             r = 5 + i
             s.set(r, 1, cid)
             if info is not None:
                 s.set(r, 2, info["name"].iloc[i] if "name" in info else "")
                 s.set(r, 3, info["csm"].iloc[i] if "csm" in info else "")
-            self.health_cells(s, r, self.calc_health_row(i), at, within)
+            for w, offset in zip(WINDOWS, (0, prev_at)):
+                at = f"MATCH({w.end},{self.health_months},0)"
+                within = fx.within_months(self.health_months, w.start, w.end)
+                self.health_cells(s, r, self.calc_health_row(i), at, within, offset)
+            s.set(r, 26, formula(f"={L(prev_score)}{r}", "ratio"))
+            s.set(r, 27, formula(f'=IF(OR(R{r}="",Z{r}=""),"",R{r}-Z{r})', "points"))
         last = max(4 + n, 5)
         status = f"$S$5:$S${last}"
         for word, color in ((red, RED), (amber, AMBER), (green, GREEN)):
             s.cond_formats.append(CondFormat(status, word, color))
-        score = ref(s.title, 5, 18, last, 18)
-        self.kpis["KPI_AVG_HEALTH"] = (f"=IF(COUNT({score})=0,{na},AVERAGE({score}))", "kpi_ratio")
+        for w, col in zip(WINDOWS, (18, prev_score)):
+            score = ref(s.title, 5, col, last, col)
+            self.kpis[f"{w.prefix}AVG_HEALTH"] = (f"=IF(COUNT({score})=0,{na},AVERAGE({score}))", "kpi_ratio")
+        s.hidden_columns.update({4, *range(4 + prev_at, 26 + prev_at)})  # usage-row lookups and the previous period
         self.health_status = ref(s.title, 5, 19, last, 19)
         s.widths.update({"A": 12, "B": 30, "C": 20, "D": 8})
         s.widths.update({L(c): 11 for c in range(5, 26)})

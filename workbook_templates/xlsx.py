@@ -217,7 +217,9 @@ def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
         ws.sheet_state = "hidden"
     ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = 1 if sheet.one_page else 0
+    for col in sheet.hidden_columns:
+        ws.column_dimensions[get_column_letter(col)].hidden = True
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     for row in _sheet_rows(ws, sheet, lang):
         ws.append(row)
