@@ -159,7 +159,7 @@ def _inclusive(value, where: str) -> bool:
     raise KpiInputError(f"{where}: inclusive {value!r} is not TRUE or FALSE", "value")
 
 
-def validate_bands(table, source: str = "bands table", first_row: int = 1) -> pd.DataFrame:
+def validate_bands(table, source: str = "bands table", first_row: int = 1, row: str = "row") -> pd.DataFrame:
     """A checked, ordered copy of a benchmark bands table.
 
     Parameters
@@ -176,6 +176,8 @@ def validate_bands(table, source: str = "bands table", first_row: int = 1) -> pd
     first_row : int
         The number messages give the table's first row (2 for a CSV file
         whose line 1 is the header).
+    row : str
+        What messages call a row ("row"; "band" for a TOML file's ``[[band]]`` tables).
 
     Returns
     -------
@@ -213,7 +215,7 @@ def validate_bands(table, source: str = "bands table", first_row: int = 1) -> pd
     seen: dict = {}
     lowest: dict = {}
     for i, rec in enumerate(frame.to_dict("records")):
-        where = f"{source}, row {i + first_row}"
+        where = f"{source}, {row} {i + first_row}"
         kpi = _text(rec["kpi"]).lower()
         if not kpi:
             raise KpiInputError(f"{where}: kpi is blank", "value")
@@ -232,7 +234,7 @@ def validate_bands(table, source: str = "bands table", first_row: int = 1) -> pd
         if ident in seen:
             what = "a second lowest band (blank threshold)" if math.isnan(threshold) else (
                 f"a second band at {'>=' if inclusive else '>'} {threshold:g}")
-            raise KpiInputError(f"{where}: {what} for {kpi} (first at row {seen[ident]})", "value")
+            raise KpiInputError(f"{where}: {what} for {kpi} (first at {row} {seen[ident]})", "value")
         seen[ident] = i + first_row
         if math.isnan(threshold):
             lowest[kpi] = i + first_row
@@ -277,7 +279,7 @@ def load_bands(path) -> pd.DataFrame:
             for column in BAND_COLUMNS:
                 if column not in frame and column in ("threshold", "inclusive", "label_fr"):
                     frame[column] = None
-            return validate_bands(frame, f"{path.name}, band", first_row=1)
+            return validate_bands(frame, path.name, first_row=1, row="band")
         if path.suffix.lower() == ".csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             return validate_bands(frame, path.name, first_row=2)
@@ -512,8 +514,9 @@ def compare_kpis(current: dict, previous: dict, bands=None, targets=None) -> pd.
         band = _band(table, key, cur)
         rows.append((key, cur, prev, kpi_change(key, cur, prev), *(band or (None, None)), targets.get(key),
                      target_met(key, cur, targets.get(key))))
-    out = pd.DataFrame(rows, columns=["kpi", "current", "previous", "change", "band", "colour", "target",
-                                      "target_met"])
+    columns = ["kpi", "current", "previous", "change", "band", "colour", "target", "target_met"]
+    out = pd.DataFrame(rows, columns=columns)
     out[["current", "previous", "change", "target"]] = out[["current", "previous", "change", "target"]].astype(float)
-    out["target_met"] = out["target_met"].astype(object).where(out["target_met"].notna(), None)
+    for column in ("band", "colour", "target_met"):  # text and flags: None where there is none, never NaN
+        out[column] = pd.Series([r[columns.index(column)] for r in rows], dtype=object)
     return out
