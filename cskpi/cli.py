@@ -8,8 +8,6 @@ table, column and row) or bad arguments; bad input leaves no output file.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +26,9 @@ def cmd_kpis(args) -> int:
     """Print the headline KPIs of a dataset (the sample when none is given); --compare, --by, --csv."""
     from . import report
 
+    if (args.bands or args.targets) and not args.compare:
+        print("cskpi: error: --bands and --targets go with --compare", file=sys.stderr)
+        return 2
     ds = _load(args.data)
     period = kpi_core.report_period(ds, args.period_start, args.period_end)
     bands = kpi_core.load_bands(args.bands) if args.bands else None

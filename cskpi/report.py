@@ -105,12 +105,13 @@ def print_headline(source: str, period, kpis: dict) -> None:
         print(_UNDEFINED_NOTE)
 
 
-def _print_grid(header: list[str], rows: list[list[str]], left: int = 1) -> None:
-    """Columns padded to their widest cell; the first `left` columns left-aligned, the others right."""
+def _print_grid(header: list[str], rows: list[list[str]], left=(0,)) -> None:
+    """Columns padded to their widest cell; the `left` columns (text) left-aligned, the others right."""
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
 
     def line(cells):
-        return "  " + "  ".join(f"{c:<{w}}" if j < left else f"{c:>{w}}" for j, (c, w) in enumerate(zip(cells, widths)))
+        return ("  " + "  ".join(f"{c:<{w}}" if j in left else f"{c:>{w}}"
+                                 for j, (c, w) in enumerate(zip(cells, widths)))).rstrip()
 
     print(line(header))
     for row in rows:
@@ -132,7 +133,7 @@ def print_compare(source: str, period, previous, table: pd.DataFrame) -> None:
             row += [fmt(rec["target"], kind) if not _blank(rec["target"]) else "",
                     "" if met is None else "yes" if met else "no"]
         rows.append(row)
-    _print_grid(header, rows)
+    _print_grid(header, rows, left=(0, 4))
     if table[["current", "previous"]].isna().any().any():
         print("  n/a: undefined for that period (its denominator is 0, e.g. no answer, no loss, or no data yet).")
 

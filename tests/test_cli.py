@@ -228,3 +228,10 @@ def test_kpis_csv_into_a_folder_path_exits_2_without_traceback(two_periods, tmp_
     err = capsys.readouterr().err
     assert err.startswith("cskpi: error: cannot write") and "Traceback" not in err
     assert list(target.iterdir()) == []
+
+
+def test_kpis_targets_without_compare_is_a_usage_error(two_periods, tmp_path, capsys):
+    targets = tmp_path / "t.csv"
+    targets.write_text("kpi,target\nnrr,1\n")
+    assert main(["kpis", str(two_periods), "--targets", str(targets)]) == 2
+    assert "--bands and --targets go with --compare" in capsys.readouterr().err
