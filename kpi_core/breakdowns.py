@@ -136,7 +136,8 @@ def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
         A group without any Subscriptions row has MRR, ARR and net customer
         change 0 (a month without a row has MRR 0, DESIGN.md §3). Every group
         of the Customers table has a row, sorted by ``mrr``, largest first
-        (groups without MRR last), ties by group name.
+        (groups without MRR last), ties by group name with "(unassigned)"
+        after the named groups (as ``cskpi build --by`` orders its workbooks).
 
     Raises
     ------
@@ -174,9 +175,7 @@ def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
                 out[key] = out[key].fillna(0.0)
     out.index.name = by
     out = out.reset_index()
+    out = out.assign(_unassigned=out[by] == UNASSIGNED).sort_values(["_unassigned", by], kind="stable")
     if "mrr" in out:
-        out = out.sort_values(by, kind="stable").sort_values("mrr", ascending=False, kind="stable",
-                                                              na_position="last")
-    else:
-        out = out.sort_values(by, kind="stable")
-    return out.reset_index(drop=True)
+        out = out.sort_values("mrr", ascending=False, kind="stable", na_position="last")
+    return out.drop(columns="_unassigned").reset_index(drop=True)

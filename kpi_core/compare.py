@@ -132,7 +132,10 @@ def previous_period(period) -> Period:
 
 
 def _text(value) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    """A cell as stripped text ("" when blank)."""
+    if _missing(value):
+        return ""
+    return value.strip() if isinstance(value, str) else str(value).strip()
 
 
 def _threshold(value, where: str) -> float:

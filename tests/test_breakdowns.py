@@ -178,3 +178,12 @@ def test_account_customer_subset_and_company_tables_have_their_one_home_in_kpi_c
 def test_customer_groups_strips_values_and_leaves_blank_empty(ds):
     assert kpi_core.customer_groups(ds, "csm").to_dict() == {
         "c1": "Alice", "c2": "Alice", "c3": "Bob", "c4": "", "c5": "Bob", "c6": "Carol"}
+
+
+def test_kpis_by_without_subscriptions_has_no_customers_or_revenue_columns():
+    tables = breakdown_tables()
+    del tables["Subscriptions"]
+    t = kpis_by(dataset(tables), "csm", *PERIOD)
+    assert "customers" not in t.columns and "mrr" not in t.columns
+    assert t["csm"].tolist() == ["Alice", "Bob", "Carol", "(unassigned)"]  # by name without MRR, unassigned last
+    assert _rows(t, "csm")["Bob"]["nps"] == pytest.approx(50.0)

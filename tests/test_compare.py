@@ -290,3 +290,8 @@ def test_compare_kpis_unknown_key_in_current():
 
 def test_compare_kpis_exported_from_the_package():
     assert kpi_core.compare_kpis is compare_kpis and np.isnan(compare_kpis({"nps": 5.0}, {})["previous"][0])
+
+
+def test_an_empty_bands_table_gives_no_band():
+    empty = pd.DataFrame(columns=["kpi", "threshold", "inclusive", "label", "colour"])
+    assert benchmark_band("nps", 80, empty) is None

@@ -160,3 +160,19 @@ def test_detractors_without_responses_names_the_table():
     with pytest.raises(KpiInputError) as ei:
         detractors(Dataset({"Customers": pd.DataFrame({"customer_id": ["c1"]})}, source="data/"), *PERIOD)
     assert_error(ei, "value", "data/", "detractors need the Responses table")
+
+
+def test_at_risk_on_the_sample_lists_exactly_the_red_and_the_sharp_fallers():
+    # the rule applied by hand to the two health_scores tables a report and its previous report show
+    from kpi_core import health_scores, sample_dataset
+
+    ds = sample_dataset(seed=1, n_customers=120)
+    now = health_scores(ds, "2026-10", period_start="2026-05").set_index("customer_id")["score"].dropna()
+    before = health_scores(ds, "2026-04", period_start="2025-11").set_index("customer_id")["score"]
+    expected = {cid for cid, score in now.items()
+                if score < 40 or (cid in before.index and score - before[cid] <= -15)}
+    t = at_risk(ds, "2026-05", "2026-10")
+    assert set(t["customer_id"]) == expected and len(t) == len(expected)
+    assert expected & set(before.index) and any(now[c] >= 40 for c in expected)  # both rules at work
+    mrr = t["mrr"].to_numpy()
+    assert (mrr[:-1] >= mrr[1:]).all()
