@@ -8,8 +8,6 @@ table, column and row) or bad arguments; bad input leaves no output file.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 import tempfile
 from pathlib import Path
@@ -17,32 +15,7 @@ from pathlib import Path
 import kpi_core
 from kpi_core import KpiInputError
 
-#: Display label and format of every headline KPI in the terminal.
-_FORMATS = {
-    "mrr": ("MRR", "money"), "arr": ("ARR", "money"), "nrr": ("Net revenue retention", "pct"),
-    "grr": ("Gross revenue retention", "pct"), "revenue_churn": ("Revenue churn", "pct"),
-    "logo_churn": ("Logo churn", "pct"), "retention": ("Customer retention", "pct"),
-    "net_customer_change": ("Net customer change", "count"), "quick_ratio": ("Quick ratio", "ratio"),
-    "nps": ("NPS", "points"), "csat": ("CSAT", "pct"), "ces": ("CES (1-7)", "ratio"),
-    "fcr": ("First-contact resolution", "pct"), "avg_basket": ("Average basket", "money"),
-    "purchase_frequency": ("Purchase frequency", "ratio"), "repurchase_rate": ("Repurchase rate", "pct"),
-    "cac": ("CAC", "money"), "conversion_rate": ("Conversion rate", "pct"),
-    "abandonment_rate": ("Cart abandonment", "pct"), "avg_health": ("Average health (0-100)", "ratio"),
-}
-
-
-def _fmt(value, kind: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if kind == "pct":
-        return f"{value * 100:,.1f} %"
-    if kind == "money":
-        return f"{value:,.2f}"
-    if kind == "count":
-        return f"{value:+,.0f}"
-    if kind == "points":
-        return f"{value:+.1f}"
-    return f"{value:,.2f}"
+from .report import FORMATS as _FORMATS, fmt as _fmt  # noqa: F401 - the terminal formats, one home (report.py)
 
 
 def _load(data):
@@ -50,22 +23,46 @@ def _load(data):
 
 
 def cmd_kpis(args) -> int:
-    """Print the headline KPIs of a dataset (the sample when none is given)."""
+    """Print the headline KPIs of a dataset (the sample when none is given); --compare, --by, --csv."""
+    from . import report
+
+    if (args.bands or args.targets) and not args.compare:
+        print("cskpi: error: --bands and --targets go with --compare", file=sys.stderr)
+        return 2
     ds = _load(args.data)
     period = kpi_core.report_period(ds, args.period_start, args.period_end)
-    kpis = kpi_core.headline_kpis(ds, period.start, period.end)
+    bands = kpi_core.load_bands(args.bands) if args.bands else None
+    targets = kpi_core.load_targets(args.targets) if args.targets else None
+    payload = {"source": ds.source, "period_start": f"{period.start:%Y-%m}", "period_end": f"{period.end:%Y-%m}"}
+    if args.by:
+        table = kpi_core.kpis_by(ds, args.by, period.start, period.end)
+        payload.update(by=args.by, groups=report.json_records(table))
+        show = lambda: report.print_by(ds.source, period, args.by, table)  # noqa: E731
+    else:
+        kpis = kpi_core.headline_kpis(ds, period.start, period.end)
+        payload["kpis"] = kpis
+        if args.compare:
+            prev = kpi_core.previous_period(period)
+            before = kpi_core.headline_kpis(ds, prev.start, prev.end)
+            table = kpi_core.compare_kpis(kpis, before, bands, targets)
+            payload.update(previous_period_start=f"{prev.start:%Y-%m}", previous_period_end=f"{prev.end:%Y-%m}",
+                           previous_kpis=before, comparison=report.json_records(table))
+            show = lambda: report.print_compare(ds.source, period, prev, table)  # noqa: E731
+        else:
+            table = report.headline_table(kpis)
+            show = lambda: report.print_headline(ds.source, period, kpis)  # noqa: E731
+    if args.csv:
+        try:
+            report.write_csv(table, args.csv)
+        except OSError as err:
+            print(f"cskpi: error: cannot write {args.csv}: {err.strerror or err}", file=sys.stderr)
+            return 2
     if args.json:
-        json.dump({"source": ds.source, "period_start": f"{period.start:%Y-%m}",
-                   "period_end": f"{period.end:%Y-%m}", "kpis": kpis}, sys.stdout, indent=2)
-        print()
-        return 0
-    print(f"Headline KPIs: {ds.source}, period {period.label}")
-    width = max(len(label) for label, _ in _FORMATS.values())
-    for key, value in kpis.items():
-        label, kind = _FORMATS[key]
-        print(f"  {label:<{width}}  {_fmt(value, kind):>16}")
-    if any(v is None for v in kpis.values()):
-        print("  n/a: undefined for this period (its denominator is 0, e.g. no answer or no loss).")
+        report.dump_json(payload)
+    else:
+        show()
+        if args.csv:
+            print(f"wrote {args.csv}")
     return 0
 
 
@@ -171,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-start", metavar="YYYY-MM")
     p.add_argument("--period-end", metavar="YYYY-MM")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--compare", action="store_true",
+                      help="current vs the previous period of the same length: change and benchmark band")
+    view.add_argument("--by", choices=kpi_core.BREAKDOWNS, help="one row of headline KPIs per segment or CSM")
+    p.add_argument("--csv", metavar="FILE", help="also write the table shown as CSV (numbers unformatted)")
+    p.add_argument("--bands", metavar="FILE", help="benchmark bands (.toml or .csv) instead of the defaults")
+    p.add_argument("--targets", metavar="FILE", help="targets per KPI (.toml or .csv) for --compare")
     p.set_defaults(func=cmd_kpis)
 
     p = sub.add_parser("demo", help="sample dataset -> portfolio and per-CSM workbooks, and dashboard.png")

@@ -35,6 +35,13 @@ from .surveys import (CSAT_POSITIVE_MIN, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, SU
                       ces_agree_min, csat, csat_positive, nps, nps_breakdown, nps_ci, nps_test, positive_share,
                       yes_no_answers)
 
+# decision-ready reports (DESIGN.md §9): comparisons, bands, targets, breakdowns, follow-up lists
+from .breakdowns import BREAKDOWNS, COMPANY_TABLES, UNASSIGNED, customer_groups, customer_subset, kpis_by
+from .compare import (BAND_COLOURS, BAND_COLUMNS, DEFAULT_BANDS_PATH, HIGHER_IS_BETTER, KPI_UNITS, benchmark_band,
+                      check_targets, compare_kpis, default_bands, kpi_change, load_bands, load_targets,
+                      previous_period, target_met, validate_bands)
+from .followup import AT_RISK_COLUMNS, DETRACTOR_COLUMNS, DETRACTOR_MAX, at_risk, detractors
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -55,4 +62,15 @@ __all__ = [
     # datasets and reports
     "Dataset", "load_dataset", "read_tables", "validate_tables", "TABLES", "sample_dataset",
     "headline_kpis", "report_period", "HEADLINE_KEYS", "Period", "to_month",
+]
+
+__all__ += [  # decision-ready reports (DESIGN.md §9)
+    # comparisons, bands, targets
+    "previous_period", "HIGHER_IS_BETTER", "KPI_UNITS", "kpi_change", "target_met", "compare_kpis",
+    "benchmark_band", "default_bands", "validate_bands", "load_bands", "BAND_COLUMNS", "BAND_COLOURS",
+    "DEFAULT_BANDS_PATH", "check_targets", "load_targets",
+    # breakdowns
+    "customer_subset", "customer_groups", "kpis_by", "COMPANY_TABLES", "BREAKDOWNS", "UNASSIGNED",
+    # follow-up lists
+    "at_risk", "detractors", "AT_RISK_COLUMNS", "DETRACTOR_COLUMNS", "DETRACTOR_MAX",
 ]

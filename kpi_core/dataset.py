@@ -266,6 +266,50 @@ class Dataset:
         self.tables: dict[str, pd.DataFrame] = _validate(dict(tables), locators, None)
         self.source = source
 
+    @classmethod
+    def from_validated(cls, tables: dict, source: str = "<memory>") -> "Dataset":
+        """A dataset of tables taken, unchanged or row-filtered, from validated datasets.
+
+        No second validation runs. This is safe for a row filter (a subset of
+        the rows of each table, such as
+        :func:`kpi_core.customer_subset`): every check of the data contract
+        holds on a subset of rows once it held on the whole table. Column
+        types and ranges are checked row by row, a key that is unique stays
+        unique among fewer rows, and a ``customer_id`` that was in the
+        Customers table still is as long as the Customers rows of the
+        customers kept are kept. It is also needed: validation is not
+        idempotent (it turns yes/no CSAT answers into a blank ``score`` and a
+        derived ``positive`` column, which a second validation rejects).
+
+        Parameters
+        ----------
+        tables : dict
+            Table name -> DataFrame, each already validated by :class:`Dataset`
+            (or a row subset of one). Used as given, not copied.
+        source : str, default "<memory>"
+            Where the data came from, for messages.
+
+        Raises
+        ------
+        KpiInputError
+            If a table name is not one of :data:`TABLES`.
+
+        Examples
+        --------
+        >>> ds = Dataset({"Subscriptions": pd.DataFrame(
+        ...     {"customer_id": ["a", "b"], "month": ["2026-01", "2026-01"], "mrr": [100, 50]})})
+        >>> subs = ds.table("Subscriptions")
+        >>> Dataset.from_validated({"Subscriptions": subs[subs["customer_id"] == "b"]}, "b only")
+        Dataset('b only': Subscriptions=1)
+        """
+        unknown = set(tables) - set(TABLES)
+        if unknown:
+            raise KpiInputError(f"unknown table(s) {sorted(unknown)}; known: {', '.join(TABLES)}", "value")
+        out = cls.__new__(cls)
+        out.tables = dict(tables)
+        out.source = source
+        return out
+
     def table(self, name: str) -> pd.DataFrame | None:
         """The named table, or None when the dataset does not have it."""
         return self.tables.get(name)

@@ -59,6 +59,9 @@ class HealthConfig:
         adoption=0.8, frequency=20.0, depth=0.6, sentiment=9.0, support=0.0, goals=1.0))
     red_below: float = 40.0
     green_from: float = 70.0
+    #: A fall of at least this many points since the previous period puts a customer on the
+    #: at-risk list (:func:`kpi_core.at_risk`, DESIGN.md §9).
+    risk_drop: float = 15.0
 
     def __post_init__(self) -> None:
         for name in COMPONENTS:
@@ -71,6 +74,10 @@ class HealthConfig:
         if sum(self.weights.values()) <= 0:
             raise KpiInputError("health config: every weight is 0", "div0")
         _check_thresholds(self.red_below, self.green_from)
+        drop = _checks.scalar(self.risk_drop, "health config, thresholds.risk_drop", maximum=100)
+        if drop == 0:
+            raise KpiInputError("health config, thresholds.risk_drop: 0 would list every customer whose score "
+                                "did not rise; use a number of points above 0", "num")
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(weights, floors, targets) as arrays in :data:`COMPONENTS` order."""
@@ -89,7 +96,8 @@ def _check_thresholds(red_below, green_from) -> tuple[float, float]:
 def load_health_config(path=None) -> HealthConfig:
     """Read a health configuration from TOML (the bundled defaults if `path` is None).
 
-    The file has a ``[thresholds]`` table (``red_below``, ``green_from``) and
+    The file has a ``[thresholds]`` table (``red_below``, ``green_from``,
+    ``risk_drop``) and
     one ``[components.NAME]`` table per component with ``weight``, ``floor``
     and ``target``; anything left out keeps its default. See
     ``kpi_core/health_default.toml``.
@@ -98,7 +106,8 @@ def load_health_config(path=None) -> HealthConfig:
     ------
     KpiInputError
         Unreadable TOML, an unknown component or key, a non-number, equal
-        floor and target, all weights 0, red_below above green_from.
+        floor and target, all weights 0, red_below above green_from, a
+        risk_drop that is not above 0 (or above 100).
     """
     if path is None:
         return HealthConfig()
@@ -122,12 +131,13 @@ def load_health_config(path=None) -> HealthConfig:
                 raise KpiInputError(f"health config {path}: components.{name}.{key} is not a setting", "value")
             target[name] = value
     thresholds = data.get("thresholds", {})
-    extra = set(thresholds) - {"red_below", "green_from"}
+    extra = set(thresholds) - {"red_below", "green_from", "risk_drop"}
     if extra:
         raise KpiInputError(f"health config {path}: unknown threshold(s) {sorted(extra)}", "value")
     return HealthConfig(weights, floors, targets,
                         thresholds.get("red_below", base.red_below),
-                        thresholds.get("green_from", base.green_from))
+                        thresholds.get("green_from", base.green_from),
+                        thresholds.get("risk_drop", base.risk_drop))
 
 
 def _scale(values: np.ndarray, floors: np.ndarray, targets: np.ndarray) -> np.ndarray:

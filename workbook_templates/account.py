@@ -23,12 +23,10 @@ CAC, conversion and cart abandonment. Use the portfolio workbook for those.
 
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 
 import kpi_core
-from kpi_core import Dataset, HealthConfig, KpiInputError
+from kpi_core import COMPANY_TABLES, Dataset, HealthConfig, KpiInputError
 
 from . import formulas as fx
 from .labels import STATUS, t
@@ -37,9 +35,6 @@ from .portfolio import PortfolioBuilder
 from .styles import AMBER, GREEN, RED
 
 __all__ = ["account_layout", "COMPANY_TABLES", "customer_ids", "customer_subset"]
-
-#: tables that describe the company, not a customer: left out of per-customer and per-group workbooks
-COMPANY_TABLES = ("Funnel", "Acquisition")
 
 
 def customer_ids(ds: Dataset) -> list[str]:
@@ -61,32 +56,15 @@ def customer_ids(ds: Dataset) -> list[str]:
 
 
 def customer_subset(ds: Dataset, ids, source: str | None = None) -> Dataset:
-    """The dataset restricted to some customers: their rows of every customer-keyed table.
-
-    Company-level tables (:data:`COMPANY_TABLES`) are dropped, and so are the
-    tables in which these customers have no row (a customer without orders
-    gets no e-commerce sheet, and its commerce KPIs are left out, as
-    :func:`kpi_core.headline_kpis` leaves out the KPIs of absent tables). The rows are
-    taken from the already validated tables (no second validation, which
-    would lose what validation derived, such as yes/no CSAT answers).
+    """The dataset restricted to some customers (:func:`kpi_core.customer_subset`, its one home).
 
     Examples
     --------
     >>> ds = customer_subset(kpi_core.sample_dataset(n_customers=5), ["C0002"])
-    >>> sorted(ds.tables)
-    ['Customers', 'Orders', 'Responses', 'Subscriptions', 'Tickets', 'Usage']
     >>> ds.table("Customers")["customer_id"].tolist()
     ['C0002']
     """
-    keep = pd.Index(list(ids))
-    out = copy.copy(ds)
-    out.tables = {}
-    for name, frame in ds.tables.items():
-        rows = frame[frame["customer_id"].isin(keep)].reset_index(drop=True) if name not in COMPANY_TABLES else None
-        if rows is not None and len(rows):
-            out.tables[name] = rows
-    out.source = source or ds.source
-    return out
+    return kpi_core.customer_subset(ds, ids, source)
 
 
 def _account_sheet(b: PortfolioBuilder, cid: str) -> None:

@@ -145,18 +145,9 @@ class BatchResult:
 
 
 def _group_values(ds: Dataset, by: str) -> dict[str, list[str]]:
-    """Group name -> customer ids, for --by csm / segment (from the Customers table)."""
-    customers = ds.table("Customers")
-    if customers is None:
-        raise KpiInputError(f"{ds.source}: --by {by} needs the Customers table (customers.csv or an Excel table "
-                            "named Customers)", "value")
-    if by not in customers:
-        raise KpiInputError(f"{ds.source}: table Customers has no column '{by}' (needed by --by {by})", "value")
-    values = customers[by].astype(object).where(customers[by].notna(), "")
-    values = values.map(lambda v: str(v).strip())
-    groups: dict[str, list[str]] = {}
-    for value, cid in zip(values, customers["customer_id"]):
-        groups.setdefault(value, []).append(cid)
+    """Group name -> customer ids, for --by csm / segment (groups of :func:`kpi_core.customer_groups`)."""
+    values = kpi_core.customer_groups(ds, by)
+    groups = {value: ids.tolist() for value, ids in values.groupby(values, sort=False).groups.items()}
     return dict(sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0].casefold())))
 
 
