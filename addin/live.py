@@ -276,11 +276,11 @@ def _write_formulas(ws, sheet: SheetLayout) -> None:
                                                       for r in range(r1, r2 + 1)]
 
 
-def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool) -> None:
+def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool, currency: str = "") -> None:
     by_format: dict[str, set] = defaultdict(set)
     by_look: dict[str, set] = defaultdict(set)
     for style, positions in _style_positions(sheet).items():
-        fmt = number_format(style, lang)
+        fmt = number_format(style, lang, currency)
         if fmt:
             by_format[fmt] |= positions
         spec = STYLES.get(style, {})
@@ -313,7 +313,10 @@ def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool) -> None:
 def _write_cond_formats(ws, sheet: SheetLayout) -> None:
     for cf in sheet.cond_formats:
         rng = ws.range(cf.ref.replace("$", ""))
-        if cf.value is None:
+        if cf.formula is not None:
+            rng.conditional_formats.add_custom("=" + cf.formula, fill_color="#" + cf.color if cf.color else None,
+                                               font_color="#" + cf.font if cf.font else None)
+        elif cf.value is None:
             rng.conditional_formats.add_color_scale(["#" + RED, "#" + AMBER, "#" + GREEN])
         else:
             rng.conditional_formats.add_cell_value("equal_to", f'="{cf.value}"', fill_color="#" + cf.color)
@@ -387,7 +390,7 @@ def write_sheets(book, layout: WorkbookLayout, titles, *, protected=()) -> list[
         ws = sheets[sheet.title]
         _write_values(ws, sheet)
         _write_formulas(ws, sheet)
-        _write_styles(ws, sheet, layout.lang, remote)
+        _write_styles(ws, sheet, layout.lang, remote, layout.currency)
         _write_cond_formats(ws, sheet)
         if sheet.title in created and sheet.freeze:
             ws.freeze_panes.freeze_at(sheet.freeze)

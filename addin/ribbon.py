@@ -64,8 +64,8 @@ from workbook_templates.labels import t
 from workbook_templates.layout import SheetLayout, WorkbookLayout
 from workbook_templates.portfolio import DATA_ORDER, portfolio_layout
 from workbook_templates.batch import build_workbooks
-from workbook_templates.refresh import (computed_titles, detect_lang, infer_template, settings_from_names,
-                                        template_layout)
+from workbook_templates.refresh import (computed_titles, detect_lang, infer_template, report_settings_from_names,
+                                        settings_from_names, template_layout)
 from workbook_templates.xlsx import write_xlsx
 
 from . import live
@@ -214,13 +214,15 @@ def _built_context(book) -> _Context:
     """Read a cskpi-built workbook: its tables, language, Settings; build the layout."""
     titles = live.sheet_titles(book)
     lang = detect_lang(titles)
-    start, end, config = settings_from_names(_names_reader(book))
+    read = _names_reader(book)
+    start, end, config = settings_from_names(read)
+    report = report_settings_from_names(read)
     data = read_tables(book)
     if not data.tables:
         raise KpiInputError("this workbook has no Excel table named " + ", ".join(TABLES), "value")
     ds = Dataset(data.tables, source=_book_label(book), locators=data.locators)
     kind, scope = infer_template(titles, _dashboard_title(book, lang))
-    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config)
+    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
     return _Context(data, ds, layout, start, end)
 
 

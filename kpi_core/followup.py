@@ -10,6 +10,7 @@ from .dataset import Dataset
 from .errors import KpiInputError
 from .headline import report_period
 from .health import COMPONENTS, HealthConfig, health_scores
+from .surveys import NPS_DETRACTOR_MAX
 
 __all__ = ["AT_RISK_COLUMNS", "DETRACTOR_COLUMNS", "DETRACTOR_MAX", "at_risk", "detractors"]
 
@@ -19,7 +20,7 @@ AT_RISK_COLUMNS = ("customer_id", "name", "csm", "segment", "mrr", "health", "pr
 #: Columns of :func:`detractors`, in order.
 DETRACTOR_COLUMNS = ("customer_id", "name", "csm", "date", "score")
 #: Highest NPS score of a detractor (DESIGN.md §4: detractors answer 0..6).
-DETRACTOR_MAX = 6
+DETRACTOR_MAX = NPS_DETRACTOR_MAX  # the NPS definition's cut-off (one home: kpi_core.surveys)
 
 
 def _customer_text(ds: Dataset, ids: pd.Series, column: str) -> np.ndarray:

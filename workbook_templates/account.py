@@ -132,7 +132,7 @@ def _monthly(b: PortfolioBuilder, s, head: int) -> None:
 
 
 def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
-                   config: HealthConfig | None = None) -> WorkbookLayout:
+                   config: HealthConfig | None = None, bands=None, targets=None, currency: str = "") -> WorkbookLayout:
     """The workbook layout of one customer: the portfolio sheets plus an Account sheet.
 
     Parameters
@@ -169,7 +169,7 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     if customers is not None and "name" in customers and len(customers) and pd.notna(customers["name"].iloc[0]):
         name = str(customers["name"].iloc[0]) or name
     period = kpi_core.report_period(ds, period_start, period_end)
-    builder = PortfolioBuilder(ds, period, lang, name, config,
+    builder = PortfolioBuilder(ds, period, lang, name, config, bands=bands, targets=targets, currency=currency,
                                extras=[("account", lambda b: _account_sheet(b, ids[0]))])
     layout = builder.build()
     layout.template = "account"

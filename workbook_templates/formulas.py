@@ -42,7 +42,8 @@ __all__ = [
     "gained", "lost",
     "nrr", "grr", "revenue_churn", "logo_churn", "retention", "quick_ratio",
     "scaled", "weighted_sum", "weight_present", "health_score", "contribution", "health_status",
-    "clv", "months_in_period", "buyers", "repeat_buyers", "movement_months",
+    "clv", "months_in_period", "buyers", "repeat_buyers", "movement_months", "total", "change", "trend_marker",
+    "band_row", "band_field", "target", "target_met",
 ]
 
 # -- criteria -------------------------------------------------------------------------------------
@@ -230,19 +231,29 @@ def avg_response(where: str, na: str) -> str:
 # `before` and `after` are equally long columns of MRR per customer (one month each).
 
 
-def expansion(before: str, after: str) -> str:
-    """MRR gained by customers active before whose MRR went up."""
-    return f"SUMPRODUCT(({before}>0)*({after}>{before})*({after}-{before}))"
+def _m(mask: str | None) -> str:
+    """A customer filter for SUMPRODUCT (``(group=x)*``), or nothing."""
+    return f"({mask})*" if mask else ""
 
 
-def contraction(before: str, after: str) -> str:
+def expansion(before: str, after: str, mask: str | None = None) -> str:
+    """MRR gained by customers active before whose MRR went up (among those `mask` selects)."""
+    return f"SUMPRODUCT({_m(mask)}({before}>0)*({after}>{before})*({after}-{before}))"
+
+
+def contraction(before: str, after: str, mask: str | None = None) -> str:
     """MRR lost by customers still active whose MRR went down."""
-    return f"SUMPRODUCT(({after}>0)*({after}<{before})*({before}-{after}))"
+    return f"SUMPRODUCT({_m(mask)}({after}>0)*({after}<{before})*({before}-{after}))"
 
 
-def churned(before: str, after: str) -> str:
+def churned(before: str, after: str, mask: str | None = None) -> str:
     """MRR of customers active before and at 0 after."""
-    return f"SUMPRODUCT(({before}>0)*({after}=0)*{before})"
+    return f"SUMPRODUCT({_m(mask)}({before}>0)*({after}=0)*{before})"
+
+
+def total(mrr: str, mask: str | None = None) -> str:
+    """MRR of the customers `mask` selects (all without a mask)."""
+    return f"SUMPRODUCT({_m(mask)}{mrr})" if mask else f"SUM({mrr})"
 
 
 def new_mrr(after: str, first_month: str, month: str) -> str:
@@ -268,19 +279,19 @@ def cohort_share(first_month: str, cohort: str, mrr_then: str, size: str, basis:
     return f"SUMIFS({mrr_then},{first_month},{cohort})/{size}"
 
 
-def active(mrr: str) -> str:
+def active(mrr: str, mask: str | None = None) -> str:
     """Customers with MRR > 0."""
-    return f'COUNTIF({mrr},">0")'
+    return f"SUMPRODUCT({_m(mask)}({mrr}>0))" if mask else f'COUNTIF({mrr},">0")'
 
 
-def gained(before: str, after: str) -> str:
+def gained(before: str, after: str, mask: str | None = None) -> str:
     """Customers active after and not before ("new" in RETENTION_RATE)."""
-    return f"SUMPRODUCT(({after}>0)*({before}=0))"
+    return f"SUMPRODUCT({_m(mask)}({after}>0)*({before}=0))"
 
 
-def lost(before: str, after: str) -> str:
+def lost(before: str, after: str, mask: str | None = None) -> str:
     """Customers active before and not after."""
-    return f"SUMPRODUCT(({before}>0)*({after}=0))"
+    return f"SUMPRODUCT({_m(mask)}({before}>0)*({after}=0))"
 
 
 def nrr(start: str, expansion_mrr: str, churned_mrr: str, contraction_mrr: str, na: str) -> str:
@@ -312,6 +323,46 @@ def quick_ratio(new: str, expansion_mrr: str, reactivation: str, contraction_mrr
                 na: str) -> str:
     """Quick ratio (:func:`kpi_core.quick_ratio`): gains / losses."""
     return ratio(f"({new}+{expansion_mrr}+{reactivation})", f"({contraction_mrr}+{churned_mrr})", na)
+
+
+# -- comparisons, benchmark bands, targets (DESIGN.md §9) -----------------------------------------
+
+
+def change(current: str, previous: str, na: str, unit: str) -> str:
+    """Current - previous (:func:`kpi_core.kpi_change`); for rates (`unit` "rate") in percentage points."""
+    diff = f"({current}-{previous})*100" if unit == "rate" else f"{current}-{previous}"
+    return f"IF(AND(ISNUMBER({current}),ISNUMBER({previous})),{diff},{na})"
+
+
+def trend_marker(delta: str) -> str:
+    """▲ up, ▼ down, = unchanged, blank when there is no change to show."""
+    return f'IF(ISNUMBER({delta}),IF({delta}>0,"▲",IF({delta}<0,"▼","=")),"")'
+
+
+def band_row(kpi: str, value: str, table: str = "Bands") -> str:
+    """Row (1-based, 0 for none) of a value's band (:func:`kpi_core.benchmark_band`): the last row of its KPI
+    whose condition holds (value > threshold, >= when inclusive; a blank threshold always holds)."""
+    th, inc = f"{table}[threshold]", f"{table}[inclusive]"
+    holds = f'(({th}="")+({th}<>"")*({inc}*({value}>={th})+(1-{inc})*({value}>{th}))>0)'
+    rows = f"(ROW({table}[kpi])-MIN(ROW({table}[kpi]))+1)"
+    return f'IF(ISNUMBER({value}),SUMPRODUCT(MAX(({table}[kpi]="{kpi}")*{holds}*{rows})),0)'
+
+
+def band_field(row: str, column: str, table: str = "Bands") -> str:
+    """The `column` ("label", "colour") of band `row`, blank for row 0."""
+    return f'IF({row}=0,"",INDEX({table}[{column}],{row}))'
+
+
+def target(kpi: str, table: str = "Targets") -> str:
+    """The target typed for a KPI on Settings, blank when none."""
+    cell = f'INDEX({table}[target],MATCH("{kpi}",{table}[kpi],0))'
+    return f'IFERROR(IF({cell}="","",{cell}),"")'
+
+
+def target_met(value: str, goal: str, higher_is_better: bool, yes: str, no: str) -> str:
+    """`yes` when the value reaches its target (>= when higher is better, <= otherwise), `no`, or blank."""
+    op = ">=" if higher_is_better else "<="
+    return f'IF(AND(ISNUMBER({value}),ISNUMBER({goal})),IF({value}{op}{goal},"{yes}","{no}"),"")'
 
 
 # -- health (DESIGN.md §5) ------------------------------------------------------------------------

@@ -34,6 +34,16 @@ _EN = [
     ("text", "Health: each component is scaled from its floor (0) to its target (100); the score is the weighted "
              "mean of the components that have a value (missing ones are left out and the weights re-normalised). "
              "The Health sheet shows every component's value, score and contribution."),
+    ("label", "Compare, rate, follow up"),
+    ("text", "The Dashboard shows each KPI for the report period and for the previous period of the same length "
+             "(names KPI_PREV_NRR, ...; PrevPeriodStart and PrevPeriodEnd), the change (in points for NPS, in "
+             "percentage points for rates; the arrow is green when the KPI moved the good way), the benchmark band "
+             "and your target. Bands and targets are tables on Settings (Bands, Targets): edit them and the "
+             "Dashboard follows. KpiBySegment and KpiByCsm (Breakdowns sheet) follow the period too. The Follow-up "
+             "sheet lists the accounts at risk (Red, or a health score that fell by at least the drop set on "
+             "Settings) and the detractors to call: these lists are written as of the build or the last Refresh."),
+    ("text", "When a data table was edited in a way the helper sheets do not follow (rows added or removed, an MRR "
+             "or amount changed), the Dashboard says so in red (name DataStale): click Refresh."),
     ("label", "Sheets"),
 ]
 
@@ -69,6 +79,18 @@ _FR = [
     ("text", "Santé : chaque composante est ramenée de son plancher (0) à sa cible (100) ; le score est la moyenne "
              "pondérée des composantes renseignées (les manquantes sont écartées et les poids renormalisés). La "
              "feuille Santé montre la valeur, le score et la contribution de chaque composante."),
+    ("label", "Comparer, situer, relancer"),
+    ("text", "Le tableau de bord montre chaque indicateur sur la période et sur la période précédente de même durée "
+             "(noms KPI_PREV_NRR, ... ; PrevPeriodStart et PrevPeriodEnd), l'évolution (en points pour le NPS, en "
+             "points de pourcentage pour les taux ; la flèche est verte quand l'indicateur évolue dans le bon sens), "
+             "le seuil de référence et votre objectif. Seuils et objectifs sont des tableaux de la feuille Paramètres "
+             "(Bands, Targets) : modifiez-les, le tableau de bord suit. KpiBySegment et KpiByCsm (feuille "
+             "Ventilations) suivent aussi la période. La feuille Suivi liste les comptes à risque (Rouge, ou score "
+             "de santé en baisse d'au moins le seuil des Paramètres) et les détracteurs à rappeler : ces listes sont "
+             "écrites à la création ou à la dernière actualisation."),
+    ("text", "Quand une table de données a été modifiée d'une façon que les feuilles d'aide ne suivent pas (lignes "
+             "ajoutées ou supprimées, MRR ou montant changé), le tableau de bord l'indique en rouge (nom DataStale) : "
+             "cliquez sur Actualiser."),
     ("label", "Feuilles"),
 ]
 

@@ -34,6 +34,10 @@ SHEETS = {
     "calc_mrr": ("calc_mrr", "calc_mrr"),
     "calc_health": ("calc_health", "calc_health"),
     "calc_orders": ("calc_orders", "calc_orders"),
+    "calc_charts": ("calc_charts", "calc_charts"),
+    "calc_groups": ("calc_groups", "calc_groups"),
+    "followup": ("Follow-up", "Suivi"),
+    "breakdowns": ("Breakdowns", "Ventilations"),
 }
 
 #: health status words (the values HEALTH_STATUS returns are the English ones)
@@ -71,8 +75,6 @@ _TEXT = {
         "Les cellules jaunes sont modifiables : tous les indicateurs suivent. Actualiser conserve cette feuille.",
     ),
     # revenue
-    "start_col": ("Start month column in calc_mrr", "Colonne du mois de début dans calc_mrr"),
-    "end_col": ("End month column in calc_mrr", "Colonne du mois de fin dans calc_mrr"),
     "start_mrr": ("MRR in the start month", "MRR du mois de début"),
     "end_mrr": ("MRR in the end month", "MRR du mois de fin"),
     "cohort_expansion": ("Expansion of the start cohort", "Expansion de la cohorte de départ"),
@@ -221,13 +223,19 @@ _TEXT = {
                    "ou cskpi refresh) : après un changement de période ou de données, actualisez-la."),
     "by_segment": ("KPIs by segment", "Indicateurs par segment"),
     "by_csm": ("KPIs by CSM", "Indicateurs par CSM"),
-    "breakdowns": ("Breakdowns", "Ventilations"),
     "stale": ("Data changed since the last Refresh: revenue, cohorts, health and the lists may be out of date. "
               "Click CS KPIs > Refresh KPIs (or run cskpi refresh).",
               "Données modifiées depuis la dernière actualisation : revenus, cohortes, santé et listes peuvent être "
               "périmés. Cliquez sur CS KPIs > Refresh KPIs (ou lancez cskpi refresh)."),
     "weakest": ("Weakest component", "Composante la plus faible"),
     "health_col": ("Health", "Santé"),
+    "group_values": ("Component values", "Valeurs des composantes"),
+    "group_scores": ("Component scores (0-100)", "Scores des composantes (0-100)"),
+    "group_total": ("Health score", "Score de santé"),
+    "group_contributions": ("Contributions to the score", "Contributions au score"),
+    "outside_period": ("other months", "autres mois"),
+    "mrr_col": ("MRR", "MRR"),
+    "score_nps": ("NPS score", "Note NPS"),
     "data_from": ("Data", "Données"),
     "no_at_risk": ("No account at risk in this period.", "Aucun compte à risque sur la période."),
     "no_detractor": ("No detractor in this period.", "Aucun détracteur sur la période."),

@@ -103,16 +103,21 @@ class Chart:
     width: float = 16.0
     height: float = 7.5
     legend: bool = True
+    blanks: str = "gap"  # "span": a line goes across #N/A points (a month without data) instead of dropping to 0
 
 
 @dataclass(frozen=True)
 class CondFormat:
-    """Conditional format: fill `ref` with `color` where the cell equals `value`,
-    or (``value`` None) a three-colour scale from red to green."""
+    """Conditional format: fill `ref` with `color` where the cell equals `value`; where the
+    `formula` (relative to the first cell of `ref`, without ``=``) is true, fill with `color`
+    and/or colour the text with `font`; or (``value`` and ``formula`` None) a three-colour
+    scale from red to green."""
 
     ref: str
     value: object = None
     color: str | None = None
+    formula: str | None = None
+    font: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,7 @@ class SheetLayout:
     tab_color: str | None = None
     hidden_columns: set = field(default_factory=set)  # 1-based column numbers hidden from view
     one_page: bool = False  # print on one page (fit width and height)
+    row_heights: dict = field(default_factory=dict)  # row number -> height in points
 
     def set(self, row: int, col: int, value, style: str | None = None) -> None:
         """Put a data value (or a :class:`Cell`) at (`row`, `col`)."""
@@ -177,6 +183,7 @@ class WorkbookLayout:
     lang: str = "en"
     title: str = ""
     template: str = "portfolio"  # which template built it (stamped in the file, read back by Refresh)
+    currency: str = ""  # shown with money amounts (number formats)
 
     def sheet(self, key: str) -> SheetLayout:
         """The sheet with this key."""

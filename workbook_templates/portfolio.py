@@ -44,6 +44,8 @@ DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Or
 #: rows of an Excel (and LibreOffice) sheet
 EXCEL_MAX_ROWS = 1_048_576
 _DERIVED = {"positive"}  # columns kpi_core adds while validating; not input data
+_SETTINGS_ROOM = 60  # rows the Bands table may grow to and Refresh still reads
+_BAND_ROW = 40  # Dashboard: hidden helper columns (band row, band colour, data fingerprints) from AN
 _GAINS_LOSSES = ("new", "expansion", "reactivation", "contraction", "churn")  # quick ratio argument order
 _DATE_COLUMNS = {"month", "date", "opened_at", "signup_date"}
 
@@ -122,12 +124,17 @@ class PortfolioBuilder:
     """
 
     def __init__(self, ds: Dataset, period: Period, lang: str, scope: str, config: HealthConfig | None,
-                 extras=()):
+                 extras=(), *, bands=None, targets=None, currency: str = ""):
         self.ds, self.period, self.lang, self.scope = ds, period, lang, scope
+        self.bands = kpi_core.default_bands() if bands is None else kpi_core.validate_bands(bands)
+        self.targets = kpi_core.check_targets(targets or {})
+        self.currency = currency or ""
         self.extras = list(extras)
         self.health_ids = self.health_months = None
+        self.at_risk_rows = self.segment_rows = None
+        self.chart_cols: dict = {}
         self.config = config or HealthConfig()
-        self.layout = WorkbookLayout(lang=lang, title=scope)
+        self.layout = WorkbookLayout(lang=lang, title=scope, currency=self.currency)
         self.months = month_axis(ds, period)
         self.na = f'"{t("na", lang)}"'
         self.kpis: dict[str, tuple[str, str]] = {}  # defined name -> (formula, style)
@@ -161,11 +168,13 @@ class PortfolioBuilder:
             sheet.set(row, w.col, t(w.label, self.lang), "header")
 
     def title(self, sheet: SheetLayout, key: str) -> None:
+        """Row 1: the sheet's title and scope; row 2: "Report period  May 2026  to  Oct 2026"."""
         sheet.set(1, 1, f"{t(key, self.lang)} — {self.scope}", "title")
-        sheet.set(2, 1, formula("=PeriodStart", "month"))
-        sheet.set(2, 2, t("to", self.lang), None)
-        sheet.set(2, 3, formula("=PeriodEnd", "month"))
-        sheet.widths.update({"A": 46, "B": 16, "C": 14})
+        sheet.set(2, 1, t("period", self.lang), "label")
+        sheet.set(2, 2, formula("=PeriodStart", "month_right"))
+        sheet.set(2, 3, t("to", self.lang), "center")
+        sheet.set(2, 4, formula("=PeriodEnd", "month_left"))
+        sheet.widths.update({"A": 46, "B": 16, "C": 16, "D": 14})
 
     # -- sheets ----------------------------------------------------------------------------
     def settings(self) -> None:
@@ -195,12 +204,32 @@ class PortfolioBuilder:
         self.name("HealthTargets", s, 10, 4, last, 4)
         for row, key, value, name in ((last + 2, "red_below", self.config.red_below, "RedBelow"),
                                       (last + 3, "green_from", self.config.green_from, "GreenFrom"),
+                                      (last + 4, "risk_drop", self.config.risk_drop, "RiskDrop"),
                                       (last + 5, "nps_confidence", 0.95, "NpsConfidence"),
                                       (last + 6, "clv_years", 3.0, "ClvYears")):
             s.set(row, 1, t(key, lang), "label")
             s.set(row, 2, float(value), "input")
             self.name(name, s, row, 2)
-        s.widths.update({"A": 44, "B": 18, "C": 18, "D": 18})
+        s.set(last + 7, 1, t("currency", lang), "label")
+        s.set(last + 7, 2, self.currency or None, "input")
+        self.name("Currency", s, last + 7, 2)
+        # benchmark bands and targets: editable tables read by the Dashboard's formulas (and by Refresh)
+        # side by side, each with room to grow below (BandsArea / TargetsArea, read back by Refresh)
+        row = last + 9
+        s.set(row, 1, t("bands", lang), "label")
+        s.set(row, 7, t("targets", lang), "label")
+        s.set(row + 1, 1, t("bands_note", lang), "note")
+        s.row_heights[row + 1] = 45
+        bands = self.bands.assign(label=self.bands["label_fr"] if lang == "fr" else self.bands["label"])
+        frame = bands[["kpi", "threshold", "inclusive", "label", "colour"]].reset_index(drop=True)
+        s.blocks.append(Block(frame, row=row + 2, table="Bands", styles={"threshold": "number"}))
+        keys = list(kpi_core.HEADLINE_KEYS)
+        targets = pd.DataFrame({"kpi": keys, "name": [t("KPI_" + k.upper(), lang) for k in keys],
+                                "target": [self.targets.get(k, np.nan) for k in keys]})
+        s.blocks.append(Block(targets, row=row + 2, col=7, table="Targets", styles={"target": "number"}))
+        self.name("BandsArea", s, row + 2, 1, row + 2 + _SETTINGS_ROOM, 5)
+        self.name("TargetsArea", s, row + 2, 7, row + 2 + len(keys), 9)
+        s.widths.update({"A": 44, "B": 18, "C": 18, "D": 22, "E": 12, "F": 3, "G": 22, "H": 40, "I": 12})
 
     def data_sheets(self) -> None:
         for name in DATA_ORDER:
@@ -226,7 +255,10 @@ class PortfolioBuilder:
                 elif column == "goals_met":
                     styles[column] = "pct"
             s.blocks.append(Block(out, table=name, styles=styles))
-            s.widths.update({L(j + 1): max(12, min(40, len(str(c)) + 4)) for j, c in enumerate(out.columns)})
+            # widths: the header, or what the column's dates need (a date-time shows ### below 17 characters)
+            need = {"datetime": 18, "date": 12, "month": 11}
+            s.widths.update({L(j + 1): max(12, need.get(styles.get(c), 0), min(40, len(str(c)) + 4))
+                             for j, c in enumerate(out.columns)})
 
     def calc_mrr(self) -> None:
         subs = self.ds.table("Subscriptions")
@@ -251,6 +283,7 @@ class PortfolioBuilder:
         s.blocks.append(Block(frame, row=2, header=False, styles={"first_month": "month"}))
         last = max(n + 1, 2)
         self.mrr_rows = (2, last)
+        self.mrr_ids = ids
         self.name("MrrMonths", s, 1, 3, 1, 2 + m)
         # MrrMatrix ends with one blank column (3 + m): a period month off the axis (before the data, say)
         # reads it, so its MRR is 0, as in kpi_core (a missing row is MRR 0)
@@ -479,7 +512,6 @@ class PortfolioBuilder:
     def commerce(self) -> None:
         s = self.sheet("commerce")
         self.title(s, "commerce")
-        na = self.na
         self.window_heads(s, 3)
         per_customer = self.calc_orders() if self.has("Orders") else {}
         for w in WINDOWS:
@@ -664,6 +696,10 @@ class PortfolioBuilder:
         info = (customers.set_index("customer_id").reindex(self.health_ids) if customers is not None else None)
         heads_text = [t(h, lang) for h in ("customer_id", "name", "csm_col", "usage_row")] + self.health_heads()
         s.put_row(4, 1, heads_text, "header")
+        s.row_heights[4] = 45  # wrapped headers ("Adoption (score)") need three lines
+        for col, key in ((5, "group_values"), (11, "group_scores"), (17, "group_total"), (20, "group_contributions"),
+                         (26, "previous_period")):
+            s.set(3, col, t(key, lang), "label")
         red, amber, green = STATUS[lang]
         n = len(self.health_ids)
         prev_at, prev_score = 24, 18 + 24  # the previous period's columns start right of "change" (hidden)
@@ -686,87 +722,363 @@ class PortfolioBuilder:
         status = f"$S$5:$S${last}"
         for word, color in ((red, RED), (amber, AMBER), (green, GREEN)):
             s.cond_formats.append(CondFormat(status, word, color))
+        self.health_score_col = ref(s.title, 5, 18, last, 18)
         for w, col in zip(WINDOWS, (18, prev_score)):
             score = ref(s.title, 5, col, last, col)
             self.kpis[f"{w.prefix}AVG_HEALTH"] = (f"=IF(COUNT({score})=0,{na},AVERAGE({score}))", "kpi_ratio")
         s.hidden_columns.update({4, *range(4 + prev_at, 26 + prev_at)})  # usage-row lookups and the previous period
         self.health_status = ref(s.title, 5, 19, last, 19)
         s.widths.update({"A": 12, "B": 30, "C": 20, "D": 8})
-        s.widths.update({L(c): 11 for c in range(5, 26)})
+        s.widths.update({L(c): 12 for c in range(5, 28)})
+
+    #: headline KPIs in Dashboard order
+    KPI_ORDER = ("MRR", "ARR", "NRR", "GRR", "REVENUE_CHURN", "LOGO_CHURN", "RETENTION", "NET_CUSTOMER_CHANGE",
+                 "QUICK_RATIO", "NPS", "CSAT", "CES", "FCR", "AVG_HEALTH", "AVG_BASKET", "PURCHASE_FREQUENCY",
+                 "REPURCHASE_RATE", "CAC", "CONVERSION_RATE", "ABANDONMENT_RATE")
 
     def dashboard(self) -> None:
-        s = self.sheet("dashboard", landscape=True)
-        lang = self.lang
+        """One landscape page: each KPI against the previous period, its benchmark band and target;
+        the MRR bridge, NRR and NPS trends, health distribution, top accounts at risk and segments."""
+        s = self.sheet("dashboard", landscape=True, one_page=True)
+        lang, na = self.lang, self.na
         s.set(1, 1, f"{t('dashboard', lang)} — {self.scope}", "title")
-        s.set(2, 1, t("period", lang), "label")
-        s.set(2, 2, formula("=PeriodStart", "month"))
-        s.set(2, 3, formula("=PeriodEnd", "month"))
-        s.set(3, 1, f"{t('generated', lang)} {self.ds.source}", "subtitle")
-        s.put_row(5, 1, [t("kpi", lang), t("value", lang)], "header")
-        order = [k for k in ("KPI_MRR", "KPI_ARR", "KPI_NRR", "KPI_GRR", "KPI_REVENUE_CHURN", "KPI_LOGO_CHURN",
-                             "KPI_RETENTION", "KPI_NET_CUSTOMER_CHANGE", "KPI_QUICK_RATIO", "KPI_NPS", "KPI_CSAT",
-                             "KPI_CES", "KPI_FCR", "KPI_AVG_HEALTH", "KPI_AVG_BASKET", "KPI_PURCHASE_FREQUENCY",
-                             "KPI_REPURCHASE_RATE", "KPI_CAC", "KPI_CONVERSION_RATE", "KPI_ABANDONMENT_RATE")
-                 if k in self.kpis]
+        for row, key, start, end in ((2, "period", "=PeriodStart", "=PeriodEnd"),
+                                     (3, "previous_period", f"=EDATE(PeriodStart,-{fx.months_in_period()})",
+                                      "=EDATE(PeriodStart,-1)")):
+            s.set(row, 1, t(key, lang), "label")
+            s.set(row, 2, formula(start, "month_right"))
+            s.set(row, 3, t("to", lang), "center")
+            s.set(row, 4, formula(end, "month_left"))
+        self.name("PrevPeriodStart", s, 3, 2)
+        self.name("PrevPeriodEnd", s, 3, 4)
+        source = str(self.ds.source)
+        s.set(4, 1, f"{t('data_from', lang)}: {source.replace(chr(92), '/').rsplit('/', 1)[-1]}", "subtitle")
+        self.stale_check(s)
+        s.set(5, 1, formula(f'=IF(DataStale,"{t("stale", lang)}","")', "warning"))
+        heads = ["kpi", "this_period", "previous_period", "change", "trend_marker", "band", "target_col", "target_met"]
+        s.put_row(7, 1, [t(h, lang) for h in heads], "header")
+        order = [k for k in self.KPI_ORDER if f"KPI_{k}" in self.kpis]
+        yes, no = t("met_yes", lang), t("met_no", lang)
         for i, key in enumerate(order):
-            text, style = self.kpis[key]
-            s.set(6 + i, 1, t(key, lang), "label")
-            s.set(6 + i, 2, formula(text, style))
-            self.name(key, s, 6 + i, 2)
-        s.widths.update({"A": 40, "B": 18, "C": 14, "D": 14, "E": 14})
-        row = 6 + len(order) + 2
-        if "KPI_NRR" in self.kpis:
-            row = self._waterfall(s, row)
-            # month-over-month NRR starts with the second month (the first has no previous month)
-            first, last = self.mov_rows
-            s.charts.append(Chart("line", t("chart_nrr", lang), "G21",
-                                  ref(t("movements", lang), first + 1, 1, last, 1),
-                                  [Series(ref(t("movements", lang), first + 1, 10, last, 10), t("mom_nrr", lang))],
-                                  y_format="0%", legend=False))
-        if "KPI_NPS" in self.kpis:
-            first, last = self.nps_trend
-            s.charts.append(Chart("line", t("chart_nps", lang), "Q4", ref(t("surveys", lang), first + 1, 1, last, 1),
-                                  [Series(ref(t("surveys", lang), first + 1, 3, last, 3), "NPS")],
-                                  y_format="0", legend=False))
-        if "KPI_AVG_HEALTH" in self.kpis:
-            s.set(row, 1, t("distribution", lang), "label")
-            for j, word in enumerate(STATUS[lang]):
-                s.set(row + 1 + j, 1, word)
-                s.set(row + 1 + j, 2, formula(f'=COUNTIF({self.health_status},"{word}")', "int"))
-            s.charts.append(Chart("column", t("chart_health", lang), "Q21", ref(s.title, row + 1, 1, row + 3, 1),
-                                  [Series(ref(s.title, row + 1, 2, row + 3, 2), t("customers", lang))],
-                                  legend=False))
-            row += 5
+            r, low = 8 + i, key.lower()
+            unit = kpi_core.KPI_UNITS[low]
+            higher = kpi_core.HIGHER_IS_BETTER[low]
+            for w in WINDOWS:
+                text, style = self.kpis[f"{w.prefix}{key}"]
+                s.set(r, w.col, formula(text, style if w.prefix == "KPI_" else style.replace("kpi_", "")))
+                self.name(f"{w.prefix}{key}", s, r, w.col)
+            s.set(r, 1, t(f"KPI_{key}", lang), "label")
+            change_style = {"rate": "pp", "points": "points", "money": "change_money", "count": "kpi_int"}.get(
+                unit, "change_ratio")
+            s.set(r, 4, formula(f"={fx.change(f'B{r}', f'C{r}', na, unit)}", change_style))
+            s.set(r, 5, formula(f"={fx.trend_marker(f'D{r}')}", "marker"))
+            s.set(r, _BAND_ROW, formula(f"={fx.band_row(low, f'B{r}')}"))
+            s.set(r, 6, formula(f"={fx.band_field(f'{L(_BAND_ROW)}{r}', 'label')}"))
+            s.set(r, _BAND_ROW + 1, formula(f"={fx.band_field(f'{L(_BAND_ROW)}{r}', 'colour')}"))
+            s.set(r, 7, formula(f"={fx.target(low)}", self.kpis[f"KPI_{key}"][1].replace("kpi_", "")))
+            s.set(r, 8, formula(f"={fx.target_met(f'B{r}', f'G{r}', higher, yes, no)}", "center"))
+            good, bad = (">0", "<0") if higher else ("<0", ">0")
+            s.cond_formats.append(CondFormat(f"E{r}", formula=f"AND(ISNUMBER($D{r}),$D{r}{good})", font="00875A"))
+            s.cond_formats.append(CondFormat(f"E{r}", formula=f"AND(ISNUMBER($D{r}),$D{r}{bad})", font="C00000"))
+        last = 7 + len(order)
+        for word, color in (("red", RED), ("amber", AMBER), ("green", GREEN)):
+            s.cond_formats.append(CondFormat(f"F8:F{max(last, 8)}", formula=f'${L(_BAND_ROW + 1)}8="{word}"',
+                                             color=color))
+        s.cond_formats.append(CondFormat(f"H8:H{max(last, 8)}", value=yes, color=GREEN))
+        s.cond_formats.append(CondFormat(f"H8:H{max(last, 8)}", value=no, color=RED))
+        s.hidden_columns.update({_BAND_ROW, _BAND_ROW + 1, _BAND_ROW + 2})  # band row, band colour, fingerprints
+        s.widths.update({"A": 40, "B": 15, "C": 15, "D": 12, "E": 8, "F": 18, "G": 12, "H": 13, "I": 3})
+        row = last + 2
+        row = self.dashboard_lists(s, row)
+        self.dashboard_charts(s)
 
-    def _waterfall(self, s: SheetLayout, row: int) -> int:
+    def stale_check(self, s: SheetLayout) -> None:
+        """``DataStale``: TRUE when a data table's rows or money column changed since this build (or Refresh).
+
+        Fingerprints of the tables the helper sheets are derived from (row
+        count and, for Subscriptions and Orders, the money total) are written
+        as numbers in a hidden column; each is compared with the live table.
+        """
+        checks = []
+        r = 2
+        for name, column in (("Customers", "customer_id"), ("Subscriptions", "mrr"), ("Responses", "score"),
+                             ("Tickets", "ticket_id"), ("Usage", "customer_id"), ("Orders", "amount")):
+            frame = self.ds.table(name)
+            if frame is None:
+                continue
+            c, at = _BAND_ROW + 2, f"${L(_BAND_ROW + 2)}${r}"
+            s.set(r, c, float(max(len(frame), 1)))  # an empty Excel table keeps one blank row
+            checks.append(f"ROWS({name}[{column}])<>{at}")
+            r += 1
+            if column in ("mrr", "amount"):
+                at = f"${L(c)}${r}"
+                s.set(r, c, float(round(frame[column].sum(), 6)))
+                checks.append(f"ABS(SUM({name}[{column}])-{at})>0.000001*MAX(1,ABS({at}))")
+                r += 1
+        s.set(1, _BAND_ROW + 2, formula(f"=OR({','.join(checks)})" if checks else "=FALSE"))
+        self.name("DataStale", s, 1, _BAND_ROW + 2)
+
+    def dashboard_lists(self, s: SheetLayout, row: int) -> int:
+        """Top accounts at risk (by MRR) and the segment table, below the KPIs."""
+        lang = self.lang
+        if "followup" in self.sheets and self.at_risk_rows and self.at_risk_rows[1] == 0:
+            s.set(row, 1, t("at_risk_top", lang), "label")
+            s.set(row + 1, 1, t("no_at_risk", lang), "note")
+            row += 3
+        elif "followup" in self.sheets and self.at_risk_rows:
+            s.set(row, 1, t("at_risk_top", lang), "label")
+            heads = ["customer", "csm_col", "mrr_col", "health_col", "change", "weakest"]
+            s.put_row(row + 1, 1, [t(h, lang) for h in heads], "header")
+            first, n = self.at_risk_rows
+            src = t("followup", lang)
+            for i in range(min(n, 8)):
+                r, sr = row + 2 + i, first + i
+                for j, (col, style) in enumerate(((2, None), (3, None), (5, "money"), (6, "ratio"),
+                                                  (8, "points"), (10, None))):
+                    s.set(r, 1 + j, formula(f"={ref(src, sr, col)}", style))
+            row += 3 + min(n, 8)
+        if "breakdowns" in self.sheets and self.segment_rows:
+            s.set(row, 1, t("by_segment", lang), "label")
+            heads = ["segment", "customers", "mrr_col", "KPI_NRR", "KPI_NPS", "KPI_AVG_HEALTH"]
+            s.put_row(row + 1, 1, [t(h, lang) for h in heads], "header")
+            first, n, cols = self.segment_rows
+            src = t("breakdowns", lang)
+            for i in range(min(n, 6)):
+                r = row + 2 + i
+                for j, (key, style) in enumerate((("segment", None), ("customers", "int"), ("mrr", "money"),
+                                                  ("nrr", "pct"), ("nps", "points"), ("avg_health", "ratio"))):
+                    if key in cols:
+                        s.set(r, 1 + j, formula(f"={ref(src, first + i, cols[key])}", style))
+            row += 3 + min(n, 6)
+        return row
+
+    def dashboard_charts(self, s: SheetLayout) -> None:
+        """Charts right of the KPI table; their data (with gaps as #N/A) lives on calc_charts."""
+        lang = self.lang
+        c = self.sheets.get("calc_charts")
+        if "KPI_NRR" in self.kpis:
+            b = self.bridge_range
+            s.charts.append(Chart("stacked", t("chart_waterfall", lang), "J2", b["labels"], [
+                Series(b[key], t(key, lang), color)
+                for key, color in (("base", "none"), ("total", BRAND), ("up", GREEN), ("down", RED))],
+                y_format="#,##0", legend=False, width=12, height=7))
+        if c is not None:
+            for anchor, key, cols, fmt in (("Q2", "chart_nrr", self.chart_cols.get("nrr"), "0%"),
+                                           ("J17", "chart_nps", self.chart_cols.get("nps"), "0")):
+                if cols is None:
+                    continue
+                axis = ref(c.title, 2, 1, 1 + len(self.months), 1)
+                s.charts.append(Chart("line", t(key, lang), anchor, axis, [
+                    Series(ref(c.title, 2, cols[0], 1 + len(self.months), cols[0]), t("this_period", lang), BRAND),
+                    Series(ref(c.title, 2, cols[1], 1 + len(self.months), cols[1]), t("outside_period", lang),
+                           "A6A6A6")], y_format=fmt, legend=True, width=12, height=7, blanks="span"))
+            if self.health_ids is not None and len(self.health_ids) > 1 and "health" in self.chart_cols:
+                col, first = self.chart_cols["health"]
+                s.charts.append(Chart(
+                    "column", t("chart_health", lang), "Q17", ref(c.title, first, col, first + 2, col),
+                    [Series(ref(c.title, first, col + 1, first + 2, col + 1), t("customers", lang))],
+                    legend=False, width=12, height=7))
+
+    def calc_charts(self) -> None:
+        """Chart data: each trend split into the report period and the months outside it, #N/A where a month
+        has no value (a line chart skips #N/A instead of drawing 0); the MRR bridge's base/total/gain/loss."""
+        s = self.sheet("calc_charts", tab_color="D9D9D9")
+        lang, m = self.lang, len(self.months)
+        self.chart_cols: dict = {}
+        s.set(1, 1, t("month", lang), "header")
+        for j, month in enumerate(self.months):
+            s.set(2 + j, 1, month.to_pydatetime(), "month")
+        col = 2
+        sources = []
+        if "KPI_NRR" in self.kpis:
+            first, _ = self.mov_rows
+            sources.append(("nrr", t("movements", self.lang), first, 10))
+        if "KPI_NPS" in self.kpis:
+            first, _ = self.nps_trend
+            sources.append(("nps", t("surveys", self.lang), first + 1, 3))
+        for key, sheet, first, src_col in sources:
+            s.put_row(1, col, [f"{key} ({t('this_period', lang)})", f"{key} ({t('outside_period', lang)})"],
+                      "header")
+            for j in range(m):
+                r, v = 2 + j, ref(sheet, first + j, src_col)
+                inside = f"AND($A{r}>=PeriodStart,$A{r}<=PeriodEnd)"
+                s.set(r, col, formula(f"=IF(AND({inside},ISNUMBER({v})),{v},NA())"))
+                s.set(r, col + 1, formula(f"=IF(AND(NOT({inside}),ISNUMBER({v})),{v},NA())"))
+            self.chart_cols[key] = (col, col + 1)
+            col += 3
+        if "KPI_NRR" in self.kpis:
+            col = self.waterfall(s, col)
+        if self.health_ids is not None and len(self.health_ids) > 1:
+            s.set(1, col, t("distribution", lang), "header")
+            for j, word in enumerate(STATUS[lang]):
+                s.set(2 + j, col, word)
+                s.set(2 + j, col + 1, formula(f'=COUNTIF({self.health_status},"{word}")', "int"))
+            self.chart_cols["health"] = (col, 2)
+        s.widths.update({"A": 12})
+
+    def waterfall(self, s: SheetLayout, col: int) -> int:
+        """The MRR bridge's stacked-bar data (an invisible base, then total / gain / loss) in columns from `col`."""
         lang, b = self.lang, self.bridge
-        s.put_row(row, 1, ["", t("base", lang), t("total", lang), t("up", lang), t("down", lang)], "header")
+        s.put_row(1, col, ["", t("base", lang), t("total", lang), t("up", lang), t("down", lang)], "header")
         steps = [("start", None), ("new", "up"), ("expansion", "up"), ("reactivation", "up"),
                  ("contraction", "down"), ("churn", "down"), ("end", None)]
+        C = [L(col + k) for k in range(5)]
         for i, (key, kind) in enumerate(steps):
-            r = row + 1 + i
-            s.set(r, 1, t(key, lang))
+            r = 2 + i
+            s.set(r, col, t(key, lang))
+            prev_top = f"{C[1]}{r - 1}+{C[2]}{r - 1}+{C[3]}{r - 1}"
             if kind is None:
-                s.put_row(r, 2, [0.0, formula(f"={b[key]}", "money"), 0.0, 0.0])
+                s.put_row(r, col + 1, [0.0, formula(f"={b[key]}", "money"), 0.0, 0.0])
             elif kind == "up":
-                s.put_row(r, 2, [formula(f"=B{r - 1}+C{r - 1}+D{r - 1}", "money"), 0.0,
-                                 formula(f"={b[key]}", "money"), 0.0])
-            else:
-                s.put_row(r, 2, [formula(f"=B{r - 1}+C{r - 1}+D{r - 1}-E{r}", "money"), 0.0, 0.0,
-                                 formula(f"={b[key]}", "money")])
-        # the "down" base must not include the bar itself: base(r) = previous top - loss
-        last = row + len(steps)
-        s.charts.append(Chart("stacked", t("chart_waterfall", lang), "G4", ref(s.title, row + 1, 1, last, 1), [
-            Series(ref(s.title, row + 1, 2 + j, last, 2 + j), t(key, lang), color)
-            for j, (key, color) in enumerate((("base", "none"), ("total", BRAND), ("up", GREEN), ("down", RED)))],
-            y_format="#,##0", legend=False))
-        return last + 2
+                s.put_row(r, col + 1, [formula(f"={prev_top}", "money"), 0.0, formula(f"={b[key]}", "money"), 0.0])
+            else:  # the "down" base must not include the bar itself: base = previous top - loss
+                s.put_row(r, col + 1, [formula(f"={prev_top}-{C[4]}{r}", "money"), 0.0, 0.0,
+                                       formula(f"={b[key]}", "money")])
+        last = 1 + len(steps)
+        self.bridge_range = {"labels": ref(s.title, 2, col, last, col),
+                             **{k: ref(s.title, 2, col + 1 + j, last, col + 1 + j)
+                                for j, k in enumerate(("base", "total", "up", "down"))}}
+        return col + 6
+
+    def followup(self) -> None:
+        """The follow-up lists of DESIGN.md §9 as of the build: AtRisk and Detractors (re-derived by Refresh)."""
+        lang, ds, p = self.lang, self.ds, self.period
+        self.at_risk_rows = None
+        risk = kpi_core.at_risk(ds, p.start, p.end, self.config) if self.has("Usage") else None
+        det = kpi_core.detractors(ds, p.start, p.end) if self.has("Responses") else None
+        if risk is None and det is None:
+            return
+        s = self.sheet("followup", landscape=True)
+        self.title(s, "followup")
+        s.set(3, 1, t("as_of_note", lang), "note")
+        s.row_heights[3] = 30
+        row = 5
+        if risk is not None:
+            s.set(row, 1, t("at_risk", lang), "label")
+            frame = risk.copy()
+            frame["status"] = frame["status"].map(dict(zip(("Red", "Amber", "Green"), STATUS[lang]))).fillna("")
+            frame["weakest"] = frame["weakest"].map(lambda c: t(c, lang) if isinstance(c, str) and c else "")
+            s.blocks.append(Block(frame.reset_index(drop=True), row=row + 1, table="AtRisk",
+                                  styles={"mrr": "money", "health": "ratio", "previous_health": "ratio",
+                                          "change": "points"}))
+            self.at_risk_rows = (row + 2, len(frame))
+            status = f"I{row + 2}:I{row + 1 + max(len(frame), 1)}"
+            for word, color in zip(STATUS[lang], (RED, AMBER, GREEN)):
+                s.cond_formats.append(CondFormat(status, word, color))
+            if not len(frame):
+                s.set(row + 2, 2, t("no_at_risk", lang), "note")
+            row += 3 + max(len(frame), 1)
+        if det is not None:
+            s.set(row, 1, t("detractors_list", lang), "label")
+            has_time = bool(len(det)) and (det["date"] != det["date"].dt.normalize()).any()
+            s.blocks.append(Block(det.reset_index(drop=True), row=row + 1, table="Detractors",
+                                  styles={"date": "datetime" if has_time else "date", "score": "int"}))
+            if not len(det):
+                s.set(row + 2, 2, t("no_detractor", lang), "note")
+        s.widths.update({"A": 14, "B": 30, "C": 20, "D": 18, "E": 14, "F": 12, "G": 14, "H": 12, "I": 12,
+                         "J": 20})
+
+    def breakdowns(self) -> None:
+        """``KpiBySegment`` and ``KpiByCsm``: headline KPIs per group, live with the period."""
+        self.segment_rows = None
+        customers = self.ds.table("Customers")
+        if (customers is None or len(customers) < 2 or not self.has("Subscriptions")
+                or not len(self.ds.table("Subscriptions"))):
+            return  # one account (the account review) has nothing to break down
+        present = [by for by in kpi_core.BREAKDOWNS if by in customers]
+        if not present:
+            return
+        lang, na = self.lang, self.na
+        s = self.sheet("breakdowns", landscape=True)
+        self.title(s, "breakdowns")
+        sc, ec = self.mrr_col_of("PeriodStart"), self.mrr_col_of("PeriodEnd")
+        m0, m1 = f"INDEX(MrrMatrix,0,{sc})", f"INDEX(MrrMatrix,0,{ec})"
+        row = 4
+        for by in present:
+            groups = kpi_core.customer_groups(self.ds, by)
+            labels = groups.where(groups != "", kpi_core.UNASSIGNED)
+            order = kpi_core.kpis_by(self.ds, by, self.period.start, self.period.end, self.config)[by].tolist()
+            member = self.group_column(by, labels)
+            cols = ["customers", "mrr", "nrr", "grr", "logo_churn"]
+            if self.has("Responses"):
+                cols += ["nps", "csat"]
+            if self.health_ids is not None:
+                cols += ["avg_health"]
+            s.set(row, 1, t(f"by_{by}", lang), "label")
+            heads = [by, *cols]  # the table's column names (DESIGN.md §9), like the data tables'
+            frame = pd.DataFrame({by: order, **{c: np.nan for c in cols}})
+            s.blocks.append(Block(frame, row=row + 1, table="KpiBySegment" if by == "segment" else "KpiByCsm",
+                                  headers=heads))
+            for i in range(len(order)):
+                r = row + 2 + i
+                g = f"$A{r}"
+                mask = f"{member['mrr']}={g}"
+                start, end = fx.total(m0, mask), fx.total(m1, mask)
+                exp, con, chu = fx.expansion(m0, m1, mask), fx.contraction(m0, m1, mask), fx.churned(m0, m1, mask)
+                cells = {
+                    "customers": (f"={fx.active(m1, mask)}", "int"),
+                    "mrr": (f"={end}", "money"),
+                    "nrr": (f"={fx.nrr(start, exp, chu, con, na)}", "pct"),
+                    "grr": (f"={fx.grr(start, chu, con, na)}", "pct"),
+                    "logo_churn": (f"={fx.logo_churn(fx.lost(m0, m1, mask), fx.active(m0, mask), na)}", "pct"),
+                }
+                if "nps" in cols:
+                    score = "Responses[score]"
+                    period = fx.within_dates("Responses[date]", "PeriodStart", "PeriodNext")
+                    mine = f"{member['responses']},{g}"
+                    nps = fx.when('Responses[survey]', '"NPS"', period, mine)
+                    csat = fx.when('Responses[survey]', '"CSAT"', period, mine)
+                    cells["nps"] = (f"=IFERROR({fx.nps(score, nps, na)},{na})", "points")
+                    cells["csat"] = (f"=IFERROR({fx.csat(score, csat, na)},{na})", "pct")
+                if "avg_health" in cols:
+                    cells["avg_health"] = (f"=IFERROR(AVERAGEIFS({self.health_score_col},{member['health']},{g}),"
+                                           f"{na})", "ratio")
+                for j, c in enumerate(cols):
+                    text, style = cells[c]
+                    s.set(r, 2 + j, formula(text, style))
+            if by == "segment":
+                self.segment_rows = (row + 2, len(order), {c: 2 + j for j, c in enumerate(cols)} | {"segment": 1})
+            row += 3 + len(order)
+        s.widths.update({"A": 26, **{L(c): 14 for c in range(2, 10)}})
+
+    def group_column(self, by: str, labels: pd.Series) -> dict:
+        """Static group columns aligned with calc_mrr's customers, the Responses rows and the Health rows
+        (helper columns, re-derived by Refresh): where -> range."""
+        out = {}
+        calc = self.sheets["calc_mrr"]
+        first, last = self.mrr_rows
+        col = self.mrr_blank_col + 3 + kpi_core.BREAKDOWNS.index(by)
+        calc.set(1, col, by, "header")
+        ids = self.mrr_ids
+        for i, v in enumerate(labels.reindex(ids).fillna(kpi_core.UNASSIGNED)):
+            calc.set(first + i, col, v)
+        out["mrr"] = ref(calc.title, first, col, last, col)
+        responses = self.ds.table("Responses")
+        if responses is not None:
+            groups = self.sheets.get("calc_groups") or self.sheet("calc_groups", tab_color="D9D9D9")
+            gcol = 1 + kpi_core.BREAKDOWNS.index(by)
+            groups.set(1, gcol, by, "header")
+            values = labels.reindex(responses["customer_id"]).fillna(kpi_core.UNASSIGNED).to_numpy()
+            groups.blocks.append(Block(pd.DataFrame({by: values}), row=2, col=gcol, header=False))
+            out["responses"] = ref(groups.title, 2, gcol, 1 + max(len(responses), 1), gcol)
+        if self.health_ids is not None:
+            health = self.sheets["health"]
+            hcol = 51 + kpi_core.BREAKDOWNS.index(by)
+            health.set(4, hcol, by, "header")
+            for i, v in enumerate(labels.reindex(self.health_ids).fillna(kpi_core.UNASSIGNED)):
+                health.set(5 + i, hcol, v)
+            health.hidden_columns.add(hcol)
+            out["health"] = ref(health.title, 5, hcol, 4 + max(len(self.health_ids), 1), hcol)
+        return out
 
     def guide(self, titles: list[str]) -> None:
         s = self.sheet("guide", computed=False)
-        s.widths.update({"A": 120})
+        s.widths.update({"A": 100})
         for i, (text, style) in enumerate(guide_rows(self.lang, titles, self.scope)):
             s.set(1 + i, 1, text, style)
+            # wrapped text needs its height: about 100 characters a line at width 100, 15 points a line
+            lines = -(-len(text) // 100)
+            s.row_heights[1 + i] = 24 if style == "title" else 18 if style == "label" else max(15, 15 * lines + 3)
 
     def build(self) -> WorkbookLayout:
         self.settings()
@@ -784,12 +1096,15 @@ class PortfolioBuilder:
             self.health()
         if any(self.has(n) for n in ("Orders", "Funnel", "Acquisition")):
             self.commerce()
+        self.followup()
+        self.breakdowns()
+        self.calc_charts()
         self.dashboard()
         for _, add in self.extras:
             add(self)
-        order = ["dashboard", *(key for key, _ in self.extras), "guide", "settings", "revenue", "movements",
-                 "cohorts", "surveys", "support", "health", "commerce", *DATA_ORDER, "calc_mrr", "calc_health",
-                 "calc_orders"]
+        order = ["dashboard", *(key for key, _ in self.extras), "guide", "settings", "followup", "breakdowns",
+                 "revenue", "movements", "cohorts", "surveys", "support", "health", "commerce", *DATA_ORDER,
+                 "calc_mrr", "calc_health", "calc_orders", "calc_charts", "calc_groups"]
         titles = [t(k, self.lang) for k in order if k in self.sheets or k == "guide"]
         self.guide(titles)
         self.layout.sheets = [self.sheets[k] for k in order if k in self.sheets]
@@ -802,7 +1117,8 @@ class PortfolioBuilder:
 
 
 def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
-                     scope: str | None = None, config: HealthConfig | None = None) -> WorkbookLayout:
+                     scope: str | None = None, config: HealthConfig | None = None, bands=None, targets=None,
+                     currency: str = "") -> WorkbookLayout:
     """The portfolio workbook layout for a dataset.
 
     Parameters
@@ -815,6 +1131,13 @@ def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: s
         What the workbook covers, shown in titles (default "Portfolio").
     config : HealthConfig, optional
         Written to Settings as the health configuration.
+    bands : DataFrame, optional
+        Benchmark bands (:func:`kpi_core.default_bands` by default), written to Settings' Bands table.
+    targets : dict, optional
+        Headline key -> target, written to Settings' Targets table.
+    currency : str, optional
+        Shown with money amounts ("€", "$", "CHF"...); none by default.
     """
     period = kpi_core.report_period(ds, period_start, period_end)
-    return PortfolioBuilder(ds, period, lang, scope or t("portfolio", lang), config).build()
+    return PortfolioBuilder(ds, period, lang, scope or t("portfolio", lang), config, bands=bands, targets=targets,
+                            currency=currency).build()

@@ -20,14 +20,15 @@ from .layout import WorkbookLayout
 
 __all__ = ["SETTINGS_NAMES", "settings_from_names", "detect_lang", "computed_titles", "TEMPLATE_NAMES",
            "TEMPLATES", "stamp", "read_stamp", "infer_template", "template_layout",
-           "refresh_workbook"]
+           "report_settings_from_names", "refresh_workbook"]
 
 #: defined names Refresh reads back from Settings
 SETTINGS_NAMES = ("PeriodStart", "PeriodEnd", "HealthWeights", "HealthFloors", "HealthTargets", "RedBelow",
                   "GreenFrom")
 #: every defined name a template writes (Refresh redefines them all)
 TEMPLATE_NAMES = SETTINGS_NAMES + ("PeriodNext", "NpsConfidence", "ClvYears", "MonthList", "MrrMonths",
-                                   "MrrMatrix", "MrrFirst")
+                                   "MrrMatrix", "MrrFirst", "RiskDrop", "Currency", "BandsArea", "TargetsArea",
+                                   "PrevPeriodStart", "PrevPeriodEnd", "DataStale")
 
 
 def _month(value, name: str):
@@ -66,12 +67,47 @@ def settings_from_names(read: Callable[[str], object]):
     weights, floors, targets = (dict(zip(COMPONENTS, _numbers(read(n), n)))
                                 for n in ("HealthWeights", "HealthFloors", "HealthTargets"))
     thresholds = []
-    for name in ("RedBelow", "GreenFrom"):
-        value = read(name)
+    for name in ("RedBelow", "GreenFrom", "RiskDrop"):
+        value = read(name) if name != "RiskDrop" else _optional(read, name, HealthConfig().risk_drop)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise KpiInputError(f"Settings: {name} holds {value!r}, not a number", "value", location=name)
         thresholds.append(float(value))
     return start, end, HealthConfig(weights, floors, targets, *thresholds)
+
+
+def _optional(read, name: str, default):
+    """A setting that workbooks built before it existed do not have: `default` for them."""
+    try:
+        value = read(name)
+    except KpiInputError:
+        return default
+    return default if value is None else value
+
+
+def report_settings_from_names(read: Callable[[str], object]) -> dict:
+    """The Dashboard's settings (``bands``, ``targets``, ``currency``) from the Settings names.
+
+    ``BandsArea`` and ``TargetsArea`` are the Bands and Targets tables with
+    room below them; blank rows are skipped. A workbook without them gets the
+    defaults. Returns keyword arguments of the templates' layout functions.
+    """
+    import pandas as pd
+
+    import kpi_core
+
+    out: dict = {"currency": str(_optional(read, "Currency", "") or "")}
+    for name, key in (("BandsArea", "bands"), ("TargetsArea", "targets")):
+        rows = _optional(read, name, None)
+        if not rows:
+            continue
+        head, *body = [list(r) for r in rows]
+        frame = pd.DataFrame([r for r in body if r and r[0] not in (None, "")], columns=head)
+        if key == "bands":
+            out["bands"] = kpi_core.validate_bands(frame, f"Settings, {t('bands', 'en').split(' (')[0]}", 2)
+        else:
+            out["targets"] = {k: v for k, v in zip(frame.get("kpi", []), frame.get("target", []))
+                              if v not in (None, "")}
+    return out
 
 
 def detect_lang(sheet_titles) -> str:
@@ -156,11 +192,13 @@ def infer_template(sheet_titles, dashboard_title) -> tuple[str, str]:
     return kind, scope
 
 
-def template_layout(kind: str, ds, period_start, period_end, *, lang: str, scope: str | None, config=None):
-    """The layout of template `kind` ("portfolio" or "account") for a dataset."""
+def template_layout(kind: str, ds, period_start, period_end, *, lang: str, scope: str | None, config=None,
+                    **report):
+    """The layout of template `kind` ("portfolio" or "account") for a dataset (`report`: bands, targets,
+    currency)."""
     if kind == "account":
-        return _layout_function(kind)(ds, period_start, period_end, lang=lang, config=config)
-    return _layout_function(kind)(ds, period_start, period_end, lang=lang, scope=scope, config=config)
+        return _layout_function(kind)(ds, period_start, period_end, lang=lang, config=config, **report)
+    return _layout_function(kind)(ds, period_start, period_end, lang=lang, scope=scope, config=config, **report)
 
 
 # -- cskpi refresh --------------------------------------------------------------------------------
@@ -257,9 +295,11 @@ def refresh_workbook(path):
     ds = load_dataset(path)
     wb = openpyxl.load_workbook(path)
     lang = detect_lang(wb.sheetnames)
-    start, end, config = settings_from_names(_name_reader(wb))
+    read = _name_reader(wb)
+    start, end, config = settings_from_names(read)
     kind, scope = read_stamp(wb)
-    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config)
+    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config,
+                             **report_settings_from_names(read))
     computed = [s for s in layout.sheets if s.computed]
     new_titles = {s.title for s in computed}
     old_computed = _computed_candidates(lang) & set(wb.sheetnames)

@@ -19,8 +19,12 @@ _FORMATS = {
     "ratio": "0.00", "kpi_ratio": "0.00",
     "points": "+0.0;-0.0;0.0", "kpi_points": "+0.0;-0.0;0.0",
     "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm",
-    "month": "{lcid}mmm yyyy", "input_month": "{lcid}mmmm yyyy",
+    "month": "{lcid}mmm yyyy", "input_month": "{lcid}mmmm yyyy", "month_right": "{lcid}mmm yyyy",
+    "month_left": "{lcid}mmm yyyy",
+    "number": "General", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "kpi_pp": '+0.0" pp";-0.0" pp";0.0" pp"',
+    "change_money": "+#,##0;-#,##0;0", "change_ratio": "+0.00;-0.00;0.00",
 }
+_MONEY = {"money", "kpi_money", "change_money"}
 _LCID = {"en": "[$-409]", "fr": "[$-40C]"}
 
 #: style key -> font / fill / alignment settings (see :mod:`workbook_templates.xlsx`).
@@ -33,11 +37,43 @@ STYLES = {
     "text": {"wrap": True},
     "input_month": {"fill": "FFF2CC", "font": {"bold": True}},
     "input": {"fill": "FFF2CC"},
-    **{k: {"font": {"bold": True, "size": 14, "color": BRAND}} for k in _FORMATS if k.startswith("kpi_")},
+    "warning": {"font": {"bold": True, "color": "C00000"}, "wrap": True},
+    "link": {"font": {"color": "0563C1", "underline": "single"}},
+    "marker": {"font": {"bold": True, "size": 14}, "align": "center"},
+    "center": {"align": "center"},
+    "month_right": {"align": "right"}, "month_left": {"align": "left"},
+    **{k: {"align": "right"} for k in _FORMATS if not k.startswith("kpi_") and k not in ("month", "input_month")},
+    **{k: {"font": {"bold": True, "size": 13, "color": BRAND}, "align": "right"} for k in _FORMATS
+       if k.startswith("kpi_")},
 }
 
 
-def number_format(key: str | None, lang: str = "en") -> str | None:
-    """The Excel number format of a style key (None for text and general styles)."""
+def number_format(key: str | None, lang: str = "en", currency: str = "") -> str | None:
+    """The Excel number format of a style key (None for text and general styles).
+
+    Money formats carry `currency` when one is set: before the amount in
+    English (``"$"#,##0``), after it in French (``#,##0 "€"``).
+
+    Examples
+    --------
+    >>> number_format("money", "fr", "€")
+    '#,##0.00\\ "€";-#,##0.00\\ "€"'
+    >>> number_format("pct")
+    '0.0%'
+    """
     fmt = _FORMATS.get(key or "")
-    return fmt.format(lcid=_LCID.get(lang, "")) if fmt else None
+    if not fmt:
+        return None
+    fmt = fmt.format(lcid=_LCID.get(lang, ""))
+    if currency and key in _MONEY:
+        symbol = currency.replace('"', "")
+        parts = fmt.split(";")
+        if lang == "fr":
+            parts = [f'{p}\\ "{symbol}"' if p not in ("0",) else p for p in parts]
+        else:
+            parts = [(p[0] + f'"{symbol}"' + p[1:] if p[:1] in "+-" else f'"{symbol}"{p}') for p in parts]
+        if len(parts) == 1:
+            neg = parts[0].replace('"' + symbol + '"', '-"' + symbol + '"', 1) if lang != "fr" else "-" + parts[0]
+            parts.append(neg)
+        fmt = ";".join(parts)
+    return fmt

@@ -23,7 +23,7 @@ from openpyxl.cell.cell import Cell as _Cell
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart import Series as ChartSeries
 from openpyxl.chart.label import DataLabelList
-from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -43,12 +43,15 @@ _ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!
 
 
 @lru_cache(maxsize=None)
-def _style_parts(key: str | None, lang: str):
+def _style_parts(key: str | None, lang: str, currency: str = ""):
     spec = STYLES.get(key or "", {})
     font = Font(**spec["font"]) if "font" in spec else None
     fill = PatternFill("solid", start_color=spec["fill"], end_color=spec["fill"]) if "fill" in spec else None
-    align = Alignment(wrap_text=True, vertical="top") if spec.get("wrap") else None
-    return number_format(key, lang), font, fill, align
+    align = None
+    if spec.get("wrap") or spec.get("align"):
+        align = Alignment(wrap_text=bool(spec.get("wrap")), vertical="top" if spec.get("wrap") else None,
+                          horizontal=spec.get("align"))
+    return number_format(key, lang, currency), font, fill, align
 
 
 def _style_array(ws, style: str | None, lang: str):
@@ -58,10 +61,11 @@ def _style_array(ws, style: str | None, lang: str):
     object again; copying a ready style array onto the cell does not.
     """
     cache = ws.parent.__dict__.setdefault("_cskpi_styles", {})
-    key = (style, lang)
+    currency = ws.parent.__dict__.get("_cskpi_currency", "")
+    key = (style, lang, currency)
     if key not in cache:
         proto = WriteOnlyCell(ws)
-        fmt, font, fill, align = _style_parts(style, lang)
+        fmt, font, fill, align = _style_parts(style, lang, currency)
         if fmt:
             proto.number_format = fmt
         if font is not None:
@@ -155,7 +159,8 @@ def _sheet_rows(ws, sheet: SheetLayout, lang: str):
             elif block.first_data_row <= r <= block.last_row:
                 i = r - block.first_data_row
                 for j, values in enumerate(columns):
-                    row[block.col - 1 + j] = values[i]
+                    if values[i] is not None or row[block.col - 1 + j] is None:  # a blank leaves a formula cell
+                        row[block.col - 1 + j] = values[i]
         yield row
 
 
@@ -179,6 +184,7 @@ def _chart(spec):
         chart.grouping = "stacked"
         chart.overlap = 100
     chart.title = spec.title
+    chart.display_blanks = spec.blanks
     chart.width, chart.height = spec.width, spec.height
     for s in spec.series:
         series = ChartSeries(Reference(range_string=s.values), title=s.title)
@@ -198,6 +204,7 @@ def _chart(spec):
     else:
         chart.x_axis.delete = False
         chart.y_axis.delete = False
+        chart.x_axis.tickLblPos = "low"  # month labels below the plot, even where values are negative
         if spec.y_format:
             chart.y_axis.number_format = spec.y_format
     if not spec.legend:
@@ -221,6 +228,8 @@ def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
     for col in sheet.hidden_columns:
         ws.column_dimensions[get_column_letter(col)].hidden = True
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for r, height in sheet.row_heights.items():
+        ws.row_dimensions[r].height = height
     for row in _sheet_rows(ws, sheet, lang):
         ws.append(row)
     for block in sheet.blocks:
@@ -231,7 +240,11 @@ def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
     for spec in sheet.charts:
         ws.add_chart(_chart(spec), spec.anchor)
     for cf in sheet.cond_formats:
-        if cf.value is None:
+        if cf.formula is not None:
+            fill = PatternFill("solid", start_color=cf.color, end_color=cf.color) if cf.color else None
+            font = Font(color=cf.font, bold=True) if cf.font else None
+            rule = FormulaRule(formula=[cf.formula], fill=fill, font=font)
+        elif cf.value is None:
             rule = ColorScaleRule(start_type="min", start_color=RED, mid_type="percentile", mid_value=50,
                                   mid_color=AMBER, end_type="max", end_color=GREEN)
         else:
@@ -257,6 +270,7 @@ def set_names(wb: Workbook, layout: WorkbookLayout) -> None:
 def build_openpyxl(layout: WorkbookLayout) -> Workbook:
     """The layout as an openpyxl write-only Workbook, ready to save."""
     wb = Workbook(write_only=True)
+    wb._cskpi_currency = layout.currency  # money formats (see _style_array)
     for sheet in layout.sheets:
         write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang)
     set_names(wb, layout)
