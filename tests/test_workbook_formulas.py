@@ -239,17 +239,32 @@ def _close(expected, got, lang) -> bool:
 def test_every_kpi_name_equals_kpi_core(books, case):
     book = books[case]
     expected = kpi_core.headline_kpis(book.ds, *book.period)
-    names = {k for k in book.values if k.startswith("KPI_")}
+    names = {k for k in book.values if k.startswith("KPI_") and not k.startswith("KPI_PREV_")}
     assert names == {"KPI_" + k.upper() for k in expected}, "KPI_ names must be exactly the defined KPIs"
     wrong = {k: (v, book.values["KPI_" + k.upper()]) for k, v in expected.items()
              if not _close(v, book.values["KPI_" + k.upper()], book.lang)}
     assert not wrong, f"{case} {book.period}: KPI (kpi_core, workbook) differ: {wrong}"
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_every_previous_period_name_equals_kpi_core(books, case):
+    """DESIGN.md §9: KPI_PREV_X = headline_kpis over the n months before the period (n/a before the data)."""
+    book = books[case]
+    prev = kpi_core.previous_period(kpi_core.Period(*book.period))
+    expected = kpi_core.headline_kpis(book.ds, prev.start, prev.end)
+    assert book.values["PrevPeriodStart"] == prev.start.to_pydatetime()
+    assert book.values["PrevPeriodEnd"] == prev.end.to_pydatetime()
+    names = {k for k in book.values if k.startswith("KPI_PREV_")}
+    assert names == {"KPI_PREV_" + k.upper() for k in expected}
+    wrong = {k: (v, book.values["KPI_PREV_" + k.upper()]) for k, v in expected.items()
+             if not _close(v, book.values["KPI_PREV_" + k.upper()], book.lang)}
+    assert not wrong, f"{case} previous {prev}: KPI (kpi_core, workbook) differ: {wrong}"
+
+
 def test_partial_datasets_define_only_their_kpis(books):
     for case, table in (("orders_only", "Orders"), ("responses_only", "Responses"),
                         ("subscriptions_only", "Subscriptions")):
-        names = {k for k in books[case].values if k.startswith("KPI_")}
+        names = {k for k in books[case].values if k.startswith("KPI_") and not k.startswith("KPI_PREV_")}
         assert names == {"KPI_" + k.upper() for k in KPI_TABLES[table]}, case
 
 
@@ -295,9 +310,12 @@ def test_health_scores_per_customer_match(books):
 
 
 def _error_cells(path: Path) -> list:
+    """Error values on every sheet but calc_charts, whose #N/A are the months a chart skips."""
     wb = _load(path, True)
     found = []
     for ws in wb.worksheets:
+        if ws.title == t("calc_charts", "en"):
+            continue
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "e" or (cell.data_type != "s" and cell.value in ERRORS):
@@ -321,7 +339,7 @@ LEGACY = frozenset("""
     SUM SUMIF SUMIFS SUMPRODUCT COUNT COUNTA COUNTBLANK COUNTIF COUNTIFS AVERAGE AVERAGEIF AVERAGEIFS
     MIN MAX ABS ROUND ROUNDUP ROUNDDOWN INT MOD SQRT POWER LN EXP
     IF IFERROR AND OR NOT ISNUMBER ISBLANK ISERROR ISTEXT
-    INDEX MATCH ROWS COLUMNS
+    INDEX MATCH ROWS COLUMNS ROW NA
     NORMSINV NORMSDIST
     DATE EDATE EOMONTH YEAR MONTH DAY
     TEXT LEN
@@ -395,18 +413,18 @@ def _text_cells(path: Path, data_only: bool) -> list:
 
 
 def _expected_injection_cells(book: Book) -> int:
+    """How many injection texts the Customers data sheet holds (every one of them, none lost)."""
     customers = book.ds.table("Customers")
-    in_customers = int(customers[["name", "segment", "csm"]].isin(INJECTIONS).to_numpy().sum())
-    scored = set(book.ds.table("Usage")["customer_id"])
-    on_health = int(customers[customers["customer_id"].isin(scored)][["name", "csm"]]
-                    .isin(INJECTIONS).to_numpy().sum())
-    return in_customers + on_health
+    return int(customers[["name", "segment", "csm"]].isin(INJECTIONS).to_numpy().sum())
 
 
 def test_formula_looking_text_stays_text_in_the_built_file(books):
     book = books["edge"]
     cells = _text_cells(book.built, data_only=False)
-    assert len(cells) == _expected_injection_cells(book)  # none lost, none turned into a formula
+    on_customers = [c for c in cells if c[0] == t("Customers", book.lang)]
+    assert len(on_customers) == _expected_injection_cells(book)  # none lost
+    # copied to Health, Follow-up, Breakdowns and the helper sheets: always as text, never a formula
+    assert {c[0] for c in cells} > {t("Customers", book.lang)}
     assert all(kind == "s" for *_, kind in cells), cells
     wb = _load(book.built, False)
     formulas = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
@@ -417,8 +435,9 @@ def test_formula_looking_text_stays_text_after_recalculation(books):
     for case in ("edge", "edge_march"):
         book = books[case]
         cells = _text_cells(book.recalc, data_only=True)
-        assert len(cells) == _expected_injection_cells(book), case
-        assert all(kind == "s" for *_, kind in cells), cells
+        on_customers = [c for c in cells if c[0] == t("Customers", book.lang)]
+        assert len(on_customers) == _expected_injection_cells(book), case
+        assert all(kind == "s" for *_, kind in cells), cells  # the Dashboard's copies computed as text too
         values = {v for _, _, v, _ in _text_cells(book.recalc, data_only=False)}
         assert values == set(INJECTIONS)  # no cached value hides a formula either
 
@@ -469,8 +488,9 @@ def test_print_setup_of_computed_sheets(books, case):
     problems = []
     for title in computed:
         ws = wb[title]
+        one_page = title == t("dashboard", book.lang)  # the Dashboard prints on one page
         if not (ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, "1")
-                and ws.page_setup.fitToHeight in (0, "0")):
+                and ws.page_setup.fitToHeight in ((1, "1") if one_page else (0, "0"))):
             problems.append(f"{title}: not fit to one page wide")
         width = _sheet_width(ws)
         if width > PORTRAIT_WIDTH and ws.page_setup.orientation != "landscape":

@@ -882,7 +882,7 @@ class PortfolioBuilder:
     def calc_charts(self) -> None:
         """Chart data: each trend split into the report period and the months outside it, #N/A where a month
         has no value (a line chart skips #N/A instead of drawing 0); the MRR bridge's base/total/gain/loss."""
-        s = self.sheet("calc_charts", tab_color="D9D9D9")
+        s = self.sheet("calc_charts", tab_color="D9D9D9", landscape=True)
         lang, m = self.lang, len(self.months)
         self.chart_cols: dict = {}
         s.set(1, 1, t("month", lang), "header")
@@ -1055,7 +1055,7 @@ class PortfolioBuilder:
         out["mrr"] = ref(calc.title, first, col, last, col)
         responses = self.ds.table("Responses")
         if responses is not None:
-            groups = self.sheets.get("calc_groups") or self.sheet("calc_groups", tab_color="D9D9D9")
+            groups = self.sheets.get("calc_groups") or self.sheet("calc_groups", tab_color="D9D9D9", landscape=True)
             gcol = 1 + kpi_core.BREAKDOWNS.index(by)
             groups.set(1, gcol, by, "header")
             values = labels.reindex(responses["customer_id"]).fillna(kpi_core.UNASSIGNED).to_numpy()
