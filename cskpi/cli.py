@@ -17,6 +17,8 @@ from pathlib import Path
 import kpi_core
 from kpi_core import KpiInputError
 
+from . import predict
+
 #: Display label and format of every headline KPI in the terminal.
 _FORMATS = {
     "mrr": ("MRR", "money"), "arr": ("ARR", "money"), "nrr": ("Net revenue retention", "pct"),
@@ -195,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("refresh", help="what the ribbon's Refresh does, headless", description=_REFRESH_HELP)
     p.add_argument("workbook", metavar="WORKBOOK.xlsx")
     p.set_defaults(func=cmd_refresh)
+
+    predict.add_parser(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")
     addin_sub = addin.add_subparsers(dest="addin_command", required=True)

@@ -332,7 +332,7 @@ def _rfm(tx: _Transactions, end: np.int64, unit: float) -> tuple[pd.DataFrame, n
         monetary = np.where(frequency > 0, repeat_value / frequency, np.nan)
     frame = pd.DataFrame({
         "customer_id": tx.ids[customers].to_numpy(dtype=object),
-        "frequency": frequency.astype(np.float64),
+        "frequency": frequency.astype(np.int64),
         "recency": (day[last] - day[first]) / unit,
         "T": (end - day[first]) / unit,
         "monetary": monetary,
