@@ -403,3 +403,46 @@ def test_fit_without_the_extra_says_how_to_install_it(monkeypatch):
                                                                              "2026-01-05", "2026-02-01", "2026-01-20"]))
     assert 'pip install "cskpi[predict]"' in str(info.value)
     assert isinstance(info.value, ImportError)
+
+
+# ---------------------------------------------------------------- parameter recovery on simulated orders
+
+
+def simulated_orders(n, r, alpha, a, b, p, q, v, seed=0):
+    """Orders drawn from the BG/NBD and Gamma-Gamma stories (weeks), written independently of kpi_core."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(r, 1 / alpha, n)  # purchases per week
+    drop = rng.beta(a, b, n)
+    nu = rng.gamma(q, 1 / v, n)
+    rows = []
+    for c in range(n):
+        week = rng.uniform(0, 12)  # acquired in the first 12 weeks
+        rows.append((c, week))
+        while True:  # repeat purchases until the end of week 78 or drop-out after a repeat purchase
+            week += rng.exponential(1 / lam[c])
+            if week >= 78:
+                break
+            rows.append((c, week))
+            if rng.random() < drop[c]:
+                break
+    customer = np.array([c for c, _ in rows])
+    days = np.floor(np.array([w for _, w in rows]) * 7).astype(int)
+    return pd.DataFrame({"order_id": np.arange(len(rows)), "customer_id": [f"S{c}" for c in customer],
+                         "date": pd.Timestamp("2025-01-06") + pd.to_timedelta(days, unit="D"),
+                         "amount": np.round(rng.gamma(p, 1 / nu[customer]), 2)})
+
+
+def test_fit_recovers_the_parameters_of_simulated_customers():
+    true = {"r": 0.5, "alpha": 6.0, "a": 0.7, "b": 3.0, "p": 5.0, "q": 4.0, "v": 20.0}
+    orders = simulated_orders(6000, **true)
+    model = kpi_core.fit_clv(orders, calibration_end="2025-12-28", time_unit="W")  # 51 weeks
+    got = model.params
+    # a and b are weakly identified one by one on a few thousand customers; their mean a / (a + b) is not
+    assert got["r"] == pytest.approx(true["r"], rel=0.1), got
+    assert got["alpha"] == pytest.approx(true["alpha"], rel=0.1), got
+    assert got["a"] / (got["a"] + got["b"]) == pytest.approx(true["a"] / (true["a"] + true["b"]), rel=0.15), got
+    assert got["p"] == pytest.approx(true["p"], rel=0.1), got
+    mean_spend = got["p"] * got["v"] / (got["q"] - 1)
+    assert mean_spend == pytest.approx(true["p"] * true["v"] / (true["q"] - 1), rel=0.1), got
+    check = kpi_core.clv_holdout(model)
+    assert abs(check.error) < 0.1 and abs(check.cumulative_error) < 0.05
