@@ -378,7 +378,7 @@ def rfm_summary(orders, calibration_end=None, time_unit: str = "W") -> pd.DataFr
     ...                        "date": ["2026-01-01", "2026-01-15", "2026-01-15", "2026-01-08"],
     ...                        "amount": [10, 20, 5, 30]})
     >>> rfm_summary(orders, "2026-01-29").to_dict("records")[0]
-    {'customer_id': 'a', 'frequency': 1.0, 'recency': 2.0, 'T': 4.0, 'monetary': 25.0}
+    {'customer_id': 'a', 'frequency': 1, 'recency': 2.0, 'T': 4.0, 'monetary': 25.0}
     """
     unit = _time_unit(time_unit)
     tx = _transactions(_orders_table(orders))
@@ -667,7 +667,7 @@ def clv_holdout(model: ClvModel) -> ClvHoldout:
     >>> import kpi_core
     >>> model = fit_clv(kpi_core.sample_dataset(), calibration_end="2026-04-30", time_unit="M")
     >>> check = clv_holdout(model)
-    >>> check.periods["end"].iloc[-1] == model.data_end, check.actual == check.periods["actual"].sum()
+    >>> bool(check.periods["end"].iloc[-1] == model.data_end), bool(check.actual == check.periods["actual"].sum())
     (True, True)
     """
     end = np.datetime64(model.calibration_end, "D").astype(np.int64)
