@@ -80,3 +80,43 @@ def test_empty_predictions_give_an_empty_table(tmp_path):
     path = write_xlsx(layout, tmp_path / "empty.xlsx")
     values = defined_name_values(recalculate(path, tmp_path / "empty.recalc.xlsx"))
     assert values["PredictedClvTotal"] == 0
+
+
+# ---------------------------------------------------------------- customer_value_from_orders
+
+
+def orders_frame(customers, dates, amounts=None):
+    n = len(customers)
+    return pd.DataFrame({"order_id": range(n), "customer_id": customers, "date": dates,
+                         "amount": amounts if amounts is not None else [10.0] * n})
+
+
+def test_from_orders_without_repeat_purchases_explains_why(tmp_path):
+    from workbook_templates.customer_value import customer_value_from_orders
+
+    sheet = customer_value_from_orders(orders_frame(["a", "b"], ["2026-01-01", "2026-01-05"]), "en")
+    assert "no customer bought again" in sheet.cells[(3, 1)].value
+    assert sheet.cells[(5, 2)].value == "n/a" and not sheet.blocks
+    path = write_xlsx(WorkbookLayout(sheets=[sheet], names=customer_value_names(sheet)), tmp_path / "none.xlsx")
+    assert openpyxl.load_workbook(path)["Customer value"]["B5"].value == "n/a"
+
+
+def test_from_orders_without_the_extra_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from workbook_templates.customer_value import customer_value_from_orders
+
+    for name in ("pymc_marketing", "pymc_marketing.clv"):
+        monkeypatch.setitem(sys.modules, name, None)
+    orders = orders_frame(["a", "a", "b"], ["2026-01-01", "2026-01-09", "2026-01-05"])
+    sheet = customer_value_from_orders(orders, "fr")
+    assert 'pip install "cskpi[predict]"' in sheet.cells[(3, 1)].value
+    assert sheet.cells[(5, 2)].value == "n.d."
+
+
+def test_from_orders_bad_cell_still_fails_the_build():
+    from kpi_core import KpiInputError
+    from workbook_templates.customer_value import customer_value_from_orders
+
+    with pytest.raises(KpiInputError, match="column amount, row index 1"):
+        customer_value_from_orders(orders_frame(["a", "a"], ["2026-01-01", "2026-01-09"], [10.0, -1.0]), "en")

@@ -14,10 +14,13 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+import kpi_core
+
 from .labels import t
 from .layout import Block, CondFormat, SheetLayout, formula, ref
 
-__all__ = ["customer_value_sheet", "customer_value_names", "TABLE", "COLUMN_STYLES"]
+__all__ = ["customer_value_sheet", "customer_value_names", "customer_value_from_orders", "unavailable_sheet", "TABLE",
+           "COLUMN_STYLES"]
 
 #: Name of the Excel table of predictions.
 TABLE = "CustomerValue"
@@ -124,3 +127,66 @@ def customer_value_names(sheet: SheetLayout) -> dict:
     """
     rows = {key: _FIRST_TOTAL_ROW + i for i, (_, key, _) in enumerate(_TOTAL_ROWS)}
     return {name: ref(sheet.title, rows[key], 2) for name, key in _NAMES.items()}
+
+
+def unavailable_sheet(reason: str, lang: str, scope: str = "") -> SheetLayout:
+    """The Customer value sheet when no prediction can be made: the reason, and "n/a" totals.
+
+    The totals keep their cells (and :func:`customer_value_names` their
+    names), so a Dashboard formula over ``PredictedClvTotal`` shows "n/a".
+
+    Examples
+    --------
+    >>> sheet = unavailable_sheet('needs PyMC-Marketing: pip install "cskpi[predict]"', "en")
+    >>> sheet.cells[(5, 2)].value, sheet.cells[(3, 1)].value.startswith("needs")
+    ('n/a', True)
+    """
+    s = SheetLayout(key="customer_value", title=t("customer_value", lang))
+    title = t("cv_title", lang)
+    s.set(1, 1, f"{title} — {scope}" if scope else title, "title")
+    s.set(3, 1, reason, "note")
+    for i, (label, _, _) in enumerate(_TOTAL_ROWS):
+        s.set(_FIRST_TOTAL_ROW + i, 1, t(label, lang), "label")
+        s.set(_FIRST_TOTAL_ROW + i, 2, t("na", lang))
+    s.widths.update({"A": 48, "B": 14})
+    return s
+
+
+def customer_value_from_orders(orders, lang: str, *, horizon: float = 12, time_unit: str = "M",
+                               discount_rate: float = 0.0, scope: str = "") -> SheetLayout:
+    """Fit the models on the Orders table (:func:`kpi_core.fit_clv`) and lay out the sheet.
+
+    The one call a template needs: the history runs to the last order, the
+    horizon is in `time_unit` (default 12 months). When the optional models
+    are not installed, or the orders cannot be fitted (no repeat purchase,
+    every repeat amount 0...), the sheet says why instead
+    (:func:`unavailable_sheet`); bad rows have already failed the dataset's
+    validation.
+
+    Parameters
+    ----------
+    orders : Dataset or DataFrame
+        A dataset with an Orders table, or the table itself.
+    lang : {"en", "fr"}
+    horizon, time_unit, discount_rate
+        As :func:`kpi_core.predict_clv` and :func:`kpi_core.fit_clv`.
+    scope : str, optional
+        Shown after the title.
+
+    Examples
+    --------
+    >>> import kpi_core
+    >>> sheet = customer_value_from_orders(kpi_core.sample_dataset(), "en")
+    >>> sheet.blocks[0].table, len(sheet.blocks[0].frame) == kpi_core.sample_dataset().table("Orders")["customer_id"].nunique()
+    ('CustomerValue', True)
+    """
+    try:
+        model = kpi_core.fit_clv(orders, time_unit=time_unit)
+        table = kpi_core.predict_clv(model, horizon, discount_rate)
+    except kpi_core.MissingExtraError as err:
+        return unavailable_sheet(str(err), lang, scope)
+    except kpi_core.KpiInputError as err:
+        if err.location and err.location != "Orders":  # a bad cell: the build must fail, naming it
+            raise
+        return unavailable_sheet(str(err), lang, scope)
+    return customer_value_sheet(table, lang, horizon, model.calibration_end, model.time_unit, scope)
