@@ -125,14 +125,15 @@ def _history(frequency, recency, T):
     t_x = _arg(recency, "recency")
     big_t = _arg(T, "T")
     try:
-        late = np.asarray(t_x > big_t)
+        recency_b, age_b = np.broadcast_arrays(t_x, big_t)
     except ValueError as exc:
-        raise KpiInputError(f"frequency, recency and T must have the same length ({exc})") from exc
+        raise KpiInputError(f"recency and T must have the same length ({exc})") from exc
+    late = np.ravel(recency_b > age_b)
     if late.any():
-        i = int(np.argmax(late.ravel()))
-        where = f" at position {i + 1}" if late.ndim else ""
-        raise KpiInputError(f"recency{where} ({np.ravel(t_x)[min(i, np.size(t_x) - 1)]:g}) cannot exceed "
-                            f"T ({np.ravel(big_t)[min(i, np.size(big_t) - 1)]:g})", "num")
+        i = int(np.argmax(late))
+        where = f" at position {i + 1}" if np.ndim(recency_b) else ""
+        raise KpiInputError(f"recency{where} ({np.ravel(recency_b)[i]:g}) cannot exceed T ({np.ravel(age_b)[i]:g})",
+                            "num")
     return x, t_x, big_t
 
 
@@ -569,11 +570,15 @@ def predict_clv(model: ClvModel, horizon: float, discount_rate: float = 0.0) -> 
     if rate == 0:
         value = spend * purchases
     else:
+        # one vectorised step per period of the horizon (the last one may be partial)
         steps = np.minimum(np.arange(1, math.ceil(horizon) + 1, dtype=np.float64), horizon)
-        cumulative = _expected_purchases(steps[None, :], x[:, None], t_x[:, None], big_t[:, None], *bg)
-        increments = np.diff(cumulative, axis=1, prepend=0.0)
         discount = (1.0 + rate) ** (-steps * model.unit_days / _YEAR_DAYS)
-        value = spend * (increments @ discount)
+        discounted, previous = np.zeros_like(purchases), np.zeros_like(purchases)
+        for step, factor in zip(steps, discount):
+            cumulative = purchases if step == horizon else _expected_purchases(step, x, t_x, big_t, *bg)
+            discounted += (cumulative - previous) * factor
+            previous = cumulative
+        value = spend * discounted
     out = model.rfm.copy()
     out["p_alive"] = _p_alive(x, t_x, big_t, *bg)
     out["expected_purchases"] = purchases
