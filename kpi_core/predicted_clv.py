@@ -125,9 +125,9 @@ def _history(frequency, recency, T):
     t_x = _arg(recency, "recency")
     big_t = _arg(T, "T")
     try:
-        recency_b, age_b = np.broadcast_arrays(t_x, big_t)
+        _, recency_b, age_b = np.broadcast_arrays(x, t_x, big_t)
     except ValueError as exc:
-        raise KpiInputError(f"recency and T must have the same length ({exc})") from exc
+        raise KpiInputError(f"frequency, recency and T must have the same length ({exc})") from exc
     late = np.ravel(recency_b > age_b)
     if late.any():
         i = int(np.argmax(late))
@@ -245,6 +245,10 @@ def expected_purchases(t, frequency, recency, T, r, alpha, a, b):
     """
     horizon = _arg(t, "t")
     x, t_x, big_t = _history(frequency, recency, T)
+    try:
+        np.broadcast(horizon, x)
+    except ValueError as exc:
+        raise KpiInputError(f"t and frequency must have the same length ({exc})") from exc
     params = _bgnbd(r, alpha, a, b)
     _check_a(params[2])
     return _result(_expected_purchases(horizon, x, t_x, big_t, *params), horizon, x, t_x, big_t)

@@ -446,3 +446,11 @@ def test_fit_recovers_the_parameters_of_simulated_customers():
     assert mean_spend == pytest.approx(true["p"] * true["v"] / (true["q"] - 1), rel=0.1), got
     check = kpi_core.clv_holdout(model)
     assert abs(check.error) < 0.1 and abs(check.cumulative_error) < 0.05
+
+
+def test_ranges_of_different_lengths_are_a_clear_error():
+    bg = tuple(PUBLISHED_BGNBD.values())
+    with pytest.raises(KpiInputError, match="same length"):
+        kpi_core.p_alive([1, 2, 3], [1, 2], [5, 5, 5], *bg)
+    with pytest.raises(KpiInputError, match="same length"):
+        kpi_core.expected_purchases([1, 2], [1, 2, 3], [1, 2, 3], [5, 5, 5], *bg)
