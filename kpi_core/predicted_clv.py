@@ -77,7 +77,7 @@ def _import_error(what: str, exc: ImportError) -> MissingExtraError:
 
 def _scipy_special():
     try:
-        import scipy.special as special
+        from scipy import special
     except ImportError as exc:
         raise _import_error("scipy", exc) from exc
     return special

@@ -27,6 +27,7 @@ from scipy.special import hyp2f1
 
 import kpi_core
 from kpi_core import KpiInputError, MissingExtraError
+
 from _helpers import assert_error
 
 CDNOW = Path(__file__).parent / "data" / "cdnow" / "CDNOW_sample.txt"

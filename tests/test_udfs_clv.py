@@ -31,8 +31,10 @@ def ref_p_alive(x, t_x, T):
 
 
 def ref_expected(t, x, t_x, T):
-    bracket = 1 - ((ALPHA + T) / (ALPHA + T + t)) ** (R + x) * hyp2f1(R + x, B + x, A + B + x - 1, t / (ALPHA + T + t))
-    return (A + B + x - 1) / (A - 1) * bracket / (1 + (x > 0) * A / (B + x - 1) * ((ALPHA + T) / (ALPHA + t_x)) ** (R + x))
+    z = t / (ALPHA + T + t)
+    bracket = 1 - ((ALPHA + T) / (ALPHA + T + t)) ** (R + x) * hyp2f1(R + x, B + x, A + B + x - 1, z)
+    dead_odds = (x > 0) * A / (B + x - 1) * ((ALPHA + T) / (ALPHA + t_x)) ** (R + x)
+    return (A + B + x - 1) / (A - 1) * bracket / (1 + dead_odds)
 
 
 @pytest.mark.parametrize("x, t_x, T", [(2, 30.43, 38.86), (1, 1.71, 38.86), (0, 0, 38.86), (7, 35, 36)])

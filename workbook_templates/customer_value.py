@@ -177,7 +177,8 @@ def customer_value_from_orders(orders, lang: str, *, horizon: float = 12, time_u
     --------
     >>> import kpi_core
     >>> sheet = customer_value_from_orders(kpi_core.sample_dataset(), "en")
-    >>> sheet.blocks[0].table, len(sheet.blocks[0].frame) == kpi_core.sample_dataset().table("Orders")["customer_id"].nunique()
+    >>> customers = kpi_core.sample_dataset().table("Orders")["customer_id"].nunique()
+    >>> sheet.blocks[0].table, len(sheet.blocks[0].frame) == customers
     ('CustomerValue', True)
     """
     try:
