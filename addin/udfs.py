@@ -241,6 +241,8 @@ def _excel_function(f):
             return _ExcelError(_KIND_TO_CODE.get(exc.kind, "#VALUE!"), str(exc), excel_name)
         except _ErrorCellInput as exc:
             return _ExcelError(exc.code, str(exc), excel_name)
+        except kpi_core.MissingExtraError as exc:  # an optional extra is missing: the message says how to install it
+            return _ExcelError("#VALUE!", str(exc), excel_name)
         except Exception as exc:  # a bug: the cell must still show an Excel error
             logger.exception("%s failed", excel_name)
             return _ExcelError(

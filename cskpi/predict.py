@@ -55,6 +55,16 @@ def _rate(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _write_csv(table, path: str) -> None:
     from workbook_templates.files import atomic_output
 
@@ -100,9 +110,10 @@ def cmd_predict(args) -> int:
         print(f"  {label:<{width}}  {text:>16}")
     if args.calibration_end is not None:
         _print_holdout(model, unit)
-    top = table.sort_values("clv", ascending=False, kind="stable").head(args.top)
-    print(f"Top {len(top)} customers by predicted value:")
-    print(top.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    if args.top:
+        top = table.sort_values("clv", ascending=False, kind="stable").head(args.top)
+        print(f"Top {len(top)} customers by predicted value:")
+        print(top.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     if args.csv:
         _write_csv(table, args.csv)
         print(f"wrote {args.csv} ({len(table):,} customers)")
@@ -122,6 +133,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--calibration-end", metavar="YYYY-MM-DD",
                    help="fit on the orders up to this day and check the prediction on the later ones")
     p.add_argument("--csv", metavar="FILE", help="write the per-customer table to FILE")
-    p.add_argument("--top", type=int, default=10, metavar="N", help="customers to print (default 10)")
+    p.add_argument("--top", type=_count, default=10, metavar="N", help="customers to print (default 10)")
     p.set_defaults(func=cmd_predict)
     return p

@@ -59,3 +59,12 @@ def test_text_parameter_is_value_error_with_the_message():
 
 def test_a_equal_1_is_div0():
     assert value("expected_purchases", 10, 2, 30, 38, R, ALPHA, 1, B) == {"type": "Error", "errorType": "Div0"}
+
+
+def test_expected_purchases_without_scipy_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy", None)
+    with pytest.raises(xw.XlwingsError, match=r'pip install "cskpi\[predict\]"'):
+        value("expected_purchases", 10, 2, 30, 38, R, ALPHA, A, B)
+    assert value("p_alive", 2, 30, 38, R, ALPHA, A, B) == pytest.approx(ref_p_alive(2, 30, 38))  # needs no scipy
