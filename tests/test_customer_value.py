@@ -120,3 +120,23 @@ def test_from_orders_bad_cell_still_fails_the_build():
 
     with pytest.raises(KpiInputError, match="column amount, row index 1"):
         customer_value_from_orders(orders_frame(["a", "a"], ["2026-01-01", "2026-01-09"], [10.0, -1.0]), "en")
+
+
+def test_sheet_joins_a_portfolio_workbook_and_its_total_recalculates(tmp_path):
+    # how a template includes it: append the sheet, add its names (the lead wires this into portfolio.py)
+    import kpi_core
+    from workbook_templates import portfolio_layout
+    from workbook_templates.customer_value import customer_value_from_orders
+
+    ds = kpi_core.sample_dataset(n_customers=40)
+    layout = portfolio_layout(ds)
+    sheet = customer_value_from_orders(ds, "en", horizon=12, time_unit="M")
+    assert not set(customer_value_names(sheet)) & set(layout.names)
+    layout.sheets.append(sheet)
+    layout.names.update(customer_value_names(sheet))
+    path = write_xlsx(layout, tmp_path / "portfolio.xlsx")
+    values = defined_name_values(recalculate(path, tmp_path / "portfolio.recalc.xlsx"))
+    table = sheet.blocks[0].frame
+    assert values["PredictedClvTotal"] == pytest.approx(float(table["clv"].sum()), rel=1e-12)
+    assert values["PredictedClvCustomers"] == ds.table("Orders")["customer_id"].nunique()
+    assert values["KPI_NRR"] is not None  # the portfolio's own formulas still calculate
