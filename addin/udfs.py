@@ -241,6 +241,8 @@ def _excel_function(f):
             return _ExcelError(_KIND_TO_CODE.get(exc.kind, "#VALUE!"), str(exc), excel_name)
         except _ErrorCellInput as exc:
             return _ExcelError(exc.code, str(exc), excel_name)
+        except kpi_core.MissingExtraError as exc:  # an optional extra is missing: the message says how to install it
+            return _ExcelError("#VALUE!", str(exc), excel_name)
         except Exception as exc:  # a bug: the cell must still show an Excel error
             logger.exception("%s failed", excel_name)
             return _ExcelError(
@@ -863,6 +865,59 @@ def abandonment_rate(carts_abandoned, carts_created):
     float
     """
     return kpi_core.abandonment_rate(carts_abandoned, carts_created)
+
+
+_HISTORY_DOCS = {
+    "frequency": "Repeat purchase days of the customer (whole number, 0 or more).",
+    "recency": "Time from the first to the last purchase, in the model's unit of time.",
+    "T": "Time from the first purchase to the end of the history, in the same unit (at least recency).",
+    "r": "BG/NBD r (> 0), fitted by kpi_core.fit_clv or cskpi predict.",
+    "alpha": "BG/NBD alpha (> 0), in the model's unit of time.",
+    "a": "BG/NBD a (> 0).",
+    "b": "BG/NBD b (> 0).",
+}
+
+
+@func
+@arg("frequency", doc=_HISTORY_DOCS["frequency"])
+@arg("recency", doc=_HISTORY_DOCS["recency"])
+@arg("T", doc=_HISTORY_DOCS["T"])
+@arg("r", doc=_HISTORY_DOCS["r"])
+@arg("alpha", doc=_HISTORY_DOCS["alpha"])
+@arg("a", doc=_HISTORY_DOCS["a"])
+@arg("b", doc=_HISTORY_DOCS["b"])
+@ret(_ExcelResult)
+@_excel_function
+def p_alive(frequency, recency, T, r, alpha, a, b):
+    """Probability that a customer is still active (BG/NBD), 0..1.
+
+    Returns
+    -------
+    float
+    """
+    return kpi_core.p_alive(frequency, recency, T, r, alpha, a, b)
+
+
+@func
+@arg("t", doc="Length of the future period, in the model's unit of time.")
+@arg("frequency", doc=_HISTORY_DOCS["frequency"])
+@arg("recency", doc=_HISTORY_DOCS["recency"])
+@arg("T", doc=_HISTORY_DOCS["T"])
+@arg("r", doc=_HISTORY_DOCS["r"])
+@arg("alpha", doc=_HISTORY_DOCS["alpha"])
+@arg("a", doc=_HISTORY_DOCS["a"])
+@arg("b", doc=_HISTORY_DOCS["b"])
+@ret(_ExcelResult)
+@_excel_function
+def expected_purchases(t, frequency, recency, T, r, alpha, a, b):
+    """Expected repeat purchases of a customer in the next t periods (BG/NBD).
+
+    Returns
+    -------
+    float
+        Needs scipy (installed with ``pip install "cskpi[predict]"``).
+    """
+    return kpi_core.expected_purchases(t, frequency, recency, T, r, alpha, a, b)
 
 
 @func

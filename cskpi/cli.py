@@ -16,6 +16,7 @@ import kpi_core
 from kpi_core import KpiInputError
 
 from .report import FORMATS as _FORMATS, fmt as _fmt  # noqa: F401 - the terminal formats, one home (report.py)
+from . import predict
 
 
 def _load(data):
@@ -199,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("refresh", help="what the ribbon's Refresh does, headless", description=_REFRESH_HELP)
     p.add_argument("workbook", metavar="WORKBOOK.xlsx")
     p.set_defaults(func=cmd_refresh)
+
+    predict.add_parser(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")
     addin_sub = addin.add_subparsers(dest="addin_command", required=True)

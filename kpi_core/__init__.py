@@ -27,6 +27,9 @@ from .health import (COMPONENTS, DEFAULT_CONFIG_PATH, HealthConfig, health_score
                      load_health_config)
 from .movements import MOVEMENT_COLUMNS, cohort_retention, mrr_movements
 from .periods import Period, to_month
+# predicted customer value (DESIGN.md §11); PyMC-Marketing is imported only when a model is fitted
+from .predicted_clv import (ClvHoldout, ClvModel, MissingExtraError, clv_holdout, clv_summary, expected_purchases,
+                            fit_clv, p_alive, predict_clv, read_cdnow, rfm_summary)
 from .revenue import (arpa, arr, churn_rate, grr, mrr, net_customer_change, nrr, quick_ratio, retention_rate,
                       revenue_churn, saas_ltv)
 from .sample import sample_dataset
@@ -62,6 +65,9 @@ __all__ = [
     # datasets and reports
     "Dataset", "load_dataset", "read_tables", "validate_tables", "TABLES", "sample_dataset",
     "headline_kpis", "report_period", "HEADLINE_KEYS", "Period", "to_month",
+    # predicted customer value (DESIGN.md §11)
+    "fit_clv", "predict_clv", "clv_holdout", "clv_summary", "rfm_summary", "p_alive", "expected_purchases",
+    "read_cdnow", "ClvModel", "ClvHoldout", "MissingExtraError",
 ]
 
 __all__ += [  # decision-ready reports (DESIGN.md §9)

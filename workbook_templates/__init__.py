@@ -12,6 +12,7 @@ True
 
 from .account import account_layout
 from .batch import BatchResult, build_workbooks
+from .customer_value import customer_value_from_orders, customer_value_names, customer_value_sheet
 from .engine import EngineError, defined_name_values, pdf_to_png, recalculate, render_pdf
 from .layout import WorkbookLayout
 from .portfolio import portfolio_layout
@@ -21,5 +22,5 @@ from .xlsx import write_xlsx
 __all__ = [
     "portfolio_layout", "account_layout", "WorkbookLayout", "write_xlsx", "build_workbooks",
     "BatchResult", "refresh_workbook", "recalculate", "render_pdf", "pdf_to_png", "defined_name_values",
-    "EngineError",
+    "EngineError", "customer_value_sheet", "customer_value_from_orders", "customer_value_names",
 ]

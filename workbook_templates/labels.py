@@ -38,6 +38,7 @@ SHEETS = {
     "calc_groups": ("calc_groups", "calc_groups"),
     "followup": ("Follow-up", "Suivi"),
     "breakdowns": ("Breakdowns", "Ventilations"),
+    "customer_value": ("Customer value", "Valeur client"),
 }
 
 #: health status words (the values HEALTH_STATUS returns are the English ones)
@@ -239,6 +240,27 @@ _TEXT = {
     "data_from": ("Data", "Données"),
     "no_at_risk": ("No account at risk in this period.", "Aucun compte à risque sur la période."),
     "no_detractor": ("No detractor in this period.", "Aucun détracteur sur la période."),
+    # Customer value sheet (predicted customer value, DESIGN.md §11)
+    "cv_title": ("Predicted customer value", "Valeur client prédite"),
+    "cv_as_of": ("Order history up to", "Historique des commandes jusqu'au"),
+    "cv_horizon": ("Prediction horizon", "Horizon de prévision"),
+    "cv_unit_D": ("days", "jours"),
+    "cv_unit_W": ("weeks", "semaines"),
+    "cv_unit_M": ("months", "mois"),
+    "cv_total": ("Predicted value over the horizon (sum of clv)", "Valeur prédite sur l'horizon (somme des clv)"),
+    "cv_customers": ("Customers", "Clients"),
+    "cv_purchases": ("Expected repeat purchases over the horizon", "Achats répétés attendus sur l'horizon"),
+    "cv_alive": ("Share of customers likely alive (p_alive >= 0.5)",
+                 "Part des clients probablement actifs (p_alive >= 0,5)"),
+    "cv_note": (
+        "BG/NBD (repeat purchases) and Gamma-Gamma (spend) models fitted on the Orders table when the "
+        "workbook was built; Refresh fits them again. p_alive: chance the customer still buys; "
+        "expected_purchases: repeat purchases expected over the horizon; expected_avg_value: expected value "
+        "of one purchase; clv: value of those purchases over the horizon, discounted.",
+        "Modèles BG/NBD (achats répétés) et Gamma-Gamma (montants) ajustés sur la table Orders à la création "
+        "du classeur ; Actualiser les ajuste à nouveau. p_alive : probabilité que le client achète encore ; "
+        "expected_purchases : achats répétés attendus sur l'horizon ; expected_avg_value : valeur attendue "
+        "d'un achat ; clv : valeur de ces achats sur l'horizon, actualisée."),
 }
 
 
