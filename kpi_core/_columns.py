@@ -154,7 +154,10 @@ def dates(s: pd.Series, column: str, locate: Locate, *, month: bool = False, req
         bad = out.isna().to_numpy() & ~blank
         if bad.any():
             i = int(np.argmax(bad))
-            _fail(locate, column, i, f"holds {describe(s.iloc[i])}, which is not a date (use YYYY-MM-DD)", bad=bad)
+            hint = ("; day-first dates such as 14/03/2026 are read only in semicolon-separated files, the "
+                    "French Excel dialect" if isinstance(s.iloc[i], str) and "/" in s.iloc[i] else "")
+            _fail(locate, column, i, f"holds {describe(s.iloc[i])}, which is not a date (use YYYY-MM-DD{hint})",
+                  bad=bad)
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
     if required:
