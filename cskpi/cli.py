@@ -256,8 +256,9 @@ def main(argv=None) -> int:
         parser.print_help()
         return 0
     args = parser.parse_args(argv)
+    previous = None
     with contextlib.suppress(ValueError):  # not in the main thread: leave the default
-        signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except KpiInputError as err:
@@ -279,6 +280,9 @@ def main(argv=None) -> int:
         print(f"cskpi: internal error: {type(err).__name__}: {err} (please report it; CSKPI_DEBUG=1 shows the "
               "details)", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover
