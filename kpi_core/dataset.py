@@ -337,7 +337,7 @@ def _read_folder(folder: Path, limits, problems: list | None = None) -> tuple[di
             problems.append(err)
             continue
         locators[name] = csv_locator(path, lines)
-    if not files or (not tables and problems is None):
+    if not tables and not problems:
         raise KpiInputError(
             f"{folder}: no table found; expected CSV files named {', '.join(s.file_name for s in TABLES.values())}",
             "value")

@@ -24,6 +24,7 @@ import re
 import stat
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 __all__ = ["atomic_output", "output_path", "OutputError", "check_writable_folder", "check_output_folder", "check_replaceable",
@@ -75,6 +76,7 @@ def check_writable_folder(folder) -> None:
     Examples
     --------
     >>> import tempfile
+import traceback
     >>> check_writable_folder(tempfile.mkdtemp())
     """
     folder = Path(folder)
@@ -215,6 +217,8 @@ def atomic_output(path):
             except OSError as exc:
                 if isinstance(exc, OutputError) or exc.errno is None:
                     raise
+                # free the writer's frames now, while their destructors' errors are silenced
+                traceback.clear_frames(exc.__traceback__)
                 raise OutputError(exc.errno, f"{path}: cannot write ({_why(exc)}); "
                                              + ("the file is unchanged" if mode is not None else "nothing written")
                                   ) from None
