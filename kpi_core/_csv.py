@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +85,8 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
         raise _err(path.name, "is empty; expected a header line with the column names")
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     sep = ";" if first.count(";") > first.count(",") else ","
-    header = [h.strip() for h in next(csv.reader([first.rstrip("\r")], delimiter=sep))]
+    raw_header = next(csv.reader([first.rstrip("\r")], delimiter=sep))
+    header = [h.strip() for h in raw_header]
     seen: dict[str, int] = {}
     for j, h in enumerate(header):
         if h in seen:
@@ -92,10 +94,13 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
                        f"the header names column {h} twice (columns {seen[h] + 1} and {j + 1}); each column name "
                        "must be unique")
         seen[h] = j
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise _err(path.name, f"not a readable CSV file ({exc})") from None
+    frame = _read_arrow(text, sep, raw_header) if not _has_blank_line(text) else None
+    if frame is None:  # blank lines (pyarrow drops them, losing line numbers) or a parse error: pandas says where
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                                skip_blank_lines=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            raise _err(path.name, f"not a readable CSV file ({exc})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame.columns):
         filled = np.zeros(len(frame), dtype=bool)
@@ -116,6 +121,45 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
             if column in frame:
                 frame[column] = _day_first_to_iso(_month_slash_to_iso(frame[column]))
     return frame, lines, sep
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+
+
+def _has_blank_line(text: str) -> bool:
+    """True when a line before the last is empty or only spaces (cheap substring tests first)."""
+    body = text.rstrip("\r\n \t")
+    if "\n\n" in body or "\n\r\n" in body:
+        return True
+    if "\n " in body or "\n\t" in body:
+        return _BLANK_LINE.search(body) is not None
+    return False
+
+
+def _read_arrow(text: str, sep: str, raw_header: list) -> pd.DataFrame | None:
+    """The rows as text through pyarrow's CSV reader (fast), or None when it cannot parse them.
+
+    Only used when the file has no blank line, so data row i is file line i + 2.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    data = text.lstrip("\ufeff").split("\n", 1)
+    body = data[1] if len(data) > 1 else ""
+    if not body.strip():
+        return None
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=[f"c{j}" for j in range(len(raw_header))]),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={f"c{j}": pa.string() for j in range(len(raw_header))},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    frame = table.to_pandas()
+    frame.columns = raw_header
+    return frame
 
 
 def _day_first_to_iso(s: pd.Series) -> pd.Series:

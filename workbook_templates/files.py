@@ -76,7 +76,6 @@ def check_writable_folder(folder) -> None:
     Examples
     --------
     >>> import tempfile
-import traceback
     >>> check_writable_folder(tempfile.mkdtemp())
     """
     folder = Path(folder)
