@@ -80,36 +80,11 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
         raw = path.read_bytes()
     except OSError as exc:
         raise _err(path.name, f"cannot be read ({exc.strerror or exc})") from None
-    text = decode(path, raw)
-    if not text.strip():
-        raise _err(path.name, "is empty; expected a header line with the column names")
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    sep = ";" if first.count(";") > first.count(",") else ","
-    raw_header = next(csv.reader([first.rstrip("\r")], delimiter=sep))
-    header = [h.strip() for h in raw_header]
-    seen: dict[str, int] = {}
-    for j, h in enumerate(header):
-        if h in seen:
-            raise _err(f"{path.name}, row 1, column {h}",
-                       f"the header names column {h} twice (columns {seen[h] + 1} and {j + 1}); each column name "
-                       "must be unique")
-        seen[h] = j
-    frame = _read_arrow(text, sep, raw_header) if not _has_blank_line(text) else None
-    if frame is None:  # blank lines (pyarrow drops them, losing line numbers) or a parse error: pandas says where
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                skip_blank_lines=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-            raise _err(path.name, f"not a readable CSV file ({exc})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame.columns):
-        filled = np.zeros(len(frame), dtype=bool)
-        for column in frame.columns:
-            filled |= (frame[column].str.strip() != "").to_numpy(dtype=bool)
+    frame, sep = _fast_read(path, raw)
+    if frame is not None:
+        lines = np.arange(len(frame)) + 2
     else:
-        filled = np.zeros(len(frame), dtype=bool)
-    lines = np.flatnonzero(filled) + 2
-    frame = frame[filled].reset_index(drop=True)
+        frame, lines, sep = _careful_read(path, raw)
     if sep == ";":
         for column in numeric_columns:
             if column in frame:
@@ -123,43 +98,87 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
     return frame, lines, sep
 
 
-_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+def _header(path: Path, first: str) -> tuple[str, list, list]:
+    """(separator, header as written, stripped header) of a header line; a repeated name is an error."""
+    sep = ";" if first.count(";") > first.count(",") else ","
+    raw_header = next(csv.reader([first.rstrip("\r")], delimiter=sep))
+    header = [h.strip() for h in raw_header]
+    seen: dict[str, int] = {}
+    for j, h in enumerate(header):
+        if h in seen:
+            raise _err(f"{path.name}, row 1, column {h}",
+                       f"the header names column {h} twice (columns {seen[h] + 1} and {j + 1}); each column name "
+                       "must be unique")
+        seen[h] = j
+    return sep, raw_header, header
 
 
-def _has_blank_line(text: str) -> bool:
-    """True when a line before the last is empty or only spaces (cheap substring tests first)."""
-    body = text.rstrip("\r\n \t")
-    if "\n\n" in body or "\n\r\n" in body:
-        return True
-    if "\n " in body or "\n\t" in body:
-        return _BLANK_LINE.search(body) is not None
-    return False
+_EMPTYISH_LINE = re.compile(rb"\n[ \t\r,;\"]*\n")
 
 
-def _read_arrow(text: str, sep: str, raw_header: list) -> pd.DataFrame | None:
-    """The rows as text through pyarrow's CSV reader (fast), or None when it cannot parse them.
+def _fast_read(path: Path, raw: bytes) -> tuple[pd.DataFrame | None, str]:
+    """The common case, read by pyarrow straight from the bytes: UTF-8, no blank or empty-valued line.
 
-    Only used when the file has no blank line, so data row i is file line i + 2.
+    Returns (None, "") when the file needs the careful path (another encoding, a blank line, a
+    line pyarrow cannot parse): that path gives the exact messages and line numbers.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        return None, ""
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    cut = data.find(b"\n")
+    if cut < 0:
+        return None, ""
+    try:
+        first = data[:cut].decode("utf-8")
+    except UnicodeDecodeError:
+        return None, ""
+    sep, raw_header, header = _header(path, first)
+    body = data[cut + 1:]
+    if not body.strip() or _EMPTYISH_LINE.search(body) or body.startswith((b"\n", b"\r\n")):
+        return None, ""
+    frame = _read_arrow(body, sep, raw_header)
+    if frame is not None:
+        frame.columns = header
+    return frame, sep
 
-    data = text.lstrip("\ufeff").split("\n", 1)
-    body = data[1] if len(data) > 1 else ""
-    if not body.strip():
+
+def _careful_read(path: Path, raw: bytes) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """Any file: decoded by the encoding rule, parsed by pandas keeping blank lines for line numbers."""
+    text = decode(path, raw)
+    if not text.strip():
+        raise _err(path.name, "is empty; expected a header line with the column names")
+    sep, _, header = _header(path, text.lstrip("\ufeff").split("\n", 1)[0])
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise _err(path.name, f"not a readable CSV file ({exc})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    filled = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        filled |= (frame[column].str.strip() != "").to_numpy(dtype=bool)
+    lines = np.flatnonzero(filled) + 2
+    return frame[filled].reset_index(drop=True), lines, sep
+
+
+def _read_arrow(body: bytes, sep: str, raw_header: list) -> pd.DataFrame | None:
+    """The data rows (UTF-8 bytes after the header line) as text columns through pyarrow, or None."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # the optional 'fast' extra: pandas reads the file instead
         return None
+
+    names = [f"c{j}" for j in range(len(raw_header))]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=[f"c{j}" for j in range(len(raw_header))]),
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={f"c{j}": pa.string() for j in range(len(raw_header))},
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    frame = table.to_pandas()
-    frame.columns = raw_header
-    return frame
+    return table.to_pandas()
 
 
 def _day_first_to_iso(s: pd.Series) -> pd.Series:
