@@ -86,6 +86,10 @@ def _raise_retry(column: str, pos: int) -> str:
     raise _Retry
 
 
+#: kinds of object columns whose distinct values stand for their rows (no bool, which hashes like 1 and 0)
+_SAFE = frozenset({"string", "empty", "floating", "integer", "mixed-integer-float", "datetime", "datetime64", "date"})
+
+
 def on_distinct(check):
     """Run a column check on the column's distinct values and broadcast the result to every row.
 
@@ -96,7 +100,8 @@ def on_distinct(check):
     before.
     """
     def wrapper(s: pd.Series, column: str, locate: Locate, **kwargs):
-        if s.dtype.kind in "biufmM" or len(s) < 256:
+        if s.dtype.kind in "biufmM" or len(s) < 256 or (
+                not isinstance(s.dtype, pd.StringDtype) and pd.api.types.infer_dtype(s, skipna=True) not in _SAFE):
             return check(s, column, locate, **kwargs)
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         if len(uniques) * 4 > len(s):

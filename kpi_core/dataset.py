@@ -398,7 +398,7 @@ def find_problems(path, limits: ReadLimits | None = None) -> list[KpiInputError]
     >>> for problem in find_problems(folder):
     ...     print(problem)
     subscriptions.csv, row 3, column month: holds '2026-13', which is not a date (use YYYY-MM-DD)
-    subscriptions.csv, row 2, column mrr: -5.0 is below the minimum 0
+    subscriptions.csv, row 2, column mrr: -5 is below the minimum 0
     """
     problems: list = []
     try:

@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.worksheet.table import Table
 
@@ -715,3 +716,19 @@ def test_a_worker_killed_with_sigkill_fails_only_its_group_and_the_rest_are_buil
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in result.written)
     for written in result.written:  # the good workbooks are complete
         assert "Dashboard" in openpyxl.load_workbook(written, read_only=True).sheetnames
+
+
+# ------------------------------------------- long columns: checked on distinct values, same answers
+def test_boolean_among_many_equal_numbers_is_still_refused():
+    # True hashes like 1.0: checking distinct values must not let it through
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(300)], "month": ["2026-01"] * 300,
+                          "mrr": [1.0] * 299 + [True]})
+    with pytest.raises(KpiInputError) as ei:
+        kpi_core.Dataset({"Subscriptions": frame})
+    assert "row index 299" in str(ei.value) and "boolean True" in str(ei.value)
+
+
+def test_long_csv_column_names_the_first_bad_row_and_counts_the_others(tmp_path, capsys):
+    rows = "".join(f"C{i},2026-{i % 12 + 1:02d},{-5 if i in (700, 800, 900) else 10}\n" for i in range(1000))
+    folder = csv_folder(tmp_path, {"subscriptions.csv": "customer_id,month,mrr\n" + rows})
+    refused(capsys, folder, "subscriptions.csv, row 702, column mrr: -5 is below the minimum 0 (2 more rows like this)")
