@@ -84,6 +84,14 @@ class _Archive:
             infos = self.zf.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
             raise _err(path.name, f"not a readable .xlsx workbook ({exc})") from None
+        try:
+            self._check(infos)
+        except BaseException:
+            self.zf.close()
+            raise
+
+    def _check(self, infos) -> None:
+        path, limits = self.path, self.limits
         if len(infos) > limits.max_parts:
             raise limits.refuse(path.name, f"the archive holds {len(infos)} parts", "max_parts")
         self.infos = {i.filename.lstrip("/"): i for i in infos}
@@ -216,8 +224,8 @@ def _sheet_patterns(prefix: bytes):
     formula = re.compile(
         rb'<' + p + rb'c r="([A-Z]{1,3})(\d+)"[^>]*>(?:<' + p + rb'f[^>]*/>|<' + p + rb'f[^>]*>[^<]*</' + p
         + rb'f>)(?:<' + p + rb'v\s*/>|<' + p + rb'v>\s*</' + p + rb'v>)?</' + p + rb'c>')
-    error = re.compile(rb'<' + p + rb'c r="([A-Z]{1,3})(\d+)"[^>]*\bt="e"[^>]*>.*?<' + p + rb'v>([^<]*)</' + p
-                       + rb'v>', re.S)
+    error = re.compile(rb'<' + p + rb'c r="([A-Z]{1,3})(\d+)"[^>]*\bt="e"[^>]*>(?:<' + p + rb'f[^>]*/>|<' + p
+                       + rb'f[^>]*>[^<]*</' + p + rb'f>)?<' + p + rb'v>([^<]*)</' + p + rb'v>')
     merge = re.compile(rb'<' + p + rb'mergeCell ref="([A-Z]{1,3}\d+(?::[A-Z]{1,3}\d+)?)"')
     return cell_start, formula, error, merge
 
@@ -279,8 +287,7 @@ def _count_strings(archive: _Archive) -> None:
     for chunk in archive.stream(part):
         data = tail + chunk
         count += data.count(b"<si>") + data.count(b"<si ") + data.count(b":si>") + data.count(b":si ")
-        tail = data[-3:]
-        count -= tail.count(b"<si") + tail.count(b":si")  # counted again with the next chunk
+        tail = data[-3:]  # a tag cut by the chunk boundary is counted with the next chunk
         if count > limit:
             raise archive.limits.refuse(f"{archive.path.name}, part {part}", f"holds more than {limit:,} strings",
                                         "max_strings")
