@@ -5,8 +5,10 @@ A dataset is a folder of CSV files (``customers.csv``, ``subscriptions.csv``,
 ``Customers``, ``Subscriptions``, ... . Every table is validated when the
 :class:`Dataset` is built: required columns, types, ranges, keys and
 references; the first problem raises :class:`KpiInputError` naming the file,
-table, column and row (or cell). :func:`validate_tables` lists every problem
-instead, for data-validation reports.
+table, column and row (or cell). :func:`validate_tables` (DataFrames) and
+:func:`find_problems` (a folder or .xlsx: what ``cskpi validate`` prints) list
+every problem instead. Reading follows :mod:`kpi_core._csv` (encodings, the
+French dialect) and :mod:`kpi_core._xlsx` (bounded by :mod:`kpi_core.limits`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ True
 from .account import account_layout
 from .batch import BatchResult, build_workbooks
 from .engine import EngineError, defined_name_values, pdf_to_png, recalculate, render_pdf
+from .files import OutputError, atomic_output, check_output_folder
 from .layout import WorkbookLayout
 from .portfolio import portfolio_layout
 from .refresh import refresh_workbook
@@ -21,5 +22,5 @@ from .xlsx import write_xlsx
 __all__ = [
     "portfolio_layout", "account_layout", "WorkbookLayout", "write_xlsx", "build_workbooks",
     "BatchResult", "refresh_workbook", "recalculate", "render_pdf", "pdf_to_png", "defined_name_values",
-    "EngineError",
+    "EngineError", "OutputError", "atomic_output", "check_output_folder",
 ]
