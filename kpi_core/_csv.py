@@ -80,7 +80,7 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
         raw = path.read_bytes()
     except OSError as exc:
         raise _err(path.name, f"cannot be read ({exc.strerror or exc})") from None
-    frame, sep = _fast_read(path, raw)
+    frame, sep = _fast_read(path, raw, set(numeric_columns))
     if frame is not None:
         lines = np.arange(len(frame)) + 2
     else:
@@ -88,7 +88,8 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
     if sep == ";":
         for column in numeric_columns:
             if column in frame:
-                frame[column] = frame[column].str.replace(",", ".", regex=False)
+                if not frame[column].dtype.kind == "f":  # the fast path parsed it already
+                    frame[column] = frame[column].str.replace(",", ".", regex=False)
         for column in date_columns:
             if column in frame:
                 frame[column] = _day_first_to_iso(frame[column])
@@ -116,8 +117,12 @@ def _header(path: Path, first: str) -> tuple[str, list, list]:
 _EMPTYISH_LINE = re.compile(rb"\n[ \t\r,;\"]*\n")
 
 
-def _fast_read(path: Path, raw: bytes) -> tuple[pd.DataFrame | None, str]:
+def _fast_read(path: Path, raw: bytes, numeric: set) -> tuple[pd.DataFrame | None, str]:
     """The common case, read by pyarrow straight from the bytes: UTF-8, no blank or empty-valued line.
+
+    The `numeric` columns are parsed as numbers (decimal commas in the French dialect), blank
+    cells as NaN; a value that is not a plain number (text, "nan", "inf", spaces) sends the
+    file to the careful path, whose messages name it.
 
     Returns (None, "") when the file needs the careful path (another encoding, a blank line, a
     line pyarrow cannot parse): that path gives the exact messages and line numbers.
@@ -136,7 +141,7 @@ def _fast_read(path: Path, raw: bytes) -> tuple[pd.DataFrame | None, str]:
     body = data[cut + 1:]
     if not body.strip() or _EMPTYISH_LINE.search(body) or body.startswith((b"\n", b"\r\n")):
         return None, ""
-    frame = _read_arrow(body, sep, raw_header)
+    frame = _read_arrow(body, sep, raw_header, [h in numeric for h in header])
     if frame is not None:
         frame.columns = header
     return frame, sep
@@ -160,8 +165,11 @@ def _careful_read(path: Path, raw: bytes) -> tuple[pd.DataFrame, np.ndarray, str
     return frame[filled].reset_index(drop=True), lines, sep
 
 
-def _read_arrow(body: bytes, sep: str, raw_header: list) -> pd.DataFrame | None:
-    """The data rows (UTF-8 bytes after the header line) as text columns through pyarrow, or None."""
+def _read_arrow(body: bytes, sep: str, raw_header: list, numeric: list) -> pd.DataFrame | None:
+    """The data rows (UTF-8 bytes after the header line) through pyarrow, or None when it cannot.
+
+    Columns are text, except those flagged `numeric`: float64, blank -> NaN.
+    """
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -174,10 +182,17 @@ def _read_arrow(body: bytes, sep: str, raw_header: list) -> pd.DataFrame | None:
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.float64() if num else pa.string() for n, num in zip(names, numeric)},
+                null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                decimal_point="," if sep == ";" else "."))
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
+    import pyarrow.compute as pc
+
+    for name, num in zip(names, numeric):
+        if num and len(table) and (pc.any(pc.is_nan(table[name])).as_py() or pc.any(pc.is_inf(table[name])).as_py()):
+            return None  # "nan" / "inf" text: the careful path names it
     return table.to_pandas()
 
 

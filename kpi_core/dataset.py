@@ -133,7 +133,9 @@ def _check_scores(frame: pd.DataFrame, locate: Locate) -> pd.DataFrame:
     survey = frame["survey"]
     is_csat = (survey == "CSAT").to_numpy()
     blank = _columns._blanks(raw)
-    if isinstance(raw.dtype, pd.StringDtype):  # text (CSV): vectorised
+    if raw.dtype.kind in "iuf":  # numbers only: no yes/no answer
+        yes = no = np.zeros(len(raw), dtype=bool)
+    elif isinstance(raw.dtype, pd.StringDtype):  # text (CSV): vectorised
         words = raw.str.strip().str.lower()
         yes = words.isin(_columns.YES_WORDS).to_numpy(dtype=bool)
         no = words.isin(_columns.NO_WORDS).to_numpy(dtype=bool)
