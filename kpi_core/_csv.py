@@ -88,7 +88,7 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
     if sep == ";":
         for column in numeric_columns:
             if column in frame:
-                if not frame[column].dtype.kind == "f":  # the fast path parsed it already
+                if frame[column].dtype.kind != "f":  # the fast path parsed it already
                     frame[column] = frame[column].str.replace(",", ".", regex=False)
         for column in date_columns:
             if column in frame:
@@ -152,7 +152,7 @@ def _careful_read(path: Path, raw: bytes) -> tuple[pd.DataFrame, np.ndarray, str
     text = decode(path, raw)
     if not text.strip():
         raise _err(path.name, "is empty; expected a header line with the column names")
-    sep, _, header = _header(path, text.lstrip("\ufeff").split("\n", 1)[0])
+    sep, _, _ = _header(path, text.lstrip("\ufeff").split("\n", 1)[0])  # refuses a repeated name
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

@@ -62,7 +62,7 @@ class ReadLimits:
     max_strings: int = 20_000_000
 
     @classmethod
-    def from_env(cls, environ=None) -> "ReadLimits":
+    def from_env(cls, environ=None) -> ReadLimits:
         """Defaults overridden by the ``CSKPI_MAX_*`` environment variables that are set."""
         environ = os.environ if environ is None else environ
         values = {}

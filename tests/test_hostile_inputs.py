@@ -34,8 +34,6 @@ from kpi_core import KpiInputError, ReadLimits, load_dataset
 from workbook_templates import batch
 from workbook_templates.batch import build_workbooks
 
-from _workbooks import write_csv_folder
-
 
 # ----------------------------------------------------------------------------------- helpers
 def run(capsys, *argv):

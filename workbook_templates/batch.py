@@ -38,9 +38,9 @@ import kpi_core
 from kpi_core import Dataset, HealthConfig, KpiInputError
 
 from .account import account_layout, customer_ids, customer_subset
+from .files import OutputError
 from .labels import t
 from .portfolio import portfolio_layout
-from .files import OutputError
 from .xlsx import write_xlsx
 
 __all__ = ["BY", "Group", "BatchResult", "plan_groups", "build_workbooks", "safe_filename", "unique_stems",
@@ -227,7 +227,7 @@ def _build_one(index: int) -> tuple[int, str | None]:
         write_xlsx(_layout(group, _JOB), group.path)
     except (KpiInputError, OutputError) as err:
         return index, str(err)
-    except Exception as err:  # noqa: BLE001 - one failing group must not stop the batch
+    except Exception as err:
         return index, f"{type(err).__name__}: {err}"
     return index, None
 
