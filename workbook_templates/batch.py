@@ -227,7 +227,7 @@ def _build_one(index: int) -> tuple[int, str | None]:
         write_xlsx(_layout(group, _JOB), group.path)
     except (KpiInputError, OutputError) as err:
         return index, str(err)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - one failing group must not stop the batch
         return index, f"{type(err).__name__}: {err}"
     return index, None
 
