@@ -2,11 +2,12 @@
 
 A VBA project is an OLE compound file ([MS-CFB]) holding the storages and streams of
 [MS-OVBA] 2.2: ``PROJECT`` and ``PROJECTwm`` at the root, and a ``VBA`` storage with
-``_VBA_PROJECT``, ``dir`` and one stream per module. The module streams hold only the
-compressed source (no compiled p-code): ``_VBA_PROJECT`` declares version 0xFFFF, which
-tells Office that no performance cache is present, so it compiles the project from
-source when it opens it (this is how LibreOffice writes VBA projects, and how the
-modules in xlwings' own add-in templates are stored).
+``_VBA_PROJECT``, ``dir`` and one stream per module. ``_VBA_PROJECT`` declares version
+0xFFFF (no performance cache: Office compiles the project from source when it opens it)
+and its last reserved word 0x0001, as Excel writes them in the files xlwings ships.
+Standard modules hold only their compressed source; a module read from an Excel-saved
+project (:func:`read_modules`: document and class modules) keeps its whole stream, compiled
+code then source at its MODULEOFFSET, byte for byte, as in every Excel-made file.
 
 Public pieces: :func:`compress` / :func:`decompress` (MS-OVBA 2.4.1), :class:`VbaModule`
 and :func:`build_vba_project`. olefile can read compound files but not write new ones,
@@ -21,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-__all__ = ["VbaModule", "build_vba_project", "compress", "decompress", "CODEPAGE"]
+__all__ = ["VbaModule", "build_vba_project", "read_modules", "compress", "decompress", "CODEPAGE"]
 
 #: Code page of every MBCS string in the project (module names, source text).
 CODEPAGE = 1252
@@ -215,11 +216,19 @@ class VbaModule:
         The stored source, starting with its ``Attribute VB_Name = "..."`` line (and, for
         class and document modules, the other ``Attribute VB_*`` header lines). Line
         endings are normalised to CRLF when the project is written.
+    stream : bytes, optional
+        The whole module stream as Excel saved it (compiled code, then the compressed
+        source at `offset`), written byte for byte; see :func:`read_modules`. Without
+        it the stream is the compressed source only.
+    offset : int, default 0
+        Where the compressed source starts in `stream` (the dir stream's MODULEOFFSET).
     """
 
     name: str
     kind: ModuleKind
     source: str
+    stream: bytes | None = None
+    offset: int = 0
 
     def stored_source(self) -> bytes:
         """The source text as written to the module stream (CRLF, code page 1252)."""
@@ -247,11 +256,81 @@ def build_vba_project(project_name: str, modules: Sequence[VbaModule]) -> bytes:
     streams = {
         "PROJECT": _project_stream(project_id, project_name, modules),
         "PROJECTwm": _project_wm_stream(modules),
-        "VBA/_VBA_PROJECT": struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0000),
+        # Reserved1, Version 0xFFFF (no performance cache: Office compiles from source),
+        # Reserved2, Reserved3 = 0x0001 as Excel writes it (xlwings' Excel-saved files)
+        "VBA/_VBA_PROJECT": struct.pack("<HHBH", 0x61CC, 0xFFFF, 0x00, 0x0001),
         "VBA/dir": compress(_dir_stream(project_name, modules)),
     }
-    streams.update({f"VBA/{m.name}": compress(m.stored_source()) for m in modules})
+    streams.update({f"VBA/{m.name}": m.stream if m.stream is not None else compress(m.stored_source())
+                    for m in modules})
     return _write_cfb(streams)
+
+
+def read_modules(vba_project: bytes, names: Sequence[str]) -> list[VbaModule]:
+    """The named modules of an existing ``vbaProject.bin``, streams kept byte for byte.
+
+    Parameters
+    ----------
+    vba_project : bytes
+        A compound file as Excel saves it (e.g. the add-in xlwings ships).
+    names : sequence of str
+        Module names, in the order wanted.
+
+    Returns
+    -------
+    list of VbaModule
+        Each with its kind, its source (decompressed from MODULEOFFSET) and its whole
+        stream (compiled code included).
+
+    Raises
+    ------
+    KeyError
+        A name that is not a module of the project.
+    """
+    import io
+
+    import olefile
+
+    ole = olefile.OleFileIO(io.BytesIO(vba_project))
+    try:
+        info = _dir_modules(decompress(ole.openstream("VBA/dir").read()))
+        keywords = {v: k for k, v in _PROJECT_KEYWORD.items()}
+        kinds = {}
+        for line in ole.openstream("PROJECT").read().decode(_ENCODING).splitlines():
+            key, _, value = line.partition("=")
+            if key in keywords:
+                kinds[value.split("/")[0]] = keywords[key]
+        out = []
+        for name in names:
+            stream_name, offset, _ = info[name]
+            kind = kinds[name]
+            stream = ole.openstream(f"VBA/{stream_name}").read()
+            source = decompress(stream[offset:]).decode(_ENCODING)
+            out.append(VbaModule(name, kind, source, stream=stream, offset=offset))
+        return out
+    finally:
+        ole.close()
+
+
+def _dir_modules(data: bytes) -> dict:
+    """Module name -> (stream name, source offset, "standard") from a decompressed dir stream."""
+    modules, current, position = {}, {}, 0
+    while position + 6 <= len(data):
+        record_id, size = struct.unpack_from("<HI", data, position)
+        if record_id == 0x0009:  # PROJECTVERSION: its Size field is Reserved (4) and 6 bytes follow
+            size = 6
+        payload = data[position + 6:position + 6 + size]
+        position += 6 + size
+        if record_id == 0x0019:
+            current = {"name": payload.decode(_ENCODING), "kind": "standard"}
+        elif record_id == 0x001A:
+            current["stream"] = payload.decode(_ENCODING)
+        elif record_id == 0x0031:
+            current["offset"] = struct.unpack("<I", payload)[0]
+        elif record_id == 0x002B:
+            modules[current["name"]] = (current.get("stream", current["name"]), current.get("offset", 0),
+                                        current["kind"])
+    return modules
 
 
 def _mbcs(text: str) -> bytes:
@@ -309,7 +388,7 @@ def _module_records(module: VbaModule) -> bytes:
         _text_records(0x0019, 0x0047, module.name),  # MODULENAME, MODULENAMEUNICODE
         _text_records(0x001A, 0x0032, module.name),  # MODULESTREAMNAME
         _text_records(0x001C, 0x0048, ""),  # MODULEDOCSTRING
-        _record(0x0031, struct.pack("<I", 0)),  # MODULEOFFSET: source starts the stream
+        _record(0x0031, struct.pack("<I", module.offset)),  # MODULEOFFSET: where the source starts
         _record(0x001E, struct.pack("<I", 0)),  # MODULEHELPCONTEXT
         _record(0x002C, struct.pack("<H", 0xFFFF)),  # MODULECOOKIE
         _record(0x0021 if module.kind == "standard" else 0x0022, b""),  # MODULETYPE

@@ -1,11 +1,16 @@
 """Build and install the cskpi Excel add-in (``cskpi.xlam``).
 
-The add-in is assembled at build time from text only: the ribbon
-(``xlam_src/customUI.xml``), the VBA modules (``xlam_src/*.bas``), the add-in's xlwings
-settings (``xlam_src/cskpi.conf``) and the VBA code of the installed xlwings package
-(its custom add-in module ``xlwings_custom_addin.bas`` and the ``Dictionary`` class it
-needs on macOS), so the add-in always matches the xlwings version Python runs. No binary
-is kept in the repository: :mod:`addin.vbaproject` writes ``xl/vbaProject.bin``.
+The add-in is assembled at build time: the ribbon (``xlam_src/customUI.xml``), the VBA
+modules (``xlam_src/*.bas``), the add-in's xlwings settings (``xlam_src/cskpi.conf``) and
+the VBA code of the installed xlwings package (its custom add-in module
+``xlwings_custom_addin.bas``), so the add-in always matches the xlwings version Python
+runs. The document modules (``ThisWorkbook``, ``Sheet2``) and the ``Dictionary`` class
+xlwings needs on macOS are taken byte for byte, compiled code included, from the add-in
+Excel saved that xlwings ships (``quickstart_addin_ribbon.xlam``, the file
+``xlwings quickstart --addin --ribbon`` copies): every Excel-made file has them so, and a
+project whose every module is source only did not run its macros in Excel. The standard
+modules are source only, as in xlwings' files. No binary is kept in the repository:
+:mod:`addin.vbaproject` writes ``xl/vbaProject.bin``.
 
 Like an ``xlwings quickstart --addin --ribbon`` add-in, ``cskpi.xlam`` carries its own
 copy of xlwings' VBA code: ``RunPython`` and the UDF import work without the xlwings
@@ -30,7 +35,7 @@ from xml.sax.saxutils import escape
 
 from workbook_templates.files import atomic_output, output_path
 
-from .vbaproject import VbaModule, build_vba_project
+from .vbaproject import VbaModule, build_vba_project, read_modules
 
 __all__ = ["AddinInstallError", "build_xlam", "install_xlam", "install_instructions", "ADDIN_FILE"]
 
@@ -72,13 +77,9 @@ _WORKBOOK_RELS = (
     (f"{_REL}/styles", "styles.xml"),
     ("http://schemas.microsoft.com/office/2006/relationships/vbaProject", "vbaProject.bin"),
 )
-# VB_Base of the workbook and worksheet document modules and of class modules, and the
-# other header attributes, as Excel stores them.
-_DOCUMENT_BASES = {
-    "ThisWorkbook": "0{00020819-0000-0000-C000-000000000046}",
-    "Sheet1": "0{00020820-0000-0000-C000-000000000046}",
-}
-_CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"
+#: the add-in Excel saved that xlwings ships (its ThisWorkbook, sheet and Dictionary modules are copied)
+_EXCEL_SAVED_ADDIN = "quickstart_addin_ribbon.xlam"
+_SHEET_MODULE = "Sheet2"  # the code name of that add-in's sheet, and of ours
 _STYLES = (
     f'<styleSheet xmlns="{_MAIN}">'
     '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
@@ -228,9 +229,13 @@ def _vba_modules() -> list[VbaModule]:
     if default_line not in xlwings_module:
         raise RuntimeError(f"{xlwings_dir / 'xlwings_custom_addin.bas'} has no line {default_line!r}")
     xlwings_module = xlwings_module.replace(default_line, _XLWINGS_PROJECT_LINE.format(_CONFIG_NAME))
-    modules = [_document_module(name) for name in _DOCUMENT_BASES]
+    # the document and class modules byte for byte (compiled code included) from the add-in
+    # Excel saved and xlwings ships, as 'xlwings quickstart --addin --ribbon' copies it
+    with zipfile.ZipFile(xlwings_dir / _EXCEL_SAVED_ADDIN) as package:
+        saved = read_modules(package.read("xl/vbaProject.bin"), ["ThisWorkbook", _SHEET_MODULE, "Dictionary"])
+    modules = saved[:2]
     modules.append(VbaModule("xlwings", "standard", xlwings_module))
-    modules.append(_class_module("Dictionary", _read_text(xlwings_dir / "addin" / "Dictionary.cls")))
+    modules.append(saved[2])
     for path in sorted(SOURCE_DIR.glob("*.bas")):
         source = _read_text(path)
         modules.append(VbaModule(_module_name(source, path), "standard", source))
@@ -256,39 +261,6 @@ def _module_name(source: str, path: Path) -> str:
     if not (first.startswith(prefix) and first.endswith('"')):
         raise ValueError(f'{path} must start with the line Attribute VB_Name = "<module name>"')
     return first[len(prefix):-1]
-
-
-def _document_module(name: str) -> VbaModule:
-    """The (empty) code module of the workbook or of a sheet, as Excel stores it."""
-    lines = [
-        f'Attribute VB_Name = "{name}"',
-        f'Attribute VB_Base = "{_DOCUMENT_BASES[name]}"',
-        "Attribute VB_GlobalNameSpace = False",
-        "Attribute VB_Creatable = False",
-        "Attribute VB_PredeclaredId = True",
-        "Attribute VB_Exposed = True",
-        "Attribute VB_TemplateDerived = False",
-        "Attribute VB_Customizable = True",
-    ]
-    return VbaModule(name, "document", "\n".join(lines))
-
-
-def _class_module(name: str, exported: str) -> VbaModule:
-    """A class module from its exported .cls text, as the VBA editor stores it on import.
-
-    The export's ``VERSION``/``BEGIN``/``END`` header is not part of the stored source;
-    the editor adds the ``VB_Base``, ``VB_TemplateDerived`` and ``VB_Customizable``
-    attributes.
-    """
-    lines = exported.splitlines()
-    stored = []
-    for line in lines[lines.index(f'Attribute VB_Name = "{name}"'):]:
-        stored.append(line)
-        if line.startswith("Attribute VB_Name "):
-            stored.append(f'Attribute VB_Base = "{_CLASS_BASE}"')
-        elif line.startswith("Attribute VB_Exposed "):
-            stored += ["Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = False"]
-    return VbaModule(name, "class", "\n".join(stored))
 
 
 def _read_config(path: Path) -> list[tuple[str, str]]:
@@ -348,7 +320,7 @@ def _config_sheet(rows: list[tuple[str, str]]) -> bytes:
         f'<c r="B{r}" t="inlineStr"><is><t>{escape(value)}</t></is></c></row>'
         for r, (key, value) in enumerate(rows, start=1))
     return _xml(
-        f'<worksheet xmlns="{_MAIN}"><sheetPr codeName="Sheet1"/>'
+        f'<worksheet xmlns="{_MAIN}"><sheetPr codeName="{_SHEET_MODULE}"/>'
         f'<dimension ref="A1:B{max(len(rows), 1)}"/>'
         f'<cols><col min="1" max="1" width="24" customWidth="1"/></cols>'
         f"<sheetData>{cells}</sheetData></worksheet>")

@@ -1,13 +1,17 @@
 """The ``cskpi`` command line (DESIGN.md §7): it spans kpi_core, workbook_templates and addin.
 
 Exit status: 0 on success; 1 when a workbook of a batch failed (each named,
-with its reason, on stderr); 2 on bad input (the message names the file,
-table, column and row) or bad arguments; bad input leaves no output file.
+with its reason, on stderr) or a file could not be written (full disk); 2 on
+bad input (the message names the file, table, column and row), bad arguments
+or an output place that cannot be written (read-only); bad input leaves no
+output file. ``cskpi`` alone prints the help.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +24,18 @@ from . import predict
 
 
 def _load(data):
-    return kpi_core.sample_dataset() if data is None else kpi_core.load_dataset(data)
+    from .data_cmds import load_for_command
+
+    return load_for_command(data)
+
+
+def _period(ds, args):
+    """The report period of a command, warning on stderr when it lies outside the data."""
+    from .data_cmds import warn_period
+
+    period = kpi_core.report_period(ds, args.period_start, args.period_end)
+    warn_period(ds, period)
+    return period
 
 
 def cmd_kpis(args) -> int:
@@ -31,7 +46,7 @@ def cmd_kpis(args) -> int:
         print("cskpi: error: --bands and --targets go with --compare", file=sys.stderr)
         return 2
     ds = _load(args.data)
-    period = kpi_core.report_period(ds, args.period_start, args.period_end)
+    period = _period(ds, args)
     bands = kpi_core.load_bands(args.bands) if args.bands else None
     targets = kpi_core.load_targets(args.targets) if args.targets else None
     payload = {"source": ds.source, "period_start": f"{period.start:%Y-%m}", "period_end": f"{period.end:%Y-%m}"}
@@ -116,7 +131,9 @@ def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
 def cmd_demo(args) -> int:
     """Sample dataset -> the portfolio and per-CSM workbooks, and a picture of the Dashboard."""
     from workbook_templates.batch import build_workbooks
+    from workbook_templates.files import check_output_folder
 
+    check_output_folder(args.out)
     result = build_workbooks(kpi_core.sample_dataset(), args.out, by="csm", lang=args.lang)
     status = _report(result)
     portfolio = Path(args.out) / "portfolio.xlsx"
@@ -130,7 +147,11 @@ def cmd_build(args) -> int:
     """DATA -> the portfolio workbook, plus one per group with --by."""
     from workbook_templates.batch import build_workbooks
 
-    ds = kpi_core.load_dataset(args.data)
+    from workbook_templates.files import check_output_folder
+
+    check_output_folder(args.out)
+    ds = _load(args.data)
+    _period(ds, args)
     result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
                              period_end=args.period_end, jobs=args.jobs)
     return _report(result)
@@ -162,10 +183,13 @@ inside Excel keeps everything."""
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cskpi``."""
-    parser = argparse.ArgumentParser(prog="cskpi", description="Customer-success KPIs: terminal, Excel, workbooks.")
+    from .data_cmds import add_parsers, tables_epilog
+
+    parser = argparse.ArgumentParser(prog="cskpi", description="Customer-success KPIs: terminal, Excel, workbooks.",
+                                     epilog=tables_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("kpis", help="headline KPIs in the terminal (sample data if no DATA)")
-    p.add_argument("data", nargs="?", help="folder of CSV files or .xlsx with the tables of DESIGN.md §3")
+    p.add_argument("data", nargs="?", help="folder of CSV files or .xlsx holding the tables listed by cskpi --help")
     p.add_argument("--period-start", metavar="YYYY-MM")
     p.add_argument("--period-end", metavar="YYYY-MM")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -188,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "from the group names). Per-CSM, per-segment and per-customer workbooks leave "
                                    "out the company-level Funnel and Acquisition tables. Exit status 1 when a "
                                    "workbook failed (the others are still written), 2 on bad input.")
-    p.add_argument("data", help="folder of CSV files or .xlsx with the tables of DESIGN.md §3")
+    p.add_argument("data", help="folder of CSV files or .xlsx holding the tables listed by cskpi --help")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
     p.add_argument("--by", choices=("csm", "segment", "customer"), help="also one workbook per group")
     p.add_argument("--lang", choices=("en", "fr"), default="en")
@@ -202,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_refresh)
 
     predict.add_parser(sub)
+    add_parsers(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")
     addin_sub = addin.add_subparsers(dest="addin_command", required=True)
@@ -213,14 +238,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame):
+    """SIGTERM ends cskpi like Ctrl-C: through an exception, so temporary files are removed."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None) -> int:
-    """Entry point of the ``cskpi`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``cskpi`` console script; returns the exit status.
+
+    No Python traceback reaches the user: bad input exits 2 naming the file,
+    table, column and row; a file that cannot be written (read-only, full
+    disk) exits 1 in one line; anything unexpected exits 1 in one line
+    (``CSKPI_DEBUG=1`` shows the traceback).
+    """
+    import os
+    import signal
+
+    from workbook_templates.files import OutputError
+
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
+    previous = None
+    with contextlib.suppress(ValueError):  # not in the main thread: leave the default
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except KpiInputError as err:
         print(f"cskpi: error: {err}", file=sys.stderr)
         return 2
+    except OutputError as err:
+        print(f"cskpi: error: {err}", file=sys.stderr)
+        return 2 if err.errno in (errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EROFS) else 1
+    except KeyboardInterrupt:
+        print("cskpi: interrupted; nothing was left half-written", file=sys.stderr)
+        return 130
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"cskpi: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - the last guard: one line, never a traceback
+        if os.environ.get("CSKPI_DEBUG"):
+            raise
+        print(f"cskpi: internal error: {type(err).__name__}: {err} (please report it; CSKPI_DEBUG=1 shows the "
+              "details)", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,9 +20,11 @@ Examples
 from ._columns import NO_WORDS, YES_WORDS
 from .commerce import (abandonment_rate, average_basket, cac, clv, conversion_rate, purchase_frequency,
                        repurchase_rate)
-from .dataset import TABLES, Dataset, load_dataset, read_tables, validate_tables
+from .dataset import (TABLES, Dataset, find_problems, input_table, load_dataset, read_tables, validate_tables,
+                      write_csv_folder)
 from .errors import KpiInputError
-from .headline import HEADLINE_KEYS, headline_kpis, report_period
+from .limits import ReadLimits
+from .headline import HEADLINE_KEYS, headline_kpis, period_warning, report_period
 from .health import (COMPONENTS, DEFAULT_CONFIG_PATH, HealthConfig, health_score, health_scores, health_status,
                      load_health_config)
 from .movements import MOVEMENT_COLUMNS, cohort_retention, mrr_movements
@@ -63,8 +65,9 @@ __all__ = [
     "COMPONENTS", "HealthConfig", "load_health_config", "health_score", "health_status", "health_scores",
     "DEFAULT_CONFIG_PATH",
     # datasets and reports
-    "Dataset", "load_dataset", "read_tables", "validate_tables", "TABLES", "sample_dataset",
-    "headline_kpis", "report_period", "HEADLINE_KEYS", "Period", "to_month",
+    "Dataset", "load_dataset", "read_tables", "validate_tables", "find_problems", "ReadLimits",
+    "input_table", "write_csv_folder", "TABLES", "sample_dataset",
+    "headline_kpis", "report_period", "period_warning", "HEADLINE_KEYS", "Period", "to_month",
     # predicted customer value (DESIGN.md §11)
     "fit_clv", "predict_clv", "clv_holdout", "clv_summary", "rfm_summary", "p_alive", "expected_purchases",
     "read_cdnow", "ClvModel", "ClvHoldout", "MissingExtraError",

@@ -48,7 +48,10 @@ _is_real_vec = np.frompyfunc(_is_real, 1, 1)
 
 def describe(v) -> str:
     """Short representation of an offending value for error messages."""
-    text = repr(v.item() if isinstance(v, np.generic) else v)
+    v = v.item() if isinstance(v, np.generic) else v
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        v = int(v)  # -120, not -120.0: the number as the user typed it
+    text = repr(v)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -20,6 +20,7 @@ from .errors import KpiInputError
 Locate = Callable[[str, int], str]
 
 _UTC_OFFSET = r"^(.*[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
+_HAS_UTC_OFFSET = r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
 
 #: yes/no answers in words (English and French, lower case)
 YES_WORDS = frozenset({"true", "yes", "oui", "vrai", "y", "o"})
@@ -55,6 +56,8 @@ def _blanks(s: pd.Series) -> np.ndarray:
     """
     if s.dtype.kind in "biufmM":
         return s.isna().to_numpy()
+    if isinstance(s.dtype, pd.StringDtype):
+        return (s.isna() | (s.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return _blank_codes(codes, uniques)
 
@@ -73,6 +76,50 @@ def factorize_ids(s: pd.Series, column: str, locate: Locate) -> tuple[np.ndarray
     if s.dtype.kind not in "iu":
         require_filled(s, column, locate, _blank_codes(codes, uniques))
     return codes, pd.Index(uniques)
+
+
+class _Retry(Exception):
+    """Raised by the fast path's locator: the column has a problem, redo it row by row for the exact message."""
+
+
+def _raise_retry(column: str, pos: int) -> str:
+    raise _Retry
+
+
+#: kinds of object columns whose distinct values stand for their rows (no bool, which hashes like 1 and 0)
+_SAFE = frozenset({"string", "empty", "floating", "integer", "mixed-integer-float", "datetime", "datetime64", "date"})
+
+
+def on_distinct(check):
+    """Run a column check on the column's distinct values and broadcast the result to every row.
+
+    Dataset columns repeat few values over many rows (months, dates, scores,
+    prices): checking each distinct value once is the same check, far faster.
+    When the check finds a problem, it runs again on the whole column so the
+    message names the first bad row and counts the rows like it exactly as
+    before.
+    """
+    def wrapper(s: pd.Series, column: str, locate: Locate, **kwargs):
+        if s.dtype.kind in "biufmM" or len(s) < 256 or (
+                not isinstance(s.dtype, pd.StringDtype) and pd.api.types.infer_dtype(s, skipna=True) not in _SAFE):
+            return check(s, column, locate, **kwargs)
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if len(uniques) * 4 > len(s):
+            return check(s, column, locate, **kwargs)
+        values = np.asarray(uniques, dtype=object)
+        missing = codes < 0
+        if missing.any():
+            values = np.append(values, None)
+            codes = np.where(missing, len(values) - 1, codes)
+        distinct = pd.Series(values, dtype=s.dtype if isinstance(s.dtype, pd.StringDtype) else object)
+        try:
+            checked = check(distinct, column, _raise_retry, **kwargs)
+        except _Retry:
+            return check(s, column, locate, **kwargs)
+        return pd.Series(checked.to_numpy()[codes], index=s.index, name=s.name)
+
+    wrapper.__doc__, wrapper.__name__, wrapper.__wrapped__ = check.__doc__, check.__name__, check
+    return wrapper
 
 
 def require_filled(s: pd.Series, column: str, locate: Locate, blank: np.ndarray | None = None) -> None:
@@ -101,7 +148,8 @@ def numbers(
     else:
         blank = _blanks(s)
         raw = s.where(~blank)
-        is_bool = raw.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+        is_bool = (np.zeros(len(s), dtype=bool) if isinstance(s.dtype, pd.StringDtype)
+                   else raw.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool))
         if is_bool.any():
             i = int(np.argmax(is_bool))
             _fail(locate, column, i, f"holds the boolean {describe(raw.iloc[i])}; a number is expected")
@@ -142,19 +190,29 @@ def dates(s: pd.Series, column: str, locate: Locate, *, month: bool = False, req
     else:
         blank = _blanks(s)
         raw = s.where(~blank)
-        is_num = raw.map(lambda v: isinstance(v, (int, float, np.number)) and not pd.isna(v)).to_numpy(dtype=bool)
-        if is_num.any():
-            i = int(np.argmax(is_num))
-            _fail(locate, column, i, f"holds the number {describe(raw.iloc[i])}, not a date (use YYYY-MM-DD)")
-        as_text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        if isinstance(s.dtype, pd.StringDtype):  # text only (CSV): no number, no datetime object
+            as_text = raw
+        else:
+            is_num = raw.map(lambda v: isinstance(v, (int, float, np.number)) and not pd.isna(v)).to_numpy(dtype=bool)
+            if is_num.any():
+                i = int(np.argmax(is_num))
+                _fail(locate, column, i, f"holds the number {describe(raw.iloc[i])}, not a date (use YYYY-MM-DD)")
+            as_text = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v).astype(str)
         # keep the local (wall-clock) time of timestamps carrying a UTC offset: exports
         # that span a daylight-saving change mix +01:00 and +02:00
-        as_text = as_text.astype(object).where(blank, as_text.astype(str).str.replace(_UTC_OFFSET, r"\1", regex=True))
+        offset = as_text.astype(str).str.contains(_HAS_UTC_OFFSET, regex=True).to_numpy(dtype=bool) & ~blank
+        if offset.any():
+            as_text = as_text.astype(object)
+            as_text[offset] = as_text[offset].astype(str).str.replace(_UTC_OFFSET, r"\1", regex=True)
+        as_text = as_text.astype(object).where(~blank, None)
         out = pd.to_datetime(as_text, format="ISO8601", errors="coerce")
         bad = out.isna().to_numpy() & ~blank
         if bad.any():
             i = int(np.argmax(bad))
-            _fail(locate, column, i, f"holds {describe(s.iloc[i])}, which is not a date (use YYYY-MM-DD)", bad=bad)
+            hint = ("; day-first dates such as 14/03/2026 are read only in semicolon-separated files, the "
+                    "French Excel dialect" if isinstance(s.iloc[i], str) and "/" in s.iloc[i] else "")
+            _fail(locate, column, i, f"holds {describe(s.iloc[i])}, which is not a date (use YYYY-MM-DD{hint})",
+                  bad=bad)
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
     if required:
@@ -204,8 +262,11 @@ def booleans(s: pd.Series, column: str, locate: Locate) -> pd.Series:
         return s
     blank = _blanks(s)
     require_filled(s, column, locate, blank)
-    text = s.map(lambda v: str(int(v)) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-                 and float(v).is_integer() else str(v)).str.strip().str.lower()
+    if isinstance(s.dtype, pd.StringDtype):
+        text = s.str.strip().str.lower()
+    else:
+        text = s.map(lambda v: str(int(v)) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                     and float(v).is_integer() else str(v)).str.strip().str.lower()
     is_true = text.isin(TRUE_WORDS).to_numpy()
     is_false = text.isin(FALSE_WORDS).to_numpy()
     bad = ~(is_true | is_false)

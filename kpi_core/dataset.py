@@ -5,8 +5,10 @@ A dataset is a folder of CSV files (``customers.csv``, ``subscriptions.csv``,
 ``Customers``, ``Subscriptions``, ... . Every table is validated when the
 :class:`Dataset` is built: required columns, types, ranges, keys and
 references; the first problem raises :class:`KpiInputError` naming the file,
-table, column and row (or cell). :func:`validate_tables` lists every problem
-instead, for data-validation reports.
+table, column and row (or cell). :func:`validate_tables` (DataFrames) and
+:func:`find_problems` (a folder or .xlsx: what ``cskpi validate`` prints) list
+every problem instead. Reading follows :mod:`kpi_core._csv` (encodings, the
+French dialect) and :mod:`kpi_core._xlsx` (bounded by :mod:`kpi_core.limits`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import _columns
+from . import _columns, _csv, _xlsx
 from .errors import KpiInputError
+from .limits import ReadLimits, read_limits
 from .surveys import SURVEY_SCALES, csat_positive, yes_no_answers
 
-__all__ = ["Dataset", "load_dataset", "validate_tables", "TABLES", "TableSpec", "SURVEY_SCALES"]
+__all__ = ["Dataset", "load_dataset", "validate_tables", "find_problems", "read_tables", "input_table",
+           "write_csv_folder", "TABLES", "TableSpec", "SURVEY_SCALES"]
 
 ID, TEXT, DATE, MONTH, MONEY, COUNT, HOURS, FRACTION, BOOL, SURVEY, SCORE = (
     "id", "text", "date", "month", "money", "count", "hours", "fraction", "bool", "survey", "score")
@@ -92,15 +96,19 @@ def csv_locator(path: Path, lines: np.ndarray | None = None) -> Locate:
     return lambda column, pos: f"{path.name}, row {int(lines[pos])}, column {column}"
 
 
+# column checks run on each column's distinct values (same checks and messages, much faster)
+_dates, _numbers, _booleans = (_columns.on_distinct(f) for f in (_columns.dates, _columns.numbers, _columns.booleans))
+
+
 def _check_column(kind: str, s: pd.Series, column: str, required: bool, locate: Locate) -> pd.Series:
     if kind == ID:
         return _columns.ids(s, column, locate)
     if kind == TEXT:
         return s.where(~_columns._blanks(s), "").astype(str) if len(s) else s.astype(object)
     if kind in (DATE, MONTH):
-        return _columns.dates(s, column, locate, month=kind == MONTH, required=required)
+        return _dates(s, column, locate, month=kind == MONTH, required=required)
     if kind == BOOL:
-        return _columns.booleans(s, column, locate)
+        return _booleans(s, column, locate)
     if kind == SURVEY:
         _columns.require_filled(s, column, locate)
         upper = s.astype(str).str.strip().str.upper()
@@ -111,7 +119,7 @@ def _check_column(kind: str, s: pd.Series, column: str, required: bool, locate: 
         return upper.astype(object)
     if kind == SCORE:
         return s  # checked per survey type in _check_scores
-    return _columns.numbers(
+    return _numbers(
         s, column, locate, required=required, minimum=0,
         maximum=1 if kind == FRACTION else None, integer=kind == COUNT)
 
@@ -128,7 +136,7 @@ def _check_scores(frame: pd.DataFrame, locate: Locate) -> pd.DataFrame:
         yes, no = yes_no_answers(raw.to_numpy(dtype=object))
     yes_no = (yes | no) & is_csat
     numeric_raw = raw.where(~yes_no & ~blank)
-    score = _columns.numbers(numeric_raw, "score", locate, required=False, minimum=None)
+    score = _numbers(numeric_raw, "score", locate, required=False, minimum=None)
     values = score.to_numpy()
     for name, (lo, hi) in SURVEY_SCALES.items():
         rows = (survey == name).to_numpy() & ~np.isnan(values)
@@ -330,119 +338,175 @@ class Dataset:
         last = max(candidates)
         return pd.Timestamp(year=last.year, month=last.month, day=1)
 
+    def month_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """(first, last) month of any dated row of any table, or None when no table has one."""
+        lows, highs = [], []
+        for name, column in (("Subscriptions", "month"), ("Usage", "month"), ("Responses", "date"),
+                             ("Tickets", "opened_at"), ("Orders", "date"), ("Funnel", "month"),
+                             ("Acquisition", "month")):
+            frame = self.tables.get(name)
+            if frame is not None and len(frame) and frame[column].notna().any():
+                lows.append(frame[column].min())
+                highs.append(frame[column].max())
+        if not lows:
+            return None
+        lo, hi = min(lows), max(highs)
+        return pd.Timestamp(year=lo.year, month=lo.month, day=1), pd.Timestamp(year=hi.year, month=hi.month, day=1)
+
     def __repr__(self) -> str:
         sizes = ", ".join(f"{n}={len(f)}" for n, f in self.tables.items())
         return f"Dataset({self.source!r}: {sizes})"
-
-
-def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a CSV as text (we parse types ourselves); ';' files use decimal commas.
-
-    Returns the frame without its blank lines, and the file line number of
-    each remaining row (so messages name the line the user sees).
-    """
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    first = text.split("\n", 1)[0]
-    sep = ";" if first.count(";") > first.count(",") else ","
-    from io import StringIO
-
-    try:
-        frame = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise KpiInputError(f"{path.name}: not a readable CSV file ({exc})", "value") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if sep == ";":
-        spec = TABLES[_table_for_file(path)]
-        for column, (kind, _) in spec.columns.items():
-            if kind in (MONEY, COUNT, HOURS, FRACTION, SCORE) and column in frame:
-                frame[column] = frame[column].str.replace(",", ".", regex=False)
-    filled = (frame.apply(lambda col: col.str.strip()) != "").any(axis=1).to_numpy()
-    lines = np.flatnonzero(filled) + 2
-    return frame[filled].reset_index(drop=True), lines
 
 
 def _table_for_file(path: Path) -> str:
     return next(n for n, s in TABLES.items() if s.file_name == path.name.lower())
 
 
-def _read_folder(folder: Path) -> tuple[dict, dict]:
-    files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
+def _kinds(spec: TableSpec, *kinds) -> list[str]:
+    return [c for c, (k, _) in spec.columns.items() if k in kinds]
+
+
+def _read_folder(folder: Path, limits, problems: list | None = None) -> tuple[dict, dict]:
+    try:
+        files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
+    except OSError as exc:
+        raise KpiInputError(f"{folder}: cannot be read ({exc.strerror or exc})", "value") from None
     tables, locators = {}, {}
     for name, spec in TABLES.items():
         path = files.get(spec.file_name)
-        if path is not None:
-            tables[name], lines = _read_csv(path)
-            locators[name] = csv_locator(path, lines)
-    if not tables:
+        if path is None:
+            continue
+        try:
+            tables[name], lines, _ = _csv.read_csv(path, _kinds(spec, MONEY, COUNT, HOURS, FRACTION, SCORE),
+                                                   _kinds(spec, DATE), _kinds(spec, MONTH), limits)
+        except KpiInputError as err:
+            if problems is None:
+                raise
+            problems.append(err)
+            continue
+        locators[name] = csv_locator(path, lines)
+    if not tables and not problems:
         raise KpiInputError(
             f"{folder}: no table found; expected CSV files named {', '.join(s.file_name for s in TABLES.values())}",
             "value")
     return tables, locators
 
 
-def _read_xlsx(path: Path) -> tuple[dict, dict]:
-    import openpyxl  # lazily: kpi_core itself does not need it for in-memory data
-    from openpyxl.utils import get_column_letter, range_boundaries
-
-    try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
-        raise KpiInputError(f"{path.name}: not a readable .xlsx workbook ({exc})", "value") from exc
-    tables, locators = {}, {}
-    for ws in book.worksheets:
-        for table in ws.tables.values():
-            name = table.displayName or table.name  # the name Excel's Table Design shows
-            if name not in TABLES:
-                continue
-            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-            rows = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col,
-                                     values_only=True))
-            header = [str(h).strip() if h is not None else "" for h in rows[0]]
-            body = rows[1:]
-            if table.totalsRowCount:
-                body = body[: len(body) - table.totalsRowCount]
-            frame = pd.DataFrame(body, columns=header, dtype=object)
-            tables[name] = frame
-            letters = {h: get_column_letter(min_col + j) for j, h in enumerate(header)}
-            locators[name] = (
-                lambda column, pos, t=name, s=ws.title, L=letters, r0=min_row:
-                f"{path.name}, table {t}, cell '{s}'!{L.get(column, '?')}{r0 + 1 + pos} (column {column})")
-    if not tables:
+def _read_xlsx(path: Path, limits, problems: list | None = None) -> tuple[dict, dict]:
+    tables, locators = _xlsx.read_xlsx(path, list(TABLES), limits, problems)
+    if not tables and not problems:
         raise KpiInputError(
             f"{path.name}: no Excel table named {', '.join(TABLES)} (insert them with Insert > Table and "
             "name them in Table Design)", "value")
     return tables, locators
 
 
-def read_tables(path) -> tuple[dict, dict, str]:
-    """Raw tables, locators and a source label from a folder of CSVs or an .xlsx (not validated)."""
+def read_tables(path, limits: ReadLimits | None = None, problems: list | None = None) -> tuple[dict, dict, str]:
+    """Raw tables, locators and a source label from a folder of CSVs or an .xlsx (not validated).
+
+    With `problems` (a list), a file or table that cannot be read is appended
+    to it and the others are still returned.
+    """
     path = Path(path)
+    limits = read_limits(limits)
     if path.is_dir():
-        return (*_read_folder(path), str(path))
+        return (*_read_folder(path, limits, problems), str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
-        return (*_read_xlsx(path), str(path))
+        return (*_read_xlsx(path, limits, problems), str(path))
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
+        raise KpiInputError(f"{path}: is not a file", "value")
     if not path.exists():
         raise KpiInputError(f"{path}: no such file or folder", "value")
+    if path.suffix.lower() == ".xls":
+        raise KpiInputError(f"{path}: an old-format .xls workbook; save it as .xlsx (Excel Workbook)", "value")
     raise KpiInputError(f"{path}: expected a folder of CSV files or an .xlsx workbook", "value")
 
 
-def load_dataset(path) -> Dataset:
+def find_problems(path, limits: ReadLimits | None = None) -> list[KpiInputError]:
+    """Every problem of a dataset folder or .xlsx (empty list: the data loads), nothing written.
+
+    What ``cskpi validate`` prints: files or tables that cannot be read, then
+    every bad column of every table (first bad row, and how many more), every
+    duplicate key and unknown customer.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "subscriptions.csv").write_text("customer_id,month,mrr\\nC1,2026-01,-5\\nC2,2026-13,9\\n")
+    >>> for problem in find_problems(folder):
+    ...     print(problem)
+    subscriptions.csv, row 3, column month: holds '2026-13', which is not a date (use YYYY-MM-DD)
+    subscriptions.csv, row 2, column mrr: -5 is below the minimum 0
+    """
+    problems: list = []
+    try:
+        tables, locators, _ = read_tables(path, limits, problems)
+    except KpiInputError as err:
+        return problems + [err]
+    if tables:
+        locators = {n: locators.get(n) or frame_locator(n, f) for n, f in tables.items()}
+        _validate(tables, locators, problems)
+    return problems
+
+
+def input_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A validated table in its input form: the columns a user gives (no derived ``positive``),
+    CSAT yes/no answers back as the words yes/no.
+
+    Examples
+    --------
+    >>> ds = Dataset({"Responses": pd.DataFrame({"customer_id": ["a", "b"], "date": ["2026-01-02"] * 2,
+    ...                                           "survey": ["CSAT", "CSAT"], "score": ["oui", 4]})})
+    >>> input_table("Responses", ds.table("Responses"))["score"].tolist()
+    ['yes', 4.0]
+    """
+    out = frame.drop(columns=[c for c in ("positive",) if name == "Responses" and c in frame.columns])
+    if name == "Responses" and "positive" in frame:
+        yes_no = (frame["score"].isna() & frame["positive"].notna()).to_numpy()
+        if yes_no.any():
+            score = out["score"].astype(object)
+            score[yes_no] = np.where(frame.loc[yes_no, "positive"] > 0, "yes", "no")
+            out["score"] = score
+    return out
+
+
+def write_csv_folder(ds: Dataset, folder) -> list[Path]:
+    """Write a dataset as the CSV folder :func:`load_dataset` reads (UTF-8, ISO dates); return the files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kpi_core import sample_dataset
+    >>> files = write_csv_folder(sample_dataset(n_customers=5), tempfile.mkdtemp())
+    >>> [f.name for f in files][:3]
+    ['customers.csv', 'subscriptions.csv', 'responses.csv']
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in ds.tables.items():
+        path = folder / TABLES[name].file_name
+        input_table(name, frame).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        written.append(path)
+    return written
+
+
+def load_dataset(path, limits: ReadLimits | None = None) -> Dataset:
     """Load and validate a dataset from a folder of CSV files or an .xlsx workbook.
 
     Parameters
     ----------
     path : str or Path
         A folder holding ``customers.csv``, ``subscriptions.csv``, ... (UTF-8
-        or Windows-1252; comma-separated, or semicolon-separated with decimal
-        commas as French Excel writes them), or an .xlsx whose sheets hold
-        Excel tables named ``Customers``, ``Subscriptions``, ... . Only the
-        tables present are loaded; extra columns are kept.
+        or Windows-1252, or UTF-16 with its byte-order mark; comma-separated,
+        or semicolon-separated with decimal commas and day-first dates as
+        French Excel writes them), or an .xlsx whose sheets hold Excel tables
+        named ``Customers``, ``Subscriptions``, ... . Only the tables present
+        are loaded; extra columns are kept.
+    limits : ReadLimits, optional
+        Size limits on the files read (default: :class:`ReadLimits` with the
+        ``CSKPI_MAX_*`` environment overrides; see :mod:`kpi_core.limits`).
 
     Returns
     -------
@@ -462,5 +526,5 @@ def load_dataset(path) -> Dataset:
     >>> load_dataset(folder).table("Subscriptions").columns.tolist()
     ['customer_id', 'month', 'mrr']
     """
-    tables, locators, source = read_tables(path)
+    tables, locators, source = read_tables(path, limits)
     return Dataset(tables, source=source, locators=locators)

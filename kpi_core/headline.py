@@ -19,7 +19,7 @@ from .health import HealthConfig, health_scores
 from .movements import mrr_movements
 from .periods import Period, to_month
 
-__all__ = ["headline_kpis", "report_period", "HEADLINE_KEYS"]
+__all__ = ["headline_kpis", "report_period", "period_warning", "HEADLINE_KEYS"]
 
 #: Every headline key, in report order.
 HEADLINE_KEYS = (
@@ -46,6 +46,30 @@ def report_period(dataset: Dataset, period_start=None, period_end=None, months: 
     end = to_month(period_end, "period_end") if period_end is not None else dataset.last_month()
     start = period_start if period_start is not None else end - pd.DateOffset(months=months - 1)
     return Period(start, end)
+
+
+def period_warning(dataset: Dataset, period: Period) -> str | None:
+    """A warning when the report period lies outside the data's months (its KPIs would be n/a), else None.
+
+    Examples
+    --------
+    >>> from kpi_core import sample_dataset
+    >>> ds = sample_dataset(n_customers=5)
+    >>> print(period_warning(ds, Period("2030-01", "2030-06")))
+    the period 2030-01 .. 2030-06 is outside the data (months 2024-11 .. 2026-10): its KPIs are n/a
+    >>> period_warning(ds, report_period(ds)) is None
+    True
+    """
+    months = dataset.month_range()
+    if months is None:
+        return None
+    first, last = months
+    span = f"months {first:%Y-%m} .. {last:%Y-%m}"
+    if period.end < first or period.start > last:
+        return f"the period {period.label} is outside the data ({span}): its KPIs are n/a"
+    if period.start < first or period.end > last:
+        return f"the period {period.label} goes beyond the data ({span}): KPIs of the missing months are n/a or low"
+    return None
 
 
 def _defined(fn, *args) -> float | None:

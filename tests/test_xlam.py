@@ -107,7 +107,7 @@ def _code_lines(code: str) -> list[str]:
 def test_project_holds_exactly_the_expected_modules(macros):
     own = {p.stem for p in SOURCES.glob("*.bas")}
     assert own == {"CsKpi"}
-    assert set(macros) == {"ThisWorkbook", "Sheet1", "xlwings", "Dictionary"} | own
+    assert set(macros) == {"ThisWorkbook", "Sheet2", "xlwings", "Dictionary"} | own
 
 
 @pytest.mark.parametrize("bas", sorted(SOURCES.glob("*.bas")), ids=lambda p: p.name)
@@ -131,26 +131,48 @@ def test_xlwings_module_is_the_installed_custom_addin_module(macros):
                           'Public Const PROJECT_NAME As String = "cskpi"')]
 
 
-def test_dictionary_class_is_stored_as_excel_stores_it(macros, excel_saved_macros):
+@pytest.fixture(scope="module")
+def excel_project():
+    with zipfile.ZipFile(EXCEL_SAVED_ADDIN) as zf:
+        return olefile.OleFileIO(io.BytesIO(zf.read("xl/vbaProject.bin")))
+
+
+def _module_offsets(ole) -> dict[str, int]:
+    """Module stream name -> MODULEOFFSET, from the dir stream (parsed by the test's own reader)."""
+    records = _dir_records(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
+    names = [payload.decode("cp1252") for r, payload in records if r == 0x001A]
+    offsets = [struct.unpack("<I", payload)[0] for r, payload in records if r == 0x0031]
+    return dict(zip(names, offsets))
+
+
+@pytest.mark.parametrize("module", ["ThisWorkbook", "Sheet2", "Dictionary"])
+def test_document_and_class_modules_are_the_excel_saved_streams_byte_for_byte(vba_project, excel_project, module):
+    # compiled code and source as Excel saved them in the add-in xlwings ships
+    ours = vba_project.openstream(f"VBA/{module}").read()
+    assert ours == excel_project.openstream(f"VBA/{module}").read()
+    assert _module_offsets(vba_project)[module] == _module_offsets(excel_project)[module] > 0
+
+
+@pytest.mark.parametrize("module", ["ThisWorkbook", "Sheet2", "Dictionary"])
+def test_document_and_class_module_sources_are_excels(macros, excel_saved_macros, module):
+    assert macros[module] == excel_saved_macros[module]
+
+
+def test_dictionary_class_is_the_xlwings_dictionary(macros):
     exported = (XLWINGS / "addin" / "Dictionary.cls").read_text(encoding="utf-8")
-    body = exported.split("END\n", 1)[1]  # after the VERSION/BEGIN/END export header
     stored = macros["Dictionary"]
     assert _is_crlf_text(stored)
-    assert _code_lines(stored) == _code_lines(body)
-    # The attribute lines are those Excel wrote when xlwings imported the same .cls.
-    assert _attribute_lines(stored) == _attribute_lines(excel_saved_macros["Dictionary"])
-
-
-@pytest.mark.parametrize("ours, excels", [("ThisWorkbook", "ThisWorkbook"), ("Sheet1", "Sheet2")])
-def test_document_modules_match_excel(macros, excel_saved_macros, ours, excels):
-    assert macros[ours] == excel_saved_macros[excels].replace(excels, ours)
+    assert 'Attribute VB_Name = "Dictionary"' in stored
+    # the same class (same procedures) as the exported .cls of the installed xlwings
+    procedures = re.compile(r"^(?:Public|Private) (?:Property (?:Get|Let|Set)|Function|Sub) (\w+)", re.M)
+    assert procedures.findall(stored) == procedures.findall(exported.replace("\r\n", "\n"))
 
 
 def test_project_stream_declares_every_module(vba_project):
     text = vba_project.openstream("PROJECT").read().decode("cp1252")
     lines = text.split("\r\n")
     assert lines[0].startswith('ID="{') and lines[0].endswith('}"')
-    assert lines[1:6] == ["Document=ThisWorkbook/&H00000000", "Document=Sheet1/&H00000000",
+    assert lines[1:6] == ["Document=ThisWorkbook/&H00000000", "Document=Sheet2/&H00000000",
                           "Module=xlwings", "Class=Dictionary", "Module=CsKpi"]
     assert 'Name="CsKpiAddin"' in lines
     assert text.endswith("\r\n")
@@ -231,13 +253,24 @@ def test_dir_stream_has_the_record_layout_excel_writes(vba_project):
     assert ours_modules == [other, other, procedural, other, procedural]
 
 
-def test_dir_stream_points_at_source_only_module_streams(vba_project):
+def test_only_standard_modules_are_source_only(vba_project, excel_project):
     records = _dir_records(decompress_stream(bytearray(vba_project.openstream("VBA/dir").read())))
     names = [payload.decode("cp1252") for r, payload in records if r == 0x001A]
     offsets = [struct.unpack("<I", payload)[0] for r, payload in records if r == 0x0031]
-    assert names == ["ThisWorkbook", "Sheet1", "xlwings", "Dictionary", "CsKpi"]
-    assert offsets == [0] * 5
-    assert vba_project.openstream("VBA/_VBA_PROJECT").read() == b"\xcc\x61\xff\xff\x00\x00\x00"
+    excel = _module_offsets(excel_project)
+    assert names == ["ThisWorkbook", "Sheet2", "xlwings", "Dictionary", "CsKpi"]
+    assert offsets == [excel["ThisWorkbook"], excel["Sheet2"], 0, excel["Dictionary"], 0]
+    assert excel["xlwings"] == 0  # Excel's file keeps its standard module source only too
+
+
+def test_vba_project_stream_has_the_reserved_word_excel_writes(vba_project, excel_project):
+    stream = vba_project.openstream("VBA/_VBA_PROJECT").read()
+    assert stream == b"\xcc\x61\xff\xff\x00\x01\x00"  # Reserved1, Version, Reserved2, Reserved3 = 1
+    assert stream == excel_project.openstream("VBA/_VBA_PROJECT").read()
+
+
+def test_project_wm_names_every_module(vba_project):
+    names = ["ThisWorkbook", "Sheet2", "xlwings", "Dictionary", "CsKpi"]
     wm = vba_project.openstream("PROJECTwm").read()
     assert wm == b"".join(n.encode() + b"\x00" + n.encode("utf-16-le") + b"\x00\x00"
                           for n in names) + b"\x00\x00"
@@ -255,8 +288,9 @@ def _chunk_flags(container: bytes) -> list[int]:
 
 def test_every_stream_uses_compressed_chunks_only(vba_project):
     # Excel never writes raw (uncompressed) chunks for VBA text; keep ours the same.
-    for name in ["dir", "ThisWorkbook", "Sheet1", "xlwings", "Dictionary", "CsKpi"]:
-        flags = _chunk_flags(vba_project.openstream(f"VBA/{name}").read())
+    offsets = _module_offsets(vba_project)
+    for name in ["dir", "ThisWorkbook", "Sheet2", "xlwings", "Dictionary", "CsKpi"]:
+        flags = _chunk_flags(vba_project.openstream(f"VBA/{name}").read()[offsets.get(name, 0):])
         assert flags and set(flags) == {1}, name
 
 
@@ -289,7 +323,7 @@ def libreoffice_modules(xlam_path, tmp_path_factory):
 
 def test_libreoffice_imports_the_same_project(libreoffice_modules, macros):
     kinds = {name: kind for name, (kind, _) in libreoffice_modules.items()}
-    assert kinds == {"ThisWorkbook": "document", "Sheet1": "document", "xlwings": "normal",
+    assert kinds == {"ThisWorkbook": "document", "Sheet2": "document", "xlwings": "normal",
                      "Dictionary": "class", "CsKpi": "normal"}
     for name, (_, code) in libreoffice_modules.items():
         # LibreOffice drops the Attribute lines and adds its own VBA-mode header.
@@ -406,7 +440,7 @@ def test_config_sheet_is_the_one_xlwings_reads(package, macros):
     assert cells == {"A1": "UDF Modules", "B1": "addin.udfs"}
     # The workbook's and sheet's code names are the project's document modules.
     assert workbook.find(f"{MAIN_NS}workbookPr").get("codeName") == "ThisWorkbook"
-    assert sheet.find(f"{MAIN_NS}sheetPr").get("codeName") == "Sheet1"
+    assert sheet.find(f"{MAIN_NS}sheetPr").get("codeName") == "Sheet2"
 
 
 def test_build_is_reproducible(xlam_path, tmp_path):

@@ -14,6 +14,7 @@ from .account import account_layout
 from .batch import BatchResult, build_workbooks
 from .customer_value import customer_value_from_orders, customer_value_names, customer_value_sheet
 from .engine import EngineError, defined_name_values, pdf_to_png, recalculate, render_pdf
+from .files import OutputError, atomic_output, check_output_folder
 from .layout import WorkbookLayout
 from .portfolio import portfolio_layout
 from .refresh import refresh_workbook
@@ -23,4 +24,5 @@ __all__ = [
     "portfolio_layout", "account_layout", "WorkbookLayout", "write_xlsx", "build_workbooks",
     "BatchResult", "refresh_workbook", "recalculate", "render_pdf", "pdf_to_png", "defined_name_values",
     "EngineError", "customer_value_sheet", "customer_value_from_orders", "customer_value_names",
+    "OutputError", "atomic_output", "check_output_folder",
 ]

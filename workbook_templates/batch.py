@@ -38,6 +38,7 @@ import kpi_core
 from kpi_core import Dataset, HealthConfig, KpiInputError
 
 from .account import account_layout, customer_ids, customer_subset
+from .files import OutputError
 from .labels import t
 from .portfolio import portfolio_layout
 from .xlsx import write_xlsx
@@ -215,7 +216,7 @@ def _build_one(index: int) -> tuple[int, str | None]:
     group = _JOB.groups[index]
     try:
         write_xlsx(_layout(group, _JOB), group.path)
-    except KpiInputError as err:
+    except (KpiInputError, OutputError) as err:
         return index, str(err)
     except Exception as err:  # noqa: BLE001 - one failing group must not stop the batch
         return index, f"{type(err).__name__}: {err}"
@@ -228,33 +229,54 @@ def _run_serial(indices, done) -> None:
 
 
 def _run_pool(indices, jobs: int, done) -> None:
-    """Run the groups on `jobs` forked workers, at most 2 x jobs in flight."""
-    pending = iter(indices)
+    """Run the groups on `jobs` forked workers, at most 2 x jobs in flight.
+
+    When a worker process dies (SIGKILL, out of memory) the pool breaks and
+    every group in flight is lost with it, not only the one that killed it.
+    Those groups are then built again one at a time, each in a new
+    single-worker pool: a group whose worker dies again is reported failed,
+    the others are built; the groups not yet started go on in a new pool.
+    """
+    todo = list(indices)
+    while todo:
+        suspects, todo = _pool_round(todo, jobs, done)
+        for i in suspects:
+            lost, _ = _pool_round([i], 1, done)
+            if lost:
+                done(i, "its worker process died while building it (killed, or out of memory)")
+
+
+def _pool_round(indices, jobs: int, done) -> tuple[list, list]:
+    """One pool over `indices`: (groups lost with a dead worker, groups not started) -- both empty if none died."""
+    pending = list(indices)[::-1]
     ctx = multiprocessing.get_context("fork")
+    lost: list = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         running = {}
-
-        def top_up():
-            while len(running) < 2 * jobs:
-                i = next(pending, None)
-                if i is None:
-                    return
+        while pending or running:
+            while pending and len(running) < 2 * jobs and not lost:
+                i = pending.pop()
                 running[pool.submit(_build_one, i)] = i
-
-        top_up()
-        while running:
+            if not running:
+                break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 i = running.pop(future)
                 try:
-                    done(*future.result())
+                    result = future.result()
                 except BrokenProcessPool:
-                    done(i, "a worker process died (out of memory?)")
-                    for j in [*running.values(), *pending]:
-                        done(j, "not built: a worker process died")
-                    running.clear()
-                    return
-            top_up()
+                    lost.append(i)
+                else:
+                    done(*result)
+            if lost:
+                for future, i in list(running.items()):
+                    try:
+                        done(*future.result())  # finished before the pool broke
+                    except BrokenProcessPool:
+                        lost.append(i)
+                running.clear()
+                break
+    return lost, pending[::-1]
 
 
 # -- progress -------------------------------------------------------------------------------------

@@ -248,8 +248,10 @@ def refresh_workbook(path):
     its sheet titles; rebuilds the layout with the template and scope the
     workbook was built with (:func:`read_stamp`); then replaces the computed
     and helper sheets (same positions), redefines the template's names and
-    saves atomically. Data tables, Settings, Guide and every sheet the user
-    added are kept.
+    saves atomically (the file keeps its permissions; a read-only file, or
+    one in a read-only folder, is refused before any work). Data tables,
+    Settings, Guide and every sheet the user added are kept; an .xlsm keeps
+    its macros.
 
     openpyxl cannot keep charts and images of the sheets it loads: charts and
     images on user-added sheets are lost (the computed sheets' charts are
@@ -271,6 +273,8 @@ def refresh_workbook(path):
     KpiInputError
         Bad data in a table (naming table, cell and column), a bad setting, or
         a workbook not built by cskpi.
+    workbook_templates.files.OutputError
+        The file cannot be replaced (read-only, full disk): it is unchanged.
 
     Examples
     --------
@@ -288,12 +292,17 @@ def refresh_workbook(path):
 
     from kpi_core import load_dataset
 
-    from .files import atomic_output
+    from .files import atomic_output, check_replaceable
     from .xlsx import set_names, write_sheet
 
     path = Path(path)
+    check_replaceable(path)
     ds = load_dataset(path)
-    wb = openpyxl.load_workbook(path)
+    try:
+        # an .xlsm keeps its macros and its macro-enabled content type
+        wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
+        raise KpiInputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})", "value") from None
     lang = detect_lang(wb.sheetnames)
     read = _name_reader(wb)
     start, end, config = settings_from_names(read)

@@ -1,0 +1,424 @@
+"""Reading the Excel tables (ListObjects) of an .xlsx: bounded, fast, every cell named.
+
+1. The archive is checked before anything big is decompressed: number of
+   parts, each part's declared size and compression ratio, the total
+   (:mod:`kpi_core.limits`).
+2. The small parts (workbook, relationships, table definitions) are parsed
+   with defusedxml (no entities, no external references) to find each table's
+   sheet and range.
+3. The sheets holding dataset tables and the shared strings are streamed
+   once, counting real bytes, cells and strings against the limits, and
+   collecting what a value reader cannot see: merged cells, formulas without
+   a saved value and Excel error values (#N/A) inside a table.
+4. Values are read by python-calamine (Rust) sheet by sheet; each table is
+   the slice of its range, and messages name the cell ('Data'!C14).
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import KpiInputError
+from .limits import ReadLimits
+
+_MB = 1024 * 1024
+_SMALL_PART = 64 * _MB  # workbook.xml, rels, table parts: parsed in memory
+_CHUNK = 4 * _MB
+MAX_COL, MAX_ROW = 16384, 1048576  # XFD, Excel's last row
+
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,8})(?::\$?([A-Za-z]{1,4})\$?(\d{1,8}))?$")
+
+
+def column_letter(n: int) -> str:
+    """1 -> A, 27 -> AA."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+@dataclass
+class _Table:
+    name: str
+    sheet: str
+    sheet_part: str
+    ref: str
+    min_col: int
+    min_row: int
+    max_col: int
+    max_row: int
+    header_rows: int
+    totals_rows: int
+    columns: list
+
+
+def _err(where: str, message: str) -> KpiInputError:
+    return KpiInputError(f"{where}: {message}", "value", location=where)
+
+
+class _Archive:
+    """The zip archive with its limits checked; small parts read through defusedxml."""
+
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        self.path, self.limits = path, limits
+        try:
+            self.zf = zipfile.ZipFile(path)
+            infos = self.zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+            raise _err(path.name, f"not a readable .xlsx workbook ({exc})") from None
+        try:
+            self._check(infos)
+        except BaseException:
+            self.zf.close()
+            raise
+
+    def _check(self, infos) -> None:
+        path, limits = self.path, self.limits
+        if len(infos) > limits.max_parts:
+            raise limits.refuse(path.name, f"the archive holds {len(infos)} parts", "max_parts")
+        self.infos = {i.filename.lstrip("/"): i for i in infos}
+        total = 0
+        for name, info in self.infos.items():
+            where = f"{path.name}, part {name}"
+            if info.file_size > limits.max_part_mb * _MB:
+                raise limits.refuse(where, f"declares {info.file_size / _MB:,.0f} MB uncompressed", "max_part_mb")
+            if info.file_size > _MB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise limits.refuse(where, f"inflates {info.file_size / max(info.compress_size, 1):,.0f} times "
+                                    "(a compression bomb?)", "max_ratio")
+            total += info.file_size
+        if total > limits.max_total_mb * _MB:
+            raise limits.refuse(path.name, f"its parts declare {total / _MB:,.0f} MB uncompressed", "max_total_mb")
+
+    def has(self, name: str) -> bool:
+        return name in self.infos
+
+    def xml(self, name: str):
+        """The parsed XML of a small part (defusedxml: entity declarations are refused)."""
+        from defusedxml import ElementTree as SafeET
+        from defusedxml.common import DefusedXmlException
+
+        info = self.infos[name]
+        if info.file_size > _SMALL_PART:
+            raise self.limits.refuse(f"{self.path.name}, part {name}",
+                                     f"is {info.file_size / _MB:,.0f} MB, too big for its kind", "max_part_mb")
+        try:
+            return SafeET.fromstring(self.zf.read(info))
+        except DefusedXmlException as exc:
+            raise _err(f"{self.path.name}, part {name}", f"refused: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - any malformed part is the user's input error
+            raise _err(f"{self.path.name}, part {name}", f"not readable XML ({exc})") from None
+
+    def stream(self, name: str):
+        """The decompressed bytes of a part in chunks, stopping at max_part_mb of real output."""
+        cap = self.limits.max_part_mb * _MB
+        seen = 0
+        try:
+            with self.zf.open(self.infos[name]) as fh:
+                while True:
+                    chunk = fh.read(_CHUNK)
+                    if not chunk:
+                        return
+                    seen += len(chunk)
+                    if seen > cap:
+                        raise self.limits.refuse(f"{self.path.name}, part {name}",
+                                                 f"inflates to more than {cap / _MB:,.0f} MB", "max_part_mb")
+                    yield chunk
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            # zlib errors and CRC mismatches (a part larger than it declares) land here
+            raise _err(f"{self.path.name}, part {name}", f"damaged ({exc})") from None
+
+
+def _rels(archive: _Archive, part: str) -> dict:
+    """Relationship id -> (type, absolute target) of a part."""
+    folder, base = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", base + ".rels")
+    if not archive.has(rels):
+        return {}
+    out = {}
+    for rel in archive.xml(rels).iter(f"{{{_NS_PKG_REL}}}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        out[rel.get("Id")] = (rel.get("Type", "").rsplit("/", 1)[-1], full)
+    return out
+
+
+def _parse_ref(ref: str, where: str) -> tuple[int, int, int, int]:
+    m = _REF.match(ref or "")
+    if not m:
+        raise _err(where, f"its range {ref!r} is not a cell range such as A1:C20")
+    c0, r0 = _column_number(m.group(1)), int(m.group(2))
+    c1, r1 = (_column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c0, r0)
+    if max(c0, c1) > MAX_COL or max(r0, r1) > MAX_ROW or min(r0, r1) < 1:
+        raise _err(where, f"its range {ref} goes past Excel's last cell XFD{MAX_ROW}")
+    return min(c0, c1), min(r0, r1), max(c0, c1), max(r0, r1)
+
+
+def _find_tables(archive: _Archive) -> list[_Table]:
+    """Every Excel table of the workbook, with its sheet and range."""
+    name = archive.path.name
+    if not archive.has("xl/workbook.xml"):
+        raise _err(name, "not a readable .xlsx workbook (it has no xl/workbook.xml)")
+    book = archive.xml("xl/workbook.xml")
+    book_rels = _rels(archive, "xl/workbook.xml")
+    tables = []
+    for sheet in book.iter(f"{{{_NS_MAIN}}}sheet"):
+        rel = book_rels.get(sheet.get(f"{{{_NS_REL}}}id"))
+        if rel is None or rel[0] != "worksheet" or not archive.has(rel[1]):
+            continue
+        title = sheet.get("name", "")
+        for kind, part in _rels(archive, rel[1]).values():
+            if kind != "table" or not archive.has(part):
+                continue
+            root = archive.xml(part)
+            tname = root.get("displayName") or root.get("name") or ""
+            where = f"{name}, table {tname} (sheet '{title}')"
+            c0, r0, c1, r1 = _parse_ref(root.get("ref", ""), where)
+            columns = [c.get("name", "") for c in root.iter(f"{{{_NS_MAIN}}}tableColumn")]
+            tables.append(_Table(tname, title, rel[1], root.get("ref", ""), c0, r0, c1, r1,
+                                 int(root.get("headerRowCount", "1") or 1), int(root.get("totalsRowCount", "0") or 0),
+                                 columns))
+    return tables
+
+
+def near_miss(name: str, known) -> str | None:
+    """The known table name `name` was probably meant to be (case or a letter off), or None.
+
+    Examples
+    --------
+    >>> near_miss("customers", ["Customers", "Responses"]), near_miss("Response", ["Responses"])
+    ('Customers', 'Responses')
+    >>> near_miss("KpiBySegment", ["Customers", "Responses"]) is None
+    True
+    """
+    lowered = {k.lower(): k for k in known}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.85)
+    return lowered[close[0]] if close else None
+
+
+# -- one streaming pass over a sheet's XML ----------------------------------------------------------
+def _sheet_patterns(prefix: bytes):
+    p = re.escape(prefix)
+    cell_start = b"<" + prefix + b"c "
+    formula = re.compile(
+        rb'<' + p + rb'c r="([A-Z]{1,3})(\d+)"[^>]*>(?:<' + p + rb'f[^>]*/>|<' + p + rb'f[^>]*>[^<]*</' + p
+        + rb'f>)(?:<' + p + rb'v\s*/>|<' + p + rb'v>\s*</' + p + rb'v>)?</' + p + rb'c>')
+    error = re.compile(rb'<' + p + rb'c r="([A-Z]{1,3})(\d+)"[^>]*\bt="e"[^>]*>(?:<' + p + rb'f[^>]*/>|<' + p
+                       + rb'f[^>]*>[^<]*</' + p + rb'f>)?<' + p + rb'v>([^<]*)</' + p + rb'v>')
+    merge = re.compile(rb'<' + p + rb'mergeCell ref="([A-Z]{1,3}\d+(?::[A-Z]{1,3}\d+)?)"')
+    return cell_start, formula, error, merge
+
+
+@dataclass
+class _SheetScan:
+    cells: int
+    no_value: list   # (col, row) of formulas with no saved value
+    errors: list     # (col, row, "#N/A")
+    merged: list     # "B8:C9"
+
+
+def _scan_sheet(archive: _Archive, part: str, cells_left: int) -> _SheetScan:
+    """Count cells and find merged ranges, value-less formulas and error values, in bounded memory."""
+    scan = _SheetScan(0, [], [], [])
+    tail = b""
+    patterns = None
+    for chunk in archive.stream(part):
+        data = tail + chunk
+        if patterns is None:
+            m = re.search(rb"<(\w+:)?worksheet[\s>]", data)
+            patterns = _sheet_patterns(m.group(1) or b"" if m else b"")
+            cell_start, formula, error, merge = patterns
+            f_open, e_attr = b"<" + (m.group(1) or b"" if m else b"") + b"f", b't="e"'
+            merge_word = b"mergeCell "
+        cut = data.rfind(cell_start)
+        if cut <= 0 or len(data) - cut > _MB:
+            cut = len(data)
+        body, tail = data[:cut], data[cut:]
+        scan.cells += body.count(cell_start)
+        if scan.cells > cells_left:
+            raise archive.limits.refuse(f"{archive.path.name}, part {part}",
+                                        f"holds more than {cells_left:,} cells", "max_cells")
+        if f_open in body:
+            scan.no_value += [(m.group(1).decode(), int(m.group(2))) for m in formula.finditer(body)]
+        if e_attr in body:
+            scan.errors += [(m.group(1).decode(), int(m.group(2)), m.group(3).decode(errors="replace"))
+                            for m in error.finditer(body)]
+        if merge_word in body:
+            scan.merged += [m.group(1).decode() for m in merge.finditer(body)]
+    if tail:
+        scan.cells += tail.count(patterns[0])
+        if patterns[1].search(tail):
+            scan.no_value += [(m.group(1).decode(), int(m.group(2))) for m in patterns[1].finditer(tail)]
+        scan.errors += [(m.group(1).decode(), int(m.group(2)), m.group(3).decode(errors="replace"))
+                        for m in patterns[2].finditer(tail)]
+        scan.merged += [m.group(1).decode() for m in patterns[3].finditer(tail)]
+    return scan
+
+
+def _count_strings(archive: _Archive) -> None:
+    """Refuse a shared-strings part holding more than max_strings strings."""
+    part = next((p for p in ("xl/sharedStrings.xml",) if archive.has(p)), None)
+    if part is None:
+        return
+    limit = archive.limits.max_strings
+    count = 0
+    tail = b""
+    for chunk in archive.stream(part):
+        data = tail + chunk
+        count += data.count(b"<si>") + data.count(b"<si ") + data.count(b":si>") + data.count(b":si ")
+        tail = data[-3:]  # a tag cut by the chunk boundary is counted with the next chunk
+        if count > limit:
+            raise archive.limits.refuse(f"{archive.path.name}, part {part}", f"holds more than {limit:,} strings",
+                                        "max_strings")
+
+
+# -- the reader -------------------------------------------------------------------------------------
+def _locator(file: str, table: str, sheet: str, letters: dict, first_row: int):
+    return lambda column, pos: (f"{file}, table {table}, cell '{sheet}'!{letters.get(column, '?')}"
+                                f"{first_row + pos} (column {column})")
+
+
+def _in(t: _Table, col: int, row: int) -> bool:
+    return t.min_col <= col <= t.max_col and t.min_row <= row <= t.max_row
+
+
+def _cell_problems(file: str, t: _Table, header: list, scan: _SheetScan) -> list[KpiInputError]:
+    """Merged cells, formulas without a saved value and error values inside table `t`."""
+    out = []
+
+    def where(col, row):
+        j = col - t.min_col
+        column = header[j] if 0 <= j < len(header) else "?"
+        return f"{file}, table {t.name}, cell '{t.sheet}'!{column_letter(col)}{row} (column {column})"
+
+    for ref in scan.merged:
+        c0, r0, c1, r1 = _parse_ref(ref, file)
+        if c0 <= t.max_col and c1 >= t.min_col and r0 <= t.max_row and r1 >= t.min_row:
+            col, row = max(c0, t.min_col), max(r0, t.min_row)
+            out.append(_err(where(col, row), f"merged cells {ref} inside the table; unmerge them and fill "
+                                             "every cell (a merged cell is blank except its first cell)"))
+    for letters, row in scan.no_value:
+        col = _column_number(letters)
+        if _in(t, col, row):
+            out.append(_err(where(col, row), "holds a formula with no saved value (the file was written by a "
+                                             "program that does not calculate); open and save it in Excel or "
+                                             "LibreOffice, or paste the values"))
+    for letters, row, value in scan.errors:
+        col = _column_number(letters)
+        if _in(t, col, row) and row >= t.min_row + t.header_rows:
+            out.append(_err(where(col, row), f"holds the Excel error {value}; fix the cell or its formula"))
+    return out
+
+
+def read_xlsx(path: Path, known, limits: ReadLimits, problems: list | None = None) -> tuple[dict, dict]:
+    """Raw tables (object columns) and locators of the dataset tables of an .xlsx.
+
+    With `problems` (a list), every problem is appended and the tables that
+    could be read are returned; without, the first problem raises.
+    """
+    def fail(err: KpiInputError) -> None:
+        if problems is None:
+            raise err
+        problems.append(err)
+
+    file = path.name
+    archive = _Archive(path, limits)
+    try:
+        all_tables = _find_tables(archive)
+        chosen: dict[str, _Table] = {}
+        for t in all_tables:
+            if t.name in known:
+                if t.name in chosen:
+                    fail(_err(f"{file}, table {t.name}", f"defined twice (sheets '{chosen[t.name].sheet}' and "
+                                                         f"'{t.sheet}')"))
+                chosen.setdefault(t.name, t)
+                continue
+            meant = near_miss(t.name, known)
+            if meant is not None:
+                fail(_err(f"{file}, table {t.name} (sheet '{t.sheet}')",
+                          f"not a dataset table name; rename it {meant} (table names are exact: "
+                          f"{', '.join(known)})"))
+        if not chosen:
+            return {}, {}
+        _count_strings(archive)
+        cells_left = limits.max_cells
+        scans = {}
+        for part in dict.fromkeys(t.sheet_part for t in chosen.values()):
+            scans[part] = _scan_sheet(archive, part, cells_left)
+            cells_left -= scans[part].cells
+        values = _calamine_values(path, {t.sheet for t in chosen.values()}, max(t.max_row for t in chosen.values()))
+    finally:
+        archive.zf.close()
+
+    tables, locators = {}, {}
+    for name, t in chosen.items():
+        where = f"{file}, table {name}"
+        if t.header_rows < 1:
+            fail(_err(where, f"has no header row (sheet '{t.sheet}', range {t.ref}); turn on Table Design > "
+                             "Header Row"))
+            continue
+        block = _block(values[t.sheet], t.min_row - 1, t.max_row - t.totals_rows, t.min_col - 1, t.max_col)
+        header = [(str(h).strip() if h not in (None, "") else "") or (t.columns[j] if j < len(t.columns) else "")
+                  for j, h in enumerate(block.iloc[0])] if len(block) else list(t.columns)
+        seen: dict[str, int] = {}
+        dup = False
+        for j, h in enumerate(header):
+            if h in seen:
+                dup = True
+                fail(_err(f"{file}, table {name}, cell '{t.sheet}'!{column_letter(t.min_col + j)}{t.min_row} "
+                          f"(column {h})", f"the header names column {h} twice (cells "
+                          f"{column_letter(t.min_col + seen[h])}{t.min_row} and {column_letter(t.min_col + j)}"
+                          f"{t.min_row}); each column name must be unique"))
+            seen.setdefault(h, j)
+        cell_errors = _cell_problems(file, t, header, scans[t.sheet_part])
+        for err in cell_errors:
+            fail(err)
+        if dup or cell_errors:
+            continue
+        body = block.iloc[1:].reset_index(drop=True)
+        body.columns = header
+        tables[name] = body
+        letters = {h: column_letter(t.min_col + j) for j, h in enumerate(header)}
+        locators[name] = _locator(file, name, t.sheet, letters, t.min_row + 1)
+    return tables, locators
+
+
+def _block(grid: list, r0: int, r1: int, c0: int, c1: int) -> pd.DataFrame:
+    """Rows r0..r1-1 and columns c0..c1-1 (0-based) of a sheet's rows, padded with blanks."""
+    rows = grid[r0:r1]
+    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+    frame = frame.reindex(index=range(r1 - r0), columns=range(c0, c1), fill_value="")
+    frame.columns = range(c1 - c0)
+    return frame
+
+
+def _calamine_values(path: Path, sheets: set, max_row: int) -> dict:
+    """Sheet title -> rows of cell values from A1 (python-calamine; blank cells are '')."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        return {s: book.get_sheet_by_name(s).to_python(skip_empty_area=False, nrows=max_row) for s in sheets}
+    except Exception as exc:  # noqa: BLE001 - calamine's errors on a damaged file are the user's input error
+        raise _err(path.name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
