@@ -222,6 +222,8 @@ def _built_context(book) -> _Context:
         raise KpiInputError("this workbook has no Excel table named " + ", ".join(TABLES), "value")
     ds = Dataset(data.tables, source=_book_label(book), locators=data.locators)
     kind, scope = infer_template(titles, _dashboard_title(book, lang))
+    if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
+        report["customer_value"] = t("customer_value", lang) in titles
     layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
     return _Context(data, ds, layout, start, end)
 

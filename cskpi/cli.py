@@ -134,7 +134,8 @@ def cmd_demo(args) -> int:
     from workbook_templates.files import check_output_folder
 
     check_output_folder(args.out)
-    result = build_workbooks(kpi_core.sample_dataset(), args.out, by="csm", lang=args.lang)
+    result = build_workbooks(kpi_core.sample_dataset(), args.out, by="csm", lang=args.lang, predict=args.predict,
+                             currency=args.currency)
     status = _report(result)
     portfolio = Path(args.out) / "portfolio.xlsx"
     if portfolio in result.written and _render_dashboard(portfolio, Path(args.out) / "dashboard.png", args.lang):
@@ -153,7 +154,8 @@ def cmd_build(args) -> int:
     ds = _load(args.data)
     _period(ds, args)
     result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
-                             period_end=args.period_end, jobs=args.jobs)
+                             period_end=args.period_end, jobs=args.jobs, predict=args.predict,
+                             currency=args.currency)
     return _report(result)
 
 
@@ -181,6 +183,14 @@ anything else openpyxl does not read, such as slicers and form controls). The ri
 inside Excel keeps everything."""
 
 
+def _report_options(p) -> None:
+    """Options of the workbooks' content shared by ``demo`` and ``build``."""
+    p.add_argument("--currency", default="", metavar="SYMBOL", help="shown with money amounts (e.g. €, $, CHF)")
+    p.add_argument("--no-predict", dest="predict", action="store_false",
+                   help="leave out the portfolio's Customer value sheet (it fits BG/NBD and Gamma-Gamma models on "
+                        "the Orders table; needs cskpi[predict])")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cskpi``."""
     from .data_cmds import add_parsers, tables_epilog
@@ -205,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="sample dataset -> portfolio and per-CSM workbooks, and dashboard.png")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
     p.add_argument("--lang", choices=("en", "fr"), default="en")
+    _report_options(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("build", help="DATA -> portfolio workbook (+ one per CSM, segment or customer with --by)",
@@ -219,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-start", metavar="YYYY-MM")
     p.add_argument("--period-end", metavar="YYYY-MM")
     p.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="worker processes (default 1)")
+    _report_options(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("refresh", help="what the ribbon's Refresh does, headless", description=_REFRESH_HELP)

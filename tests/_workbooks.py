@@ -8,7 +8,7 @@ import openpyxl
 
 from kpi_core import TABLES
 from workbook_templates.engine import defined_name_values, recalculate
-from workbook_templates.portfolio import _written_frame
+from kpi_core import input_table
 
 NA = ("n/a", "n.d.")
 
@@ -17,7 +17,7 @@ def write_csv_folder(ds, folder: Path) -> Path:
     """The dataset as a folder of CSV files (DESIGN.md §3), as a user would give it."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in ds.tables.items():
-        _written_frame(name, frame).to_csv(folder / TABLES[name].file_name, index=False, date_format="%Y-%m-%d")
+        input_table(name, frame).to_csv(folder / TABLES[name].file_name, index=False, date_format="%Y-%m-%d")
     return folder
 
 

@@ -194,6 +194,8 @@ class _Job:
     lang: str
     config: HealthConfig | None
     groups: dict
+    predict: bool = False  # the portfolio gets the Customer value sheet
+    currency: str = ""
 
 
 #: the batch being built: set before the pool forks, so workers inherit it copy-on-write
@@ -205,10 +207,11 @@ def _layout(group: Group, job: _Job):
     start, end = job.period.start, job.period.end
     if group.template == "account":
         ds = customer_subset(job.ds, group.customers, f"{job.ds.source} [{group.label}]")
-        return account_layout(ds, start, end, lang=job.lang, config=job.config)
+        return account_layout(ds, start, end, lang=job.lang, config=job.config, currency=job.currency)
     ds = job.ds if group.customers is None else customer_subset(job.ds, group.customers,
                                                                   f"{job.ds.source} [{group.label}]")
-    return portfolio_layout(ds, start, end, lang=job.lang, scope=group.scope, config=job.config)
+    return portfolio_layout(ds, start, end, lang=job.lang, scope=group.scope, config=job.config,
+                            currency=job.currency, customer_value=job.predict and group.customers is None)
 
 
 def _build_one(index: int) -> tuple[int, str | None]:
@@ -334,7 +337,7 @@ class Progress:
 
 def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = "en", period_start=None,
                     period_end=None, jobs: int = 1, config: HealthConfig | None = None,
-                    progress=None, only=None) -> BatchResult:
+                    progress=None, only=None, predict: bool = False, currency: str = "") -> BatchResult:
     """Write the portfolio workbook and one workbook per group of `by` into `out_dir`.
 
     Parameters
@@ -355,6 +358,11 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
     only : collection of str, optional
         Build only the groups with these keys (a CSM, a segment, a customer id;
         ``"portfolio"`` for the portfolio); default: all of them.
+    predict : bool, default False
+        Give the portfolio workbook the Customer value sheet (fits the
+        BG/NBD and Gamma-Gamma models once; needs ``cskpi[predict]``).
+    currency : str, optional
+        Shown with money amounts in every workbook.
 
     Returns
     -------
@@ -391,7 +399,7 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
             result.failed[group.label] = error
         bar.advance(group.path.name, failed=error is not None)
 
-    _JOB = _Job(ds, period, lang, config, dict(enumerate(groups)))
+    _JOB = _Job(ds, period, lang, config, dict(enumerate(groups)), predict, currency)
     try:
         jobs = max(1, min(int(jobs), len(groups)))
         if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():

@@ -27,8 +27,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
-__all__ = ["atomic_output", "output_path", "OutputError", "check_writable_folder", "check_output_folder", "check_replaceable",
-           "clean_stale_temps"]
+__all__ = ["atomic_output", "output_path", "OutputError", "check_writable_folder", "check_output_folder",
+           "check_replaceable", "clean_stale_temps"]
 
 _TMP = re.compile(r"^\..+\.cskpi-(\d+)-[^.]+\.tmp$")
 

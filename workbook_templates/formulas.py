@@ -120,7 +120,7 @@ _CSAT_LOW, _CSAT_HIGH = SURVEY_SCALES["CSAT"]
 _CES_LOW, _ = SURVEY_SCALES["CES"]
 # LibreOffice reads the criterion "true" (and its French word) as the number 1 and would count
 # scores of 1 as yes: yes/no answers are counted by their other words (the data sheet writes
-# yes/no answers as "yes"/"no", see portfolio._written_frame).
+# yes/no answers as "yes"/"no", see kpi_core.input_table).
 _BOOLEAN_WORDS = frozenset({"true", "vrai", "false", "faux"})
 
 

@@ -43,7 +43,6 @@ __all__ = ["portfolio_layout", "PortfolioBuilder", "DATA_ORDER", "month_axis"]
 DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel", "Acquisition")
 #: rows of an Excel (and LibreOffice) sheet
 EXCEL_MAX_ROWS = 1_048_576
-_DERIVED = {"positive"}  # columns kpi_core adds while validating; not input data
 _SETTINGS_ROOM = 60  # rows the Bands table may grow to and Refresh still reads
 _BAND_ROW = 40  # Dashboard: hidden helper columns (band row, band colour, data fingerprints) from AN
 _GAINS_LOSSES = ("new", "expansion", "reactivation", "contraction", "churn")  # quick ratio argument order
@@ -94,18 +93,6 @@ def _blank_zeros(values: np.ndarray) -> np.ndarray:
     return np.where(values == 0, np.nan, values)
 
 
-def _written_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The table as written to its sheet: input columns only; CSAT yes/no answers as text."""
-    out = frame.drop(columns=[c for c in _DERIVED if c in frame.columns])
-    if name == "Responses" and "positive" in frame:
-        yes_no = frame["score"].isna() & frame["positive"].notna()
-        if yes_no.any():
-            score = out["score"].astype(object)
-            score[yes_no] = np.where(frame.loc[yes_no, "positive"] > 0, "yes", "no")
-            out["score"] = score
-    return out
-
-
 class PortfolioBuilder:
     """Builds the portfolio layout of a dataset; other templates add sheets through `extras`.
 
@@ -124,11 +111,12 @@ class PortfolioBuilder:
     """
 
     def __init__(self, ds: Dataset, period: Period, lang: str, scope: str, config: HealthConfig | None,
-                 extras=(), *, bands=None, targets=None, currency: str = ""):
+                 extras=(), *, bands=None, targets=None, currency: str = "", customer_value: bool = False):
         self.ds, self.period, self.lang, self.scope = ds, period, lang, scope
         self.bands = kpi_core.default_bands() if bands is None else kpi_core.validate_bands(bands)
         self.targets = kpi_core.check_targets(targets or {})
         self.currency = currency or ""
+        self.customer_value = customer_value
         self.extras = list(extras)
         self.health_ids = self.health_months = None
         self.at_risk_rows = self.segment_rows = None
@@ -242,7 +230,7 @@ class PortfolioBuilder:
                     f"{EXCEL_MAX_ROWS - 1:,} below its header. Build per CSM or segment (--by), or a shorter "
                     "history.", "value", location=name)
             s = self.sheet(name, computed=False, freeze="A2", tab_color="A6A6A6")
-            out = _written_frame(name, frame)
+            out = kpi_core.input_table(name, frame)  # as the user gave it: yes/no CSAT as words
             styles = {}
             for column in out.columns:
                 if column == "month":
@@ -781,13 +769,17 @@ class PortfolioBuilder:
             s.cond_formats.append(CondFormat(f"E{r}", formula=f"AND(ISNUMBER($D{r}),$D{r}{good})", font="00875A"))
             s.cond_formats.append(CondFormat(f"E{r}", formula=f"AND(ISNUMBER($D{r}),$D{r}{bad})", font="C00000"))
         last = 7 + len(order)
+        if "PredictedClvTotal" in self.layout.names:  # the e-commerce block's predicted value (DESIGN.md §11)
+            last += 1
+            s.set(last, 1, t("cv_total", lang), "label")
+            s.set(last, 2, formula("=PredictedClvTotal", "kpi_money"))
         for word, color in (("red", RED), ("amber", AMBER), ("green", GREEN)):
             s.cond_formats.append(CondFormat(f"F8:F{max(last, 8)}", formula=f'${L(_BAND_ROW + 1)}8="{word}"',
                                              color=color))
         s.cond_formats.append(CondFormat(f"H8:H{max(last, 8)}", value=yes, color=GREEN))
         s.cond_formats.append(CondFormat(f"H8:H{max(last, 8)}", value=no, color=RED))
         s.hidden_columns.update({_BAND_ROW, _BAND_ROW + 1, _BAND_ROW + 2})  # band row, band colour, fingerprints
-        s.widths.update({"A": 40, "B": 15, "C": 15, "D": 12, "E": 8, "F": 18, "G": 12, "H": 13, "I": 3})
+        s.widths.update({"A": 40, "B": 15, "C": 15, "D": 12, "E": 10, "F": 18, "G": 12, "H": 13, "I": 3})
         row = last + 2
         row = self.dashboard_lists(s, row)
         self.dashboard_charts(s)
@@ -1096,6 +1088,12 @@ class PortfolioBuilder:
             self.health()
         if any(self.has(n) for n in ("Orders", "Funnel", "Acquisition")):
             self.commerce()
+        if self.customer_value and self.has("Orders"):
+            from .customer_value import customer_value_from_orders, customer_value_names
+
+            sheet = customer_value_from_orders(self.ds, self.lang, scope=self.scope)
+            self.sheets["customer_value"] = sheet
+            self.layout.names.update(customer_value_names(sheet))
         self.followup()
         self.breakdowns()
         self.calc_charts()
@@ -1103,7 +1101,8 @@ class PortfolioBuilder:
         for _, add in self.extras:
             add(self)
         order = ["dashboard", *(key for key, _ in self.extras), "guide", "settings", "followup", "breakdowns",
-                 "revenue", "movements", "cohorts", "surveys", "support", "health", "commerce", *DATA_ORDER,
+                 "revenue", "movements", "cohorts", "surveys", "support", "health", "commerce", "customer_value",
+                 *DATA_ORDER,
                  "calc_mrr", "calc_health", "calc_orders", "calc_charts", "calc_groups"]
         titles = [t(k, self.lang) for k in order if k in self.sheets or k == "guide"]
         self.guide(titles)
@@ -1118,7 +1117,7 @@ class PortfolioBuilder:
 
 def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
                      scope: str | None = None, config: HealthConfig | None = None, bands=None, targets=None,
-                     currency: str = "") -> WorkbookLayout:
+                     currency: str = "", customer_value: bool = False) -> WorkbookLayout:
     """The portfolio workbook layout for a dataset.
 
     Parameters
@@ -1137,7 +1136,11 @@ def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: s
         Headline key -> target, written to Settings' Targets table.
     currency : str, optional
         Shown with money amounts ("€", "$", "CHF"...); none by default.
+    customer_value : bool, default False
+        Add the "Customer value" sheet (BG/NBD + Gamma-Gamma predictions of the
+        Orders table, DESIGN.md §11, as of the build) and its total on the
+        Dashboard. It fits models (seconds), so batches add it to the portfolio only.
     """
     period = kpi_core.report_period(ds, period_start, period_end)
     return PortfolioBuilder(ds, period, lang, scope or t("portfolio", lang), config, bands=bands, targets=targets,
-                            currency=currency).build()
+                            currency=currency, customer_value=customer_value).build()

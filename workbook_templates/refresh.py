@@ -307,8 +307,10 @@ def refresh_workbook(path):
     read = _name_reader(wb)
     start, end, config = settings_from_names(read)
     kind, scope = read_stamp(wb)
-    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config,
-                             **report_settings_from_names(read))
+    report = report_settings_from_names(read)
+    if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
+        report["customer_value"] = t("customer_value", lang) in wb.sheetnames
+    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
     computed = [s for s in layout.sheets if s.computed]
     new_titles = {s.title for s in computed}
     old_computed = _computed_candidates(lang) & set(wb.sheetnames)
