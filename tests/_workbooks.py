@@ -21,10 +21,12 @@ def write_csv_folder(ds, folder: Path) -> Path:
     return folder
 
 
-def workbook_kpis(path: Path, tmp: Path) -> dict:
-    """Every KPI_ defined name's value after LibreOffice recalculation, keyed like headline_kpis ("n/a" -> None)."""
+def workbook_kpis(path: Path, tmp: Path, prefix: str = "KPI_") -> dict:
+    """Every KPI_ (or, with `prefix` "KPI_PREV_", previous-period) defined name's value after LibreOffice
+    recalculation, keyed like headline_kpis ("n/a" -> None)."""
     values = defined_name_values(recalculate(path, tmp / f"{path.stem}.recalc.xlsx"))
-    return {k[4:].lower(): (None if v in NA else v) for k, v in values.items() if k.startswith("KPI_")}
+    return {k[len(prefix):].lower(): (None if v in NA else v) for k, v in values.items()
+            if k.startswith(prefix) and (prefix != "KPI_" or not k.startswith("KPI_PREV_"))}
 
 
 def assert_kpis_equal(got: dict, expected: dict) -> None:

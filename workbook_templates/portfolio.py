@@ -169,7 +169,7 @@ class PortfolioBuilder:
         s = self.sheet("settings", computed=False, tab_color="FFC000")
         lang = self.lang
         s.set(1, 1, t("settings", lang), "title")
-        s.set(2, 1, t("settings_note", lang), "note")
+        s.set(2, 1, t("settings_note", lang), "subtitle")
         s.set(4, 1, t("period_start", lang), "label")
         s.set(4, 2, self.period.start.to_pydatetime(), "input_month")
         s.set(5, 1, t("period_end", lang), "label")
@@ -206,8 +206,7 @@ class PortfolioBuilder:
         row = last + 9
         s.set(row, 1, t("bands", lang), "label")
         s.set(row, 7, t("targets", lang), "label")
-        s.set(row + 1, 1, t("bands_note", lang), "note")
-        s.row_heights[row + 1] = 45
+        s.set(row + 1, 1, t("bands_note", lang), "subtitle")
         bands = self.bands.assign(label=self.bands["label_fr"] if lang == "fr" else self.bands["label"])
         frame = bands[["kpi", "threshold", "inclusive", "label", "colour"]].reset_index(drop=True)
         s.blocks.append(Block(frame, row=row + 2, table="Bands", styles={"threshold": "number"}))
@@ -217,7 +216,7 @@ class PortfolioBuilder:
         s.blocks.append(Block(targets, row=row + 2, col=7, table="Targets", styles={"target": "number"}))
         self.name("BandsArea", s, row + 2, 1, row + 2 + _SETTINGS_ROOM, 5)
         self.name("TargetsArea", s, row + 2, 7, row + 2 + len(keys), 9)
-        s.widths.update({"A": 44, "B": 18, "C": 18, "D": 22, "E": 12, "F": 3, "G": 22, "H": 40, "I": 12})
+        s.widths.update({"A": 62, "B": 18, "C": 18, "D": 22, "E": 12, "F": 3, "G": 22, "H": 40, "I": 12})
 
     def data_sheets(self) -> None:
         for name in DATA_ORDER:
@@ -942,8 +941,7 @@ class PortfolioBuilder:
             return
         s = self.sheet("followup", landscape=True)
         self.title(s, "followup")
-        s.set(3, 1, t("as_of_note", lang), "note")
-        s.row_heights[3] = 30
+        s.set(3, 1, t("as_of_note", lang), "subtitle")
         row = 5
         if risk is not None:
             s.set(row, 1, t("at_risk", lang), "label")
@@ -967,7 +965,7 @@ class PortfolioBuilder:
                                   styles={"date": "datetime" if has_time else "date", "score": "int"}))
             if not len(det):
                 s.set(row + 2, 2, t("no_detractor", lang), "note")
-        s.widths.update({"A": 14, "B": 30, "C": 20, "D": 18, "E": 14, "F": 12, "G": 14, "H": 12, "I": 12,
+        s.widths.update({"A": 14, "B": 30, "C": 20, "D": 18, "E": 14, "F": 12, "G": 17, "H": 12, "I": 12,
                          "J": 20})
 
     def breakdowns(self) -> None:
