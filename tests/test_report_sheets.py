@@ -21,6 +21,7 @@ with its period moved in the built file.
 from __future__ import annotations
 
 import math
+import numbers
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def _same(got, expected, lang) -> bool:
         return got in (None, "", NA[lang])
     if isinstance(expected, str):
         return got == expected
-    return isinstance(got, (int, float)) and not isinstance(got, bool) and math.isclose(
+    return isinstance(got, numbers.Real) and not isinstance(got, bool) and math.isclose(
         got, expected, rel_tol=REL, abs_tol=REL)
 
 

@@ -215,8 +215,8 @@ def test_refresh_rewrites_computed_sheets_with_new_month(layout):
     assert_safe(payload, actions)
     assert actions[-1]["func"] == "alert" and actions[-1]["args"][3] == "info"
     sheets_touched = {s for s, a in targets(payload, actions) if s}
-    assert sheets_touched == {"Dashboard", "Revenue", "MRR movements", "Cohorts", "Surveys", "Support", "Health",
-                              "calc_mrr", "calc_health"}
+    assert sheets_touched == {"Dashboard", "Follow-up", "Breakdowns", "Revenue", "MRR movements", "Cohorts",
+                              "Surveys", "Support", "Health", "calc_mrr", "calc_health", "calc_charts", "calc_groups"}
     formulas = cell_formulas(payload, actions)
     values = cell_values(payload, actions)
     # months Jan..Apr -> movements rows 5..8; April is row 8, its month in A8, end MRR = SUM of calc_mrr's
@@ -230,14 +230,16 @@ def test_refresh_rewrites_computed_sheets_with_new_month(layout):
     assert values["calc_mrr"]["F1"] == "2026-04-01"
     assert [values["calc_mrr"][f"F{r}"] for r in (2, 3, 4)] == [130.0, "", 60.0]
     assert [values["calc_mrr"][f"A{r}"] for r in (2, 3, 4)] == ["C1", "C2", "C3"]
-    # KPI_NRR on Dashboard B8 (KPI_MRR B6, KPI_ARR B7, KPI_NRR B8), from the revenue bridge cells:
-    # start MRR B7, cohort expansion B9, contraction B10, churn B11
-    assert formulas["Dashboard"]["B8"] == (
+    # KPI_NRR on Dashboard B10 (KPI_MRR B8, KPI_ARR B9, KPI_NRR B10), from the revenue bridge cells:
+    # start MRR B7, cohort expansion B9, contraction B10, churn B11; C10 the previous period's
+    assert formulas["Dashboard"]["B10"] == (
         """=IF('Revenue'!$B$7=0,"n/a",('Revenue'!$B$7+'Revenue'!$B$9-('Revenue'!$B$11+'Revenue'!$B$10))/'Revenue'!$B$7)""")
-    assert formulas["Revenue"]["B7"] == "=SUM(INDEX(MrrMatrix,0,'Revenue'!$B$4))"
+    assert formulas["Dashboard"]["C10"].startswith("""=IF('Revenue'!$C$7=0,"n/a",""")
+    # a month off the axis reads MrrMatrix's blank last column (5th: 4 months + 1)
+    assert formulas["Revenue"]["B7"] == "=SUM(INDEX(MrrMatrix,0,IFERROR(MATCH(PeriodStart,MrrMonths,0),5)))"
     # the names that moved are re-pointed, the others left alone; nothing is added twice
     renamed = {a["args"][0]: a["args"][3] for a in actions if a["func"] == "setNameRefersTo"}
-    assert renamed["MrrMatrix"] == "='calc_mrr'!$C$2:$F$4"
+    assert renamed["MrrMatrix"] == "='calc_mrr'!$C$2:$G$4"
     assert renamed["MrrMonths"] == "='calc_mrr'!$C$1:$F$1"
     assert "KPI_NRR" not in renamed and "PeriodStart" not in renamed
     assert not [a for a in actions if a["func"] == "namesAdd"]
@@ -249,15 +251,17 @@ def test_refresh_clears_not_deletes_and_writes_in_few_calls(layout):
     funcs = [a["func"] for a in actions]
     assert "sheetDelete" not in funcs and "addSheet" not in funcs
     cleared = [s for s, a in targets(payload, actions) if a["func"] == "sheetClear"]
-    assert sorted(cleared) == sorted(["Dashboard", "Revenue", "MRR movements", "Cohorts", "Surveys", "Support",
-                                      "Health", "calc_mrr", "calc_health"])
+    assert sorted(cleared) == sorted(["Dashboard", "Follow-up", "Breakdowns", "Revenue", "MRR movements", "Cohorts",
+                                      "Surveys", "Support", "Health", "calc_mrr", "calc_health", "calc_charts",
+                                      "calc_groups"])
     # Health: values in one call; customers x 22 formula columns (D..Y) in one rectangle
     health = [a for s, a in targets(payload, actions) if s == "Health"]
-    # formulas: A2 (=PeriodStart), C2 (=PeriodEnd) and one rectangle D5:Y6
+    # formulas: B2 (=PeriodStart), D2 (=PeriodEnd) and one rectangle D5:AW6 (this period D..Y, previous
+    # score and change Z..AA, the previous period's block AB..AW)
     f = [a for a in health if a["func"] == "setFormula"]
-    assert [(a["start_row"], a["start_column"]) for a in f] == [(1, 0), (1, 2), (4, 3)]
+    assert [(a["start_row"], a["start_column"]) for a in f] == [(1, 1), (1, 3), (4, 3)]
     f = f[2:]
-    assert (f[0]["row_count"], f[0]["column_count"]) == (2, 22)
+    assert (f[0]["row_count"], f[0]["column_count"]) == (2, 46)
     assert len([a for a in health if a["func"] == "setValues"]) == 1
     # text from data stays text: the customer called =HYPERLINK(...) gets the quote prefix
     assert cell_values(payload, actions)["Health"]["B6"] == "'" + HYPER
@@ -279,8 +283,9 @@ def test_refresh_missing_computed_sheet_is_created_in_place(layout):
     _, actions = run("RefreshKpis", payload)
     assert_safe(payload, actions)
     add = [a for a in actions if a["func"] == "addSheet"]
-    # layout order: Dashboard, Guide, Settings, Revenue, MRR movements, Cohorts -> after MRR movements (index 4)
-    assert [a["args"] for a in add] == [[5, "Cohorts"]]
+    # layout order: Dashboard, Guide, Settings, Follow-up, Breakdowns, Revenue, MRR movements, Cohorts
+    # -> after MRR movements (index 6)
+    assert [a["args"] for a in add] == [[7, "Cohorts"]]
 
 
 def test_refresh_with_bad_data_returns_only_an_alert(layout):
@@ -324,7 +329,7 @@ def test_health_scores_writes_only_health(layout):
     formulas = cell_formulas(payload, actions)
     # row 5 = first scored customer (C1); D5 finds its Usage row for PeriodEnd in calc_health
     assert formulas["Health"]["D5"] == (
-        "=INDEX('calc_health'!$B$3:$D$3,MATCH(PeriodEnd,'calc_health'!$B$2:$D$2,0))+0")
+        "=IFERROR(INDEX('calc_health'!$B$3:$D$3,MATCH(PeriodEnd,'calc_health'!$B$2:$D$2,0))+0,0)")
     assert formulas["Health"]["S5"] == '=IF(R5="","",IF(R5<RedBelow,"Red",IF(R5>=GreenFrom,"Green","Amber")))'
 
 
@@ -380,7 +385,7 @@ def test_build_on_remote_adds_sheets_to_the_data_workbook():
     assert added[:3] == ["Dashboard", "Guide", "Settings"] and "calc_mrr" in added
     assert not set(added) & DATA_SHEETS
     names = {a["args"][0]: a["args"][1] for a in actions if a["func"] == "namesAdd"}
-    assert names["PeriodStart"] == "='Settings'!$B$4" and names["KPI_NRR"] == "='Dashboard'!$B$8"
+    assert names["PeriodStart"] == "='Settings'!$B$4" and names["KPI_NRR"] == "='Dashboard'!$B$10"
     assert "cannot save a separate file" in actions[-1]["args"][0]
 
 
@@ -396,7 +401,7 @@ def test_build_with_no_tables_uses_sample_data():
     assert DATA_SHEETS < {a["args"][1] for a in actions if a["func"] == "addSheet"}
     tables_added = {a["args"][3] for a in actions if a["func"] == "addTable"}
     assert tables_added == {"Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel",
-                            "Acquisition"}
+                            "Acquisition", "Bands", "Targets", "AtRisk", "Detractors", "KpiBySegment", "KpiByCsm"}
 
 
 def test_build_desktop_path_writes_file_next_to_workbook(tmp_path, monkeypatch, layout):
@@ -407,8 +412,9 @@ def test_build_desktop_path_writes_file_next_to_workbook(tmp_path, monkeypatch, 
     assert [a["func"] for a in actions] == ["alert"], actions
     out = tmp_path / "data - KPIs.xlsx"
     wb = openpyxl.load_workbook(out)
-    assert wb["Dashboard"]["B8"].value.startswith("=IF('Revenue'!$B$7=0")
-    assert wb.defined_names["KPI_NRR"].attr_text == "'Dashboard'!$B$8"
+    nrr = wb.defined_names["KPI_NRR"].attr_text
+    assert nrr.startswith("'Dashboard'!$B$")
+    assert wb["Dashboard"][nrr.split("!")[1].replace("$", "")].value.startswith("=IF('Revenue'!$B$7=0")
 
 
 def test_export_per_csm_desktop_and_remote(tmp_path, monkeypatch, layout):
