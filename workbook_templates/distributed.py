@@ -28,6 +28,7 @@ here; the groups, the progress bar, the manifest (``--resume``) and the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -67,6 +68,12 @@ def _task(shared: _Shared, group: Group) -> tuple[bytes | None, str | None, floa
     except Exception as err:  # noqa: BLE001 - one failing workbook must not stop the batch
         return None, failure_reason(err), time.perf_counter() - start
     return data, None, time.perf_counter() - start
+
+
+async def _probe(distributed, address: str, timeout: float) -> None:
+    """Open and close one connection to `address` (OSError when nothing answers within `timeout` s)."""
+    comm = await distributed.comm.connect(address, timeout=timeout)
+    await comm.close()
 
 
 def _distributed():
@@ -113,7 +120,8 @@ class Cluster:
             try:
                 self._local = distributed.LocalCluster(
                     n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # its HTTP server: any free port
                 self.client = distributed.Client(self._local, set_as_default=False)
             except Exception as err:  # noqa: BLE001 - said in one line, not a traceback
                 self.close()
@@ -122,6 +130,9 @@ class Cluster:
             return
         hint = "expected the address of a running Dask scheduler, e.g. tcp://host:8786, or 'local'"
         try:
+            # one bare connection first: a Client that fails to connect still tries to close itself when
+            # collected, which prints a second, ten-second traceback
+            asyncio.run(_probe(distributed, address, timeout))
             self.client = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, ValueError, TypeError) as err:  # unreachable (OSError/TimeoutError) or malformed
             raise KpiInputError(f"--scheduler {address}: {err} ({hint})", "value") from None
@@ -157,7 +168,7 @@ class Cluster:
         prefix = f"cskpi-workbook-{uuid.uuid4().hex[:8]}"
         pending = iter(range(len(groups)))
         running: dict = {}
-        queue = distributed.as_completed()
+        queue = distributed.as_completed(loop=client.loop)
         checked = time.monotonic()
 
         def top_up(threads: int) -> None:
