@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -162,14 +161,6 @@ def test_cli_scheduler_local_equals_the_jobs_1_build_with_the_same_progress_and_
     _assert_same_build(out, reference)
 
 
-def test_cli_against_a_started_cluster_address(cluster, data, tmp_path, capsys):
-    folder, reference = data
-    assert main(["build", str(folder), "--out", str(tmp_path), "--by", "customer", "--scheduler", cluster]) == 0
-    total = N_CUSTOMERS + 1
-    assert capsys.readouterr().out.strip() == f"wrote {total} of {total} workbooks in {tmp_path}"
-    _assert_same_build(tmp_path, reference, names=["portfolio.xlsx", _workbooks(reference)[1]])
-
-
 # -- faults -----------------------------------------------------------------------------------------
 def _patch_on_workers(client, customer_id):
     """On every worker: the account workbook of `customer_id` raises (batch looks its builders up at call time)."""
@@ -271,31 +262,6 @@ def test_interrupt_then_resume_builds_exactly_the_missing_and_damaged_workbooks(
     assert summary == f"wrote {total - len(kept)} of {total} workbooks in {tmp_path}; skipped {len(kept)} already complete"
     assert {n: (tmp_path / n).stat().st_mtime_ns for n in kept} == kept  # the complete ones were not rebuilt
     _assert_same_build(tmp_path, reference)
-
-
-def test_resume_works_for_jobs_builds_and_rebuilds_a_deleted_and_a_truncated_file(data, tmp_path, capsys):
-    folder, reference = data
-    out = tmp_path / "out"
-    shutil.copytree(reference, out)  # a complete --jobs 1 build, with its manifest
-    names = _workbooks(out)
-    (out / names[2]).unlink()
-    (out / names[3]).write_bytes((out / names[3]).read_bytes()[:-10])
-    kept = {n: (out / n).stat().st_mtime_ns for n in names if n not in names[2:4]}
-    assert main(["build", str(folder), "--out", str(out), "--by", "customer", "--jobs", "2", "--resume"]) == 0
-    total = N_CUSTOMERS + 1
-    assert capsys.readouterr().out.strip() == f"wrote 2 of {total} workbooks in {out}; skipped {total - 2} already complete"
-    assert {n: (out / n).stat().st_mtime_ns for n in kept} == kept
-    _assert_same_build(out, reference, names=names[2:4])
-
-
-def test_resume_with_another_period_rebuilds_everything(data, tmp_path, capsys):
-    folder, reference = data
-    out = tmp_path / "out"
-    shutil.copytree(reference, out)
-    total = N_CUSTOMERS + 1
-    assert main(["build", str(folder), "--out", str(out), "--by", "customer", "--resume", "--period-end",
-                 "2026-09", "--jobs", "2"]) == 0
-    assert capsys.readouterr().out.strip() == f"wrote {total} of {total} workbooks in {out}"  # none skipped
 
 
 # -- bad addresses and a missing extra ---------------------------------------------------------------

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpi_core import HealthConfig
+
 from .files import atomic_output
 
 __all__ = ["MANIFEST_NAME", "Manifest", "build_fingerprint", "file_sha256"]
@@ -74,6 +76,7 @@ def build_fingerprint(ds, period, lang: str, config=None) -> str:
     False
     """
     digest = hashlib.sha256()
+    config = config if config is not None else HealthConfig()  # None builds with the defaults
     digest.update(repr((f"{period.start:%Y-%m}", f"{period.end:%Y-%m}", lang, config)).encode())
     for name in sorted(ds.tables):
         frame = ds.tables[name]
