@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -70,10 +71,29 @@ def _task(shared: _Shared, group: Group) -> tuple[bytes | None, str | None, floa
     return data, None, time.perf_counter() - start
 
 
-async def _probe(distributed, address: str, timeout: float) -> None:
-    """Open and close one connection to `address` (OSError when nothing answers within `timeout` s)."""
-    comm = await distributed.comm.connect(address, timeout=timeout)
-    await comm.close()
+def _probe(distributed, address: str, timeout: float) -> None:
+    """Open and close one connection to `address` (OSError when nothing answers within `timeout` s).
+
+    In a thread of its own, so it also works where an event loop is already
+    running (a notebook).
+    """
+    async def probe():
+        comm = await distributed.comm.connect(address, timeout=timeout)
+        await comm.close()
+
+    errors = []
+
+    def run():
+        try:
+            asyncio.run(probe())
+        except BaseException as err:  # noqa: BLE001 - handed to the caller
+            errors.append(err)
+
+    thread = threading.Thread(target=run, name="cskpi-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _distributed():
@@ -132,7 +152,7 @@ class Cluster:
         try:
             # one bare connection first: a Client that fails to connect still tries to close itself when
             # collected, which prints a second, ten-second traceback
-            asyncio.run(_probe(distributed, address, timeout))
+            _probe(distributed, address, timeout)
             self.client = distributed.Client(address, timeout=timeout, set_as_default=False)
         except (OSError, ValueError, TypeError) as err:  # unreachable (OSError/TimeoutError) or malformed
             raise KpiInputError(f"--scheduler {address}: {err} ({hint})", "value") from None
