@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+import distributed  # the cskpi[dask] extra is part of the test install: a missing one fails, never skips
 import openpyxl
 import pytest
 
@@ -30,8 +31,6 @@ from workbook_templates.batch import build_workbooks
 from workbook_templates.manifest import MANIFEST_NAME
 
 from _workbooks import write_csv_folder
-
-import distributed  # the cskpi[dask] extra is part of the test install: a missing one fails, never skips
 
 ROOT = Path(__file__).resolve().parents[1]
 N_CUSTOMERS = 16
@@ -190,7 +189,7 @@ def _unpatch_on_workers(client):
 
 
 def test_a_failing_task_is_reported_by_name_and_the_others_are_built(cluster, data, tmp_path):
-    folder, reference = data
+    folder, _ = data
     labels = _labels(folder)
     bad = sorted(labels)[5]
     with distributed.Client(cluster, timeout="30s") as client:
@@ -211,7 +210,7 @@ def test_a_worker_killed_mid_batch_loses_no_workbook(cluster, data, tmp_path):
     with distributed.Client(cluster, timeout="30s") as client:
         client.wait_for_workers(2, timeout=180)
         pids = client.run(os.getpid)
-        victim = sorted(pids.values())[0]
+        victim = min(pids.values())
         seen = {}
 
         def kill_when_started():

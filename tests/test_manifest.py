@@ -7,8 +7,8 @@ import json
 import pytest
 
 import kpi_core
-from kpi_core import HealthConfig
 from cskpi.cli import main
+from kpi_core import HealthConfig
 from workbook_templates.manifest import MANIFEST_NAME, Manifest, build_fingerprint
 
 from _workbooks import write_csv_folder

@@ -184,7 +184,11 @@ class Cluster:
         start = time.monotonic()
         threads = self._threads()
         stats["workers"] = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-        shared = client.scatter(_Shared(ds, period, lang, config), broadcast=True, hash=False)
+        try:
+            shared = client.scatter(_Shared(ds, period, lang, config), broadcast=True, hash=False)
+        except Exception as err:  # noqa: BLE001 - e.g. a cluster without workers: said in one line
+            raise KpiInputError(f"--scheduler {self.address}: could not send the dataset to the workers "
+                                f"({stats['workers']} connected): {failure_reason(err)}", "value") from None
         prefix = f"cskpi-workbook-{uuid.uuid4().hex[:8]}"
         pending = iter(range(len(groups)))
         running: dict = {}
