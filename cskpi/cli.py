@@ -153,9 +153,14 @@ def cmd_build(args) -> int:
     check_output_folder(args.out)
     ds = _load(args.data)
     _period(ds, args)
-    result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
-                             period_end=args.period_end, jobs=args.jobs, predict=args.predict,
-                             currency=args.currency)
+    try:
+        result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
+                                 period_end=args.period_end, jobs=args.jobs, manifest=True, resume=args.resume,
+                                 scheduler=args.scheduler, predict=args.predict, currency=args.currency)
+    except KeyboardInterrupt:  # the files written so far are complete and in the manifest
+        print(f"cskpi: interrupted; run the same command with --resume to build the rest in {args.out}",
+              file=sys.stderr)
+        return 130
     return _report(result)
 
 
@@ -229,7 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "fr"), default="en")
     p.add_argument("--period-start", metavar="YYYY-MM")
     p.add_argument("--period-end", metavar="YYYY-MM")
-    p.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument("--jobs", type=_jobs, metavar="N",
+                   help="worker processes (default 1; with --scheduler local: default one per core)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="build on a Dask distributed cluster: its scheduler's address (tcp://host:8786) or "
+                        "'local' for a local cluster (needs pip install \"cskpi[dask]\")")
+    p.add_argument("--resume", action="store_true",
+                   help="skip the workbooks already complete in DIR (same data and settings, checksum intact)")
     _report_options(p)
     p.set_defaults(func=cmd_build)
 

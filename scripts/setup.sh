@@ -21,7 +21,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$mode" = test ]; then
   echo "==> installing cskpi with its test tools"
-  .venv/bin/python -m pip install --quiet -e '.[test,predict]'
+  .venv/bin/python -m pip install --quiet -e '.[test,predict,dask]'
 else
   echo "==> installing cskpi"
   .venv/bin/python -m pip install --quiet -e .

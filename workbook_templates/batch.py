@@ -19,6 +19,13 @@
 - Each workbook is written atomically: a file is complete or absent.
 - A group that fails is reported and the others go on; the
   :class:`BatchResult` says what was written and what failed, and why.
+- With ``scheduler`` the workbooks are built on a Dask distributed cluster
+  (:mod:`workbook_templates.distributed`, DESIGN.md §10): the same groups,
+  progress bar and result.
+- With ``manifest`` (what ``cskpi build`` does) every file written is
+  recorded in the folder's manifest (:mod:`workbook_templates.manifest`);
+  with ``resume`` the workbooks already complete there (same data and
+  settings, checksum intact) are skipped.
 """
 
 from __future__ import annotations
@@ -40,11 +47,12 @@ from kpi_core import Dataset, HealthConfig, KpiInputError
 from .account import account_layout, customer_ids, customer_subset
 from .files import OutputError
 from .labels import t
+from .manifest import Manifest, build_fingerprint
 from .portfolio import portfolio_layout
-from .xlsx import write_xlsx
+from .xlsx import write_xlsx, xlsx_bytes
 
 __all__ = ["BY", "Group", "BatchResult", "plan_groups", "build_workbooks", "safe_filename", "unique_stems",
-           "Progress"]
+           "Progress", "build_group", "failure_reason"]
 
 #: the --by choices
 BY = ("csm", "segment", "customer")
@@ -115,16 +123,22 @@ class Group:
 
 @dataclass
 class BatchResult:
-    """What a batch wrote and what failed (group label -> reason)."""
+    """What a batch wrote, skipped as already complete (``resume``) and what failed (group label -> reason).
+
+    `stats` holds figures of a ``scheduler`` build (tasks, seconds spent in
+    tasks, bytes returned, workers); empty otherwise.
+    """
 
     written: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)
     total: int = 0
+    skipped: list = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when every workbook was written."""
-        return not self.failed and len(self.written) == self.total
+        """True when every workbook was written (or was already complete)."""
+        return not self.failed and len(self.written) + len(self.skipped) == self.total
 
     @property
     def exit_status(self) -> int:
@@ -140,8 +154,10 @@ class BatchResult:
         wrote 1 of 2 workbooks in out
         failed: csm Zoé: KpiInputError: bad
         """
-        folders = sorted({str(p.parent) for p in self.written})
+        folders = sorted({str(p.parent) for p in [*self.written, *self.skipped]})
         text = f"wrote {len(self.written)} of {self.total} workbooks" + (f" in {', '.join(folders)}" if folders else "")
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} already complete"
         return "\n".join([text] + [f"failed: {label}: {reason}" for label, reason in self.failed.items()])
 
 
@@ -214,15 +230,38 @@ def _layout(group: Group, job: _Job):
                             currency=job.currency, customer_value=job.predict and group.customers is None)
 
 
+def failure_reason(err: BaseException) -> str:
+    """How a failed workbook is reported: a KpiInputError's or OutputError's message, else ``Type: message``.
+
+    Examples
+    --------
+    >>> failure_reason(RuntimeError("boom")), failure_reason(KpiInputError("bad cell B2", "value"))
+    ('RuntimeError: boom', 'bad cell B2')
+    """
+    return str(err) if isinstance(err, (KpiInputError, OutputError)) else f"{type(err).__name__}: {err}"
+
+
+def build_group(ds: Dataset, group: Group, period: kpi_core.Period, *, lang: str = "en",
+                config: HealthConfig | None = None, predict: bool = False, currency: str = "") -> bytes:
+    """The workbook of one group as .xlsx bytes, the file :func:`build_workbooks` writes (a distributed task).
+
+    Examples
+    --------
+    >>> ds = kpi_core.sample_dataset(n_customers=5)
+    >>> group = plan_groups(ds, "out", by="customer")[1]
+    >>> build_group(ds, group, kpi_core.report_period(ds))[:2]
+    b'PK'
+    """
+    return xlsx_bytes(_layout(group, _Job(ds, period, lang, config, {}, predict, currency)))
+
+
 def _build_one(index: int) -> tuple[int, str | None]:
     """Build and write group `index` of :data:`_JOB`; (index, None) or (index, why it failed)."""
     group = _JOB.groups[index]
     try:
         write_xlsx(_layout(group, _JOB), group.path)
-    except (KpiInputError, OutputError) as err:
-        return index, str(err)
     except Exception as err:  # noqa: BLE001 - one failing group must not stop the batch
-        return index, f"{type(err).__name__}: {err}"
+        return index, failure_reason(err)
     return index, None
 
 
@@ -336,8 +375,9 @@ class Progress:
 
 
 def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = "en", period_start=None,
-                    period_end=None, jobs: int = 1, config: HealthConfig | None = None,
-                    progress=None, only=None, predict: bool = False, currency: str = "") -> BatchResult:
+                    period_end=None, jobs: int | None = 1, config: HealthConfig | None = None,
+                    progress=None, only=None, manifest: bool = False, resume: bool = False,
+                    scheduler: str | None = None, predict: bool = False, currency: str = "") -> BatchResult:
     """Write the portfolio workbook and one workbook per group of `by` into `out_dir`.
 
     Parameters
@@ -352,12 +392,27 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
         The report period of every workbook (default: the last six months of `ds`).
     jobs : int, default 1
         Worker processes (fork-based; one process where fork is unavailable).
+        With ``scheduler="local"``: the LocalCluster's worker processes (None:
+        one per core); ignored with a scheduler address.
     config : HealthConfig, optional
     progress : file-like, optional
         Where the progress bar goes (default ``sys.stderr``).
     only : collection of str, optional
         Build only the groups with these keys (a CSM, a segment, a customer id;
         ``"portfolio"`` for the portfolio); default: all of them.
+    manifest : bool, default False
+        Record each file written in `out_dir`'s manifest
+        (``.cskpi-manifest.jsonl``, see :mod:`workbook_templates.manifest`),
+        so that a later build with `resume` can skip it.
+    resume : bool, default False
+        Skip the workbooks already complete in `out_dir` according to its
+        manifest (a missing, truncated or stale file is built again); implies
+        `manifest`.
+    scheduler : str, optional
+        Build on a Dask distributed cluster: its address (``tcp://host:8786``)
+        or ``"local"`` for a LocalCluster on this machine
+        (:class:`workbook_templates.distributed.Cluster`); needs the
+        ``cskpi[dask]`` extra.
     predict : bool, default False
         Give the portfolio workbook the Customer value sheet (fits the
         BG/NBD and Gamma-Gamma models once; needs ``cskpi[predict]``).
@@ -371,7 +426,8 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
     Raises
     ------
     KpiInputError
-        Bad period or `by` (before anything is written).
+        Bad period or `by` (before anything is written); with `scheduler`,
+        no ``distributed`` installed or no scheduler answering at the address.
 
     Examples
     --------
@@ -381,33 +437,63 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
     >>> result.ok, sorted(p.name for p in result.written)
     (True, ['portfolio.xlsx', 'segment_Enterprise.xlsx', 'segment_Mid-Market.xlsx', 'segment_SMB.xlsx'])
     """
-    global _JOB
     period = kpi_core.report_period(ds, period_start, period_end)
     groups = plan_groups(ds, out_dir, by, lang)
     if only is not None:
         keep = set(only)
         groups = [g for g in groups if g.key in keep]
+    cluster = None
+    if scheduler is not None:  # connect first: a bad address fails before anything is written
+        from .distributed import Cluster
+
+        cluster = Cluster(scheduler, workers=jobs)
+    try:
+        return _build(ds, period, groups, out_dir, lang, config, jobs, progress, manifest or resume, resume,
+                      cluster, {"predict": predict, "currency": currency})
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _build(ds, period, groups, out_dir, lang, config, jobs, progress, record, resume, cluster,
+           options) -> BatchResult:
+    global _JOB
     Path(out_dir).mkdir(parents=True, exist_ok=True)
+    # -- resume: the manifest says which files are complete; only the others are built ----------
+    manifest = Manifest(out_dir, build_fingerprint(ds, period, lang, config, options)) if record else None
     result = BatchResult(total=len(groups))
+    if resume:
+        result.skipped = [g.path for g in groups if manifest.complete(g.path)]
+        complete = set(result.skipped)
+        groups = [g for g in groups if g.path not in complete]
+    if manifest is not None:
+        manifest.forget(g.path for g in groups)
     bar = Progress(len(groups), progress, "workbooks")
 
     def done(index: int, error: str | None) -> None:
         group = groups[index]
         if error is None:
+            if manifest is not None:
+                manifest.record(group.path)
             result.written.append(group.path)
         else:
             result.failed[group.label] = error
         bar.advance(group.path.name, failed=error is not None)
 
-    _JOB = _Job(ds, period, lang, config, dict(enumerate(groups)), predict, currency)
+    _JOB = _Job(ds, period, lang, config, dict(enumerate(groups)), **options)
     try:
-        jobs = max(1, min(int(jobs), len(groups)))
-        if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-            _run_serial(range(len(groups)), done)
+        if cluster is not None:
+            result.stats = cluster.build(ds, period, groups, done, lang=lang, config=config, options=options)
         else:
-            _run_pool(range(len(groups)), jobs, done)
+            jobs = max(1, min(int(jobs or 1), len(groups)))
+            if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+                _run_serial(range(len(groups)), done)
+            else:
+                _run_pool(range(len(groups)), jobs, done)
     finally:
         _JOB = None
+        if manifest is not None:
+            manifest.close()
         bar.close()
     order = {g.path: i for i, g in enumerate(groups)}
     result.written.sort(key=order.__getitem__)

@@ -9,6 +9,7 @@ goes through :func:`workbook_templates.cells.set_value`, so it stays text.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import warnings
 from copy import copy
@@ -36,7 +37,7 @@ from .layout import Block, Cell, SheetLayout, WorkbookLayout
 from .refresh import stamp
 from .styles import AMBER, GREEN, RED, STYLES, number_format
 
-__all__ = ["write_xlsx", "build_openpyxl", "write_sheet", "set_names"]
+__all__ = ["write_xlsx", "xlsx_bytes", "build_openpyxl", "write_sheet", "set_names"]
 
 _INF = math.inf
 _ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"})
@@ -296,8 +297,28 @@ def write_xlsx(layout: WorkbookLayout, path) -> Path:
     >>> write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path).name
     'book.xlsx'
     """
-    wb = build_openpyxl(layout)
-    stamp(wb, layout.template, layout.title)
+    wb = _stamped(layout)
     with atomic_output(path) as tmp:
         wb.save(tmp)
     return Path(path)
+
+
+def xlsx_bytes(layout: WorkbookLayout) -> bytes:
+    """The bytes of the file :func:`write_xlsx` writes, in memory (a distributed task returns them).
+
+    Examples
+    --------
+    >>> import kpi_core
+    >>> from workbook_templates.portfolio import portfolio_layout
+    >>> xlsx_bytes(portfolio_layout(kpi_core.sample_dataset(n_customers=5)))[:2]
+    b'PK'
+    """
+    buffer = io.BytesIO()
+    _stamped(layout).save(buffer)
+    return buffer.getvalue()
+
+
+def _stamped(layout: WorkbookLayout) -> Workbook:
+    wb = build_openpyxl(layout)
+    stamp(wb, layout.template, layout.title)
+    return wb
