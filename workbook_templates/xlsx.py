@@ -1,22 +1,27 @@
 """Write a :class:`~workbook_templates.layout.WorkbookLayout` to an .xlsx file with openpyxl.
 
-The file is streamed in openpyxl's write-only mode (constant memory, the
-fast path for data tables of hundreds of thousands of rows) and written
-atomically: a failed build leaves no file behind. Every text value from data
-goes through :func:`workbook_templates.cells.set_value`, so it stays text.
+openpyxl (write-only mode) writes the workbook's skeleton: styles, tables,
+charts, defined names, conditional formats, validations, widths, panes and
+print setup. The cells of every sheet are streamed into its worksheet XML by
+:mod:`workbook_templates.xmlsheet`, a column at a time, and the file is
+written atomically: a failed build leaves no file behind. What a value
+becomes (type, number format, text safety) is decided by
+:mod:`workbook_templates.values` for this writer, for the openpyxl cells of a
+headless Refresh (:func:`write_sheet`) and for the live xlwings writer alike.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
+import zipfile
 import warnings
 from copy import copy
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell as _Cell
@@ -25,21 +30,23 @@ from openpyxl.chart import Series as ChartSeries
 from openpyxl.chart.label import DataLabelList
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from .cells import FORMULA_TRIGGERS, set_value
+from . import values
+from .cells import set_value
 from .files import atomic_output
 from .layout import Block, Cell, SheetLayout, WorkbookLayout
 from .refresh import stamp
-from .styles import AMBER, GREEN, RED, STYLES, number_format
+from .styles import AMBER, GREEN, RED, STYLES
+from .xmlsheet import sheet_data
 
 __all__ = ["write_xlsx", "build_openpyxl", "write_sheet", "set_names"]
 
 _INF = math.inf
-_ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"})
 
 
 @lru_cache(maxsize=None)
@@ -48,7 +55,7 @@ def _style_parts(key: str | None, lang: str):
     font = Font(**spec["font"]) if "font" in spec else None
     fill = PatternFill("solid", start_color=spec["fill"], end_color=spec["fill"]) if "fill" in spec else None
     align = Alignment(wrap_text=True, vertical="top") if spec.get("wrap") else None
-    return number_format(key, lang), font, fill, align
+    return values.number_format(key, lang), font, fill, align
 
 
 def _style_array(ws, style: str | None, lang: str):
@@ -81,7 +88,7 @@ def _plain(value) -> bool:
         return value == value and value not in (_INF, -_INF)
     if kind is int or kind is _dt.datetime:
         return True
-    return kind is str and not _risky(value)
+    return kind is str and values.is_plain_text(value)
 
 
 def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> WriteOnlyCell:
@@ -98,39 +105,21 @@ def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> 
     return cell
 
 
-def _risky(text: str) -> bool:
-    """Text a spreadsheet could misread: formula triggers, error codes, escapes, control characters."""
-    return (text.startswith(FORMULA_TRIGGERS) or text in _ERROR_TEXTS or "_x" in text
-            or any(ord(ch) < 32 for ch in text))
-
-
-def _needs_cell(values: np.ndarray) -> np.ndarray:
-    """Which values of a text column must go through cells.set_value."""
-    def risky(v):
-        return isinstance(v, str) and _risky(v)
-    return np.frompyfunc(risky, 1, 1)(values).astype(bool) if len(values) else np.zeros(0, bool)
-
-
 def _block_columns(ws, block: Block, lang: str) -> list[list]:
-    """Each column of a block as a list of ready-to-append values or cells."""
+    """Each column of a block as a list of ready-to-append values or cells (openpyxl cells path)."""
     out = []
     for name in block.frame.columns:
-        series = block.frame[name]
-        style = block.styles.get(name)
-        if series.dtype.kind == "M":
-            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
-            style = style or "date"
-        elif series.dtype.kind in "iuf":
-            values = [None if v != v else v for v in series.tolist()]
-        elif series.dtype.kind == "b":
-            values = series.tolist()
-        else:
-            raw = series.astype(object).where(series.notna(), None).to_numpy()
-            risky = _needs_cell(raw)
-            values = [(_cell(ws, v, None, lang) if r else v) for v, r in zip(raw.tolist(), risky.tolist())]
-        if style:
-            values = [v if v is None or isinstance(v, _Cell) else _cell(ws, v, style, lang) for v in values]
-        out.append(values)
+        col = values.column(block.frame[name], block.styles.get(name))
+        cells = col.python()
+        if col.kind == "text":
+            careful = ~np.r_[col.plain, True][col.codes]  # text that needs cells.set_value
+            for i in np.flatnonzero(careful):
+                cells[i] = _cell(ws, cells[i], None, lang)
+        elif col.kind == "mixed":
+            cells = [v if _plain(v) or v is None else _cell(ws, v, None, lang) for v in cells]
+        if col.style:
+            cells = [v if v is None or isinstance(v, _Cell) else _cell(ws, v, col.style, lang) for v in cells]
+        out.append(cells)
     return out
 
 
@@ -205,8 +194,13 @@ def _chart(spec):
     return chart
 
 
-def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
-    """Write one sheet layout into an empty openpyxl worksheet (write-only or normal mode)."""
+def write_sheet(ws, sheet: SheetLayout, lang: str, *, cells: bool = True) -> None:
+    """Write one sheet layout into an empty openpyxl worksheet (write-only or normal mode).
+
+    With ``cells=False`` everything but the cells (widths, panes, tables, charts,
+    conditional formats, validations, print setup): :func:`write_xlsx` streams the
+    cells itself (:mod:`workbook_templates.xmlsheet`).
+    """
     for col, width in sheet.widths.items():
         ws.column_dimensions[col if isinstance(col, str) else get_column_letter(col)].width = width
     if sheet.freeze:
@@ -219,8 +213,9 @@ def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for row in _sheet_rows(ws, sheet, lang):
-        ws.append(row)
+    if cells:
+        for row in _sheet_rows(ws, sheet, lang):
+            ws.append(row)
     for block in sheet.blocks:
         if block.table:
             with warnings.catch_warnings():  # write-only mode warns even when the columns are given
@@ -252,20 +247,74 @@ def set_names(wb: Workbook, layout: WorkbookLayout) -> None:
         wb.defined_names[name] = DefinedName(name, attr_text=target)
 
 
-def build_openpyxl(layout: WorkbookLayout) -> Workbook:
-    """The layout as an openpyxl write-only Workbook, ready to save."""
+def build_openpyxl(layout: WorkbookLayout, *, cells: bool = True) -> Workbook:
+    """The layout as an openpyxl write-only Workbook, ready to save (``cells=False``: no cells)."""
     wb = Workbook(write_only=True)
     for sheet in layout.sheets:
-        write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang)
+        write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang, cells=cells)
     set_names(wb, layout)
     return wb
+
+
+def _style_ids(wb: Workbook, lang: str):
+    """``style_id(key, quote)``: the cellXfs index of a style key, registered once in `wb`."""
+    ws = wb.worksheets[0]
+    ids: dict = {(None, False): 0}
+
+    def style_id(key: str | None, quote: bool) -> int:
+        if (key, quote) not in ids:
+            array = copy(_style_array(ws, key, lang) or StyleArray())
+            array.quotePrefix = int(quote)
+            ids[(key, quote)] = wb._cell_styles.add(array)
+        return ids[(key, quote)]
+
+    return style_id
+
+
+_SHEET_DATA = (b"<sheetData></sheetData>", b"<sheetData/>")
+
+
+def _stream(layout: WorkbookLayout, target: Path) -> None:
+    """Write the file: openpyxl's skeleton, with every sheet's cells streamed into its XML."""
+    wb = build_openpyxl(layout, cells=False)
+    stamp(wb, layout.template, layout.title)
+    style_id = _style_ids(wb, layout.lang)
+    sheets = list(zip(wb.worksheets, layout.sheets))
+    pieces = {}
+    for ws, sheet in sheets:  # styles first: the skeleton's styles.xml must list them all
+        chunks = sheet_data(sheet, style_id)
+        first = next(chunks, "")  # the generator registers every style of its sheet before its first rows
+        pieces[ws] = (first, chunks)
+    skeleton = io.BytesIO()
+    wb.save(skeleton)
+    parts = {ws.path.lstrip("/"): pieces[ws] for ws, _ in sheets}
+    with zipfile.ZipFile(skeleton) as src, \
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename not in parts:
+                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
+                continue
+            marker = next(m for m in _SHEET_DATA if m in data)
+            head, _, tail = data.partition(marker)
+            first, chunks = parts[info.filename]
+            with out.open(info.filename, "w", force_zip64=True) as fh:
+                fh.write(head + b"<sheetData>" + first.encode())
+                for piece in chunks:
+                    fh.write(piece.encode())
+                fh.write(b"</sheetData>" + tail)
+
+
+_LEVEL = 1  # deflate level: sheet XML compresses well even at the fastest level
 
 
 def write_xlsx(layout: WorkbookLayout, path) -> Path:
     """Write the layout to `path` atomically (temporary file, then rename), stamped with its template.
 
     The only file writer of a build: the stamp (:func:`workbook_templates.refresh.stamp`)
-    tells ``cskpi refresh`` which template and scope to rebuild the file with.
+    tells ``cskpi refresh`` which template and scope to rebuild the file with. openpyxl
+    writes the workbook's skeleton (styles, tables, charts, names, formats); the cells
+    are streamed by :func:`workbook_templates.xmlsheet.sheet_data`.
 
     Returns
     -------
@@ -280,8 +329,6 @@ def write_xlsx(layout: WorkbookLayout, path) -> Path:
     >>> write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path).name
     'book.xlsx'
     """
-    wb = build_openpyxl(layout)
-    stamp(wb, layout.template, layout.title)
     with atomic_output(path) as tmp:
-        wb.save(tmp)
+        _stream(layout, tmp)
     return Path(path)
