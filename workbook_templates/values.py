@@ -193,7 +193,7 @@ def excel_serial(values: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> excel_serial(np.array(["2026-01-01T18:30"], dtype="datetime64[s]")).tolist()
-    [46023.77083333333]
+    [46023.770833333336]
     """
     us = values.astype("datetime64[us]")
     day = us.astype("datetime64[D]")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
-import zipfile
 import warnings
+import zipfile
 from copy import copy
 from functools import lru_cache
 from pathlib import Path
@@ -28,13 +28,16 @@ from openpyxl.cell.cell import Cell as _Cell
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart import Series as ChartSeries
 from openpyxl.chart.label import DataLabelList
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.writer.excel import ExcelWriter
 
 from . import values
 from .cells import set_value
@@ -248,8 +251,14 @@ def set_names(wb: Workbook, layout: WorkbookLayout) -> None:
 
 
 def build_openpyxl(layout: WorkbookLayout, *, cells: bool = True) -> Workbook:
-    """The layout as an openpyxl write-only Workbook, ready to save (``cells=False``: no cells)."""
-    wb = Workbook(write_only=True)
+    """The layout as an openpyxl Workbook, ready to save.
+
+    With cells, a write-only workbook (constant memory); ``cells=False`` gives the
+    skeleton of :func:`write_xlsx` in a normal workbook (no temporary file per sheet).
+    """
+    wb = Workbook(write_only=cells)
+    if not cells:
+        wb.remove(wb.active)
     for sheet in layout.sheets:
         write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang, cells=cells)
     set_names(wb, layout)
@@ -271,7 +280,41 @@ def _style_ids(wb: Workbook, lang: str):
     return style_id
 
 
-_SHEET_DATA = (b"<sheetData></sheetData>", b"<sheetData/>")
+_SHEET_DATA = (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />")
+_LEVEL = 1  # deflate level: sheet XML compresses well even at the fastest level
+
+
+class _StreamingWriter(ExcelWriter):
+    """openpyxl's package writer, with each worksheet's cells streamed from :func:`sheet_data`.
+
+    ``write_worksheet`` is openpyxl's own (3.1), except that the worksheet's skeleton
+    XML is made in memory (no temporary file per sheet) and its empty ``<sheetData>``
+    is filled with the layout's rows as they are encoded, straight into the archive.
+    openpyxl writes styles.xml after the worksheets, so every style the cells
+    register on the way is in it.
+    """
+
+    def __init__(self, workbook: Workbook, archive: zipfile.ZipFile, rows: dict) -> None:
+        super().__init__(workbook, archive)
+        self.rows = rows  # worksheet title -> iterator of <row> XML text
+
+    def write_worksheet(self, ws) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        skeleton = io.BytesIO()
+        writer = WorksheetWriter(ws, out=skeleton)
+        writer.write()
+        ws._rels = writer._rels
+        data = skeleton.getvalue()
+        marker = next(m for m in _SHEET_DATA if m in data)
+        head, _, tail = data.partition(marker)
+        with self._archive.open(ws.path[1:], "w", force_zip64=True) as fh:
+            fh.write(head + b"<sheetData>")
+            for piece in self.rows[ws.title]:
+                fh.write(piece.encode("utf-8"))
+            fh.write(b"</sheetData>" + tail)
+        self.manifest.append(ws)
 
 
 def _stream(layout: WorkbookLayout, target: Path) -> None:
@@ -279,33 +322,10 @@ def _stream(layout: WorkbookLayout, target: Path) -> None:
     wb = build_openpyxl(layout, cells=False)
     stamp(wb, layout.template, layout.title)
     style_id = _style_ids(wb, layout.lang)
-    sheets = list(zip(wb.worksheets, layout.sheets))
-    pieces = {}
-    for ws, sheet in sheets:  # styles first: the skeleton's styles.xml must list them all
-        chunks = sheet_data(sheet, style_id)
-        first = next(chunks, "")  # the generator registers every style of its sheet before its first rows
-        pieces[ws] = (first, chunks)
-    skeleton = io.BytesIO()
-    wb.save(skeleton)
-    parts = {ws.path.lstrip("/"): pieces[ws] for ws, _ in sheets}
-    with zipfile.ZipFile(skeleton) as src, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as out:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename not in parts:
-                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
-                continue
-            marker = next(m for m in _SHEET_DATA if m in data)
-            head, _, tail = data.partition(marker)
-            first, chunks = parts[info.filename]
-            with out.open(info.filename, "w", force_zip64=True) as fh:
-                fh.write(head + b"<sheetData>" + first.encode())
-                for piece in chunks:
-                    fh.write(piece.encode())
-                fh.write(b"</sheetData>" + tail)
-
-
-_LEVEL = 1  # deflate level: sheet XML compresses well even at the fastest level
+    rows = {ws.title: sheet_data(sheet, style_id) for ws, sheet in zip(wb.worksheets, layout.sheets)}
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=_LEVEL) as archive:
+        wb.properties.modified = _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)
+        _StreamingWriter(wb, archive, rows).write_data()
 
 
 def write_xlsx(layout: WorkbookLayout, path) -> Path:

@@ -18,6 +18,7 @@ with no cell object per value. What a value becomes is decided by
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 from decimal import Decimal
 from typing import Callable, Iterator
@@ -77,8 +78,14 @@ def _value_frag(value, style_key: str | None, style_id: StyleId) -> str | None:
 
 
 def _numbers_text(values: np.ndarray) -> list:
+    """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'."""
     if values.dtype.kind == "f":
-        return list(map(repr, values.tolist()))
+        finite = values[~np.isnan(values)]  # NaN cells are written blank
+        whole = bool(np.all((finite == np.round(finite)) & (np.abs(finite) < 2.0 ** 53)))
+        if not whole:
+            return list(map(repr, values.tolist()))
+        # dates and whole amounts: int text is shorter and faster (NaN cells become blank)
+        values = np.where(np.isnan(values), 0.0, values).astype(np.int64)
     return list(map(str, values.tolist()))
 
 
@@ -188,16 +195,17 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
     for b in blocks:
         edges |= {b.block.first_data_row, b.block.last_row + 1}
     edges = sorted(e for e in edges if 1 <= e <= last + 1)
+    sparse_rows = sorted(sparse)
     for start, stop in zip(edges[:-1], edges[1:]):
         inside = [b for b in blocks if b.block.first_data_row <= start and stop - 1 <= b.block.last_row
                   and len(b.block.frame)]
         inside.sort(key=lambda b: b.block.col)
         for lo in range(start, stop, _CHUNK):
             hi = min(lo + _CHUNK, stop)
-            yield _band(lo, hi, inside, sparse)
+            yield _band(lo, hi, inside, sparse, sparse_rows)
 
 
-def _band(lo: int, hi: int, blocks: list, sparse: dict) -> str:
+def _band(lo: int, hi: int, blocks: list, sparse: dict, sparse_rows: list) -> str:
     """Rows lo..hi-1 (1-based sheet rows) covered by the same blocks."""
     if not blocks:
         return "".join(_row_xml(r, sparse[r]) for r in range(lo, hi) if r in sparse)
@@ -208,7 +216,7 @@ def _band(lo: int, hi: int, blocks: list, sparse: dict) -> str:
         letters += b.letters
     template = '<row r="{0}">' + "".join(f'<c r="{x}{{0}}"{{{k + 1}}}' for k, x in enumerate(letters)) + "</row>"
     rows = range(lo, hi)
-    if not any(r in sparse for r in rows):
+    if bisect.bisect_left(sparse_rows, hi) == bisect.bisect_left(sparse_rows, lo):  # no single cell here
         return "".join(map(template.format, rows, *frag_columns))
     cols = [b.block.col + j for b in blocks for j in range(len(b.letters))]
     out = []
