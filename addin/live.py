@@ -135,8 +135,8 @@ def _block_matrix(block: Block) -> list[list]:
     """Header (if any) and rows of a block as a 2-D list of cell values."""
     frame = block.frame
     columns = []
-    for name in frame.columns:
-        col = values.column(frame[name])
+    for _, series in frame.items():
+        col = values.column(series)
         if col.kind == "text":  # decided once per distinct text
             table = np.array([as_text(t) for t in col.uniques] + [None], dtype=object)
             columns.append(table[col.codes].tolist())

@@ -111,8 +111,8 @@ def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> 
 def _block_columns(ws, block: Block, lang: str) -> list[list]:
     """Each column of a block as a list of ready-to-append values or cells (openpyxl cells path)."""
     out = []
-    for name in block.frame.columns:
-        col = values.column(block.frame[name], block.styles.get(name))
+    for name, series in block.frame.items():
+        col = values.column(series, block.styles.get(name))
         cells = col.python()
         if col.kind == "text":
             careful = ~np.r_[col.plain, True][col.codes]  # text that needs cells.set_value

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from decimal import Decimal
+from functools import lru_cache
 from typing import Callable, Iterator
 
 import numpy as np
@@ -77,6 +78,18 @@ def _value_frag(value, style_key: str | None, style_id: StyleId) -> str | None:
     return f"{s}><v>{value!r}</v></c>"
 
 
+def _cell_frag(cell, style_id: StyleId) -> str | None:
+    """What follows ``<c r="A1"`` for a layout cell (a formula or a value)."""
+    if cell.is_formula:
+        return f"{_attr(style_id(cell.style, False))}><f>{_escape(cell.value[1:])}</f></c>"
+    return _value_frag(cell.value, cell.style, style_id)
+
+
+@lru_cache(maxsize=None)
+def _letter(col: int) -> str:
+    return get_column_letter(col)
+
+
 def _numbers_text(values: np.ndarray) -> list:
     """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'."""
     if values.dtype.kind == "f":
@@ -130,8 +143,8 @@ class _BlockRows:
     def __init__(self, block: Block, style_id: StyleId) -> None:
         self.block = block
         self.letters = [get_column_letter(block.col + j) for j in range(len(block.frame.columns))]
-        self.columns = [_Encoded(column(block.frame[name], block.styles.get(name)), style_id)
-                        for name in block.frame.columns]
+        self.columns = [_Encoded(column(series, block.styles.get(name)), style_id)
+                        for name, series in block.frame.items()]
         headers = block.headers or [str(c) for c in block.frame.columns]
         self.header = [_value_frag(h, "header", style_id) for h in headers] if block.header else None
         self.cache: tuple[int, int, list] | None = None
@@ -143,9 +156,14 @@ class _BlockRows:
         return self.cache[2]
 
 
-def _row_xml(r: int, cells: dict) -> str:
-    parts = "".join(f'<c r="{get_column_letter(c)}{r}"{frag}' for c, frag in sorted(cells.items()))
-    return f'<row r="{r}">{parts}</row>'
+def _row_xml(r: int, cells: dict, style_id: StyleId) -> str:
+    """One row from its cells: column -> fragment text, or a layout :class:`Cell` encoded here."""
+    parts = []
+    for c, item in sorted(cells.items()):
+        frag = item if isinstance(item, str) else _cell_frag(item, style_id)
+        if frag is not None:
+            parts.append(f'<c r="{_letter(c)}{r}"{frag}')
+    return f'<row r="{r}">{"".join(parts)}</row>'
 
 
 def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
@@ -175,14 +193,9 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
     t="inlineStr"><is><t>t</t></is></c></row><row r="2"><c r="A2"><v>1.5</v></c><c r="B2" s="2"
     t="inlineStr"><is><t>=1+1</t></is></c></row>
     """
-    sparse: dict[int, dict[int, str]] = {}
+    sparse: dict[int, dict] = {}  # single cells, encoded when their row is written
     for (r, c), cell in sheet.cells.items():
-        if cell.is_formula:
-            frag = f"{_attr(style_id(cell.style, False))}><f>{_escape(cell.value[1:])}</f></c>"
-        else:
-            frag = _value_frag(cell.value, cell.style, style_id)
-        if frag is not None:
-            sparse.setdefault(r, {})[c] = frag
+        sparse.setdefault(r, {})[c] = cell
     blocks = [_BlockRows(b, style_id) for b in sheet.blocks]
     for b in blocks:
         if b.header is not None:
@@ -202,13 +215,13 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
         inside.sort(key=lambda b: b.block.col)
         for lo in range(start, stop, _CHUNK):
             hi = min(lo + _CHUNK, stop)
-            yield _band(lo, hi, inside, sparse, sparse_rows)
+            yield _band(lo, hi, inside, sparse, sparse_rows, style_id)
 
 
-def _band(lo: int, hi: int, blocks: list, sparse: dict, sparse_rows: list) -> str:
+def _band(lo: int, hi: int, blocks: list, sparse: dict, sparse_rows: list, style_id: StyleId) -> str:
     """Rows lo..hi-1 (1-based sheet rows) covered by the same blocks."""
     if not blocks:
-        return "".join(_row_xml(r, sparse[r]) for r in range(lo, hi) if r in sparse)
+        return "".join(_row_xml(r, sparse[r], style_id) for r in range(lo, hi) if r in sparse)
     frag_columns, letters = [], []
     for b in blocks:
         offset = b.block.first_data_row
@@ -224,7 +237,7 @@ def _band(lo: int, hi: int, blocks: list, sparse: dict, sparse_rows: list) -> st
         if r in sparse:
             cells = {c: f[i] for c, f in zip(cols, frag_columns)}
             cells.update(sparse[r])
-            out.append(_row_xml(r, cells))
+            out.append(_row_xml(r, cells, style_id))
         else:
             out.append(template.format(r, *(f[i] for f in frag_columns)))
     return "".join(out)
