@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import lru_cache
-from typing import Callable, Iterator
 
 import numpy as np
 from openpyxl.utils import get_column_letter
