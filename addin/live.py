@@ -31,6 +31,8 @@ one is added (``book.names.add``).
 Text from data is always written as text: a string Excel would parse
 (``=HYPERLINK(...)``, ``+1``, ``0012``, ``TRUE``, ``2026-01-05``) gets Excel's
 quote prefix (a leading ``'``), which Excel and Office.js both store as text.
+What a value becomes is decided by :mod:`workbook_templates.values`, as for the
+file writer.
 
 Charts
     xlwings 0.37 creates charts on both engines (``sheet.charts.add`` with an
@@ -57,18 +59,16 @@ Validations, print setup, freeze panes, tab colours
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
-import re
 from collections import defaultdict
+from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from workbook_templates.cells import FORMULA_TRIGGERS
+from workbook_templates import values
 from workbook_templates.layout import Block, SheetLayout, WorkbookLayout
-from workbook_templates.styles import AMBER, GREEN, RED, STYLES, number_format
+from workbook_templates.styles import AMBER, GREEN, RED, STYLES
+from workbook_templates.values import live_text as as_text
 
 __all__ = ["is_remote", "as_text", "write_sheets", "define_names", "sheet_titles", "same_reference",
            "CHART_TYPES"]
@@ -76,12 +76,6 @@ __all__ = ["is_remote", "as_text", "write_sheets", "define_names", "sheet_titles
 #: layout chart kinds -> xlwings chart types
 CHART_TYPES = {"line": "line", "column": "column_clustered", "bar": "bar_clustered",
                "stacked": "column_stacked", "pie": "pie"}
-
-# Text Excel would read as something else when typed in: numbers, percentages, dates,
-# times, booleans, error codes. Such text gets the quote prefix.
-_PARSED = re.compile(
-    r"^\s*(?:[-+]?[\d.,\s]*\d[\d.,\s]*%?(?:[eE][-+]?\d+)?|\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?(?:\s.*)?"
-    r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?|true|false|vrai|faux|#[A-Z/0!?]+[!?A]?)\s*$", re.IGNORECASE)
 
 
 def is_remote(book) -> bool:
@@ -92,37 +86,15 @@ def is_remote(book) -> bool:
         return False
 
 
-def as_text(value: str) -> str:
-    """A data string as written to a cell: quote-prefixed when Excel would parse it."""
-    if value.startswith(FORMULA_TRIGGERS) or value.startswith("'") or _PARSED.match(value):
-        return "'" + value
-    return value
-
-
 def _cell_value(value):
-    """A Python/pandas value as written with ``range.value`` (text stays text)."""
-    if value is None:
-        return None
+    """A Python/pandas value as written with ``range.value`` (the rules of
+    :mod:`workbook_templates.values`; text quote-prefixed where Excel would parse it)."""
+    value = values.cell_value(value)
     if isinstance(value, str):
-        return as_text(value) if value else None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
-    if isinstance(value, (_dt.datetime, _dt.date)):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
-        if math.isnan(number):
-            return None
-        if math.isinf(number):
-            raise ValueError(f"cannot write {value!r} to a cell")
-        return int(value) if isinstance(value, (int, np.integer)) else number
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return as_text(str(value))
+        return as_text(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def _rectangles(positions) -> list[tuple[int, int, int, int]]:
@@ -163,15 +135,15 @@ def _block_matrix(block: Block) -> list[list]:
     """Header (if any) and rows of a block as a 2-D list of cell values."""
     frame = block.frame
     columns = []
-    for name in frame.columns:
-        series = frame[name]
-        if series.dtype.kind == "M":
-            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
-        elif series.dtype.kind in "iuf":
-            values = [None if v != v else v for v in series.tolist()]
+    for _, series in frame.items():
+        col = values.column(series)
+        if col.kind == "text":  # decided once per distinct text
+            table = np.array([as_text(t) for t in col.uniques] + [None], dtype=object)
+            columns.append(table[col.codes].tolist())
+        elif col.kind == "mixed":
+            columns.append([_cell_value(v) for v in col.python()])
         else:
-            values = [_cell_value(v) for v in series.astype(object).tolist()]
-        columns.append(values)
+            columns.append(col.python())
     rows = [list(r) for r in zip(*columns)] if len(frame) else []
     if block.header:
         headers = block.headers or [str(c) for c in frame.columns]
@@ -190,7 +162,7 @@ def _style_positions(sheet: SheetLayout) -> dict[str, set]:
             for j in range(len(block.frame.columns)):
                 out["header"].add((block.row, block.col + j))
         for j, name in enumerate(block.frame.columns):
-            style = block.styles.get(name) or ("date" if block.frame[name].dtype.kind == "M" else None)
+            style = values.column_style(block.frame[name], block.styles.get(name))
             if style and len(block.frame):
                 for i in range(block.first_data_row, block.last_row + 1):
                     out[style].add((i, block.col + j))
@@ -280,7 +252,7 @@ def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool, currency: str
     by_format: dict[str, set] = defaultdict(set)
     by_look: dict[str, set] = defaultdict(set)
     for style, positions in _style_positions(sheet).items():
-        fmt = number_format(style, lang, currency)
+        fmt = values.number_format(style, lang, currency)
         if fmt:
             by_format[fmt] |= positions
         spec = STYLES.get(style, {})

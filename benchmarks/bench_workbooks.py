@@ -43,6 +43,9 @@ sys.path.insert(0, str(ROOT))
 import kpi_core  # noqa: E402
 from kpi_core import Dataset  # noqa: E402
 
+#: writers timed on the large workbook ("none": the layout alone); XlsxWriter is slow and
+#: memory-hungry on the full tables, so it runs only with --xlsxwriter
+WRITERS = ["none", "openpyxl", "pyexcelerate"]
 TABLE_SETS = {
     "full": ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel", "Acquisition"),
     "subs": ("Customers", "Subscriptions"),
@@ -85,7 +88,14 @@ def _child_large(args) -> dict:
         from benchmarks.xlsxwriter_layout import write_xlsxwriter
 
         write_xlsxwriter(layout, args.out)
+    elif args.writer == "pyexcelerate":
+        from benchmarks.pyexcelerate_layout import write_pyexcelerate
+
+        write_pyexcelerate(layout, args.out)
     t3 = time.perf_counter()
+    from benchmarks.pyexcelerate_layout import cell_count
+
+    out["cells_written"] = cell_count(layout)
     out.update(write_s=t3 - t2, maxrss_mb=_maxrss_mb())
     if args.writer != "none":
         out["size_mb"] = Path(args.out).stat().st_size / 1e6
@@ -116,7 +126,7 @@ def bench_large(customers: int, tables: str, work: Path, timeout: float) -> None
           f"{', '.join(TABLE_SETS[tables])}")
     base = ["--customers", customers, "--tables", tables]
     runs = {}
-    for writer in ("none", "openpyxl", "xlsxwriter"):
+    for writer in WRITERS:
         runs[writer] = _spawn("large", *base, "--writer", writer, "--out", work / f"large_{tables}_{writer}.xlsx",
                               timeout=timeout)
     first = next((r for r in runs.values() if "rows" in r), None)
@@ -129,13 +139,17 @@ def bench_large(customers: int, tables: str, work: Path, timeout: float) -> None
             continue
         line = f"  {writer:10s} data {r['data_s']:6.1f} s  layout {r['layout_s']:6.1f} s"
         if writer != "none":
-            line += (f"  write {r['write_s']:6.1f} s  built (layout+write) {r['layout_s'] + r['write_s']:6.1f} s"
-                     f"  file {r['size_mb']:6.1f} MB")
+            line += (f"  write {r['write_s']:6.1f} s ({1e6 * r['write_s'] / r['cells_written']:.2f} us/cell)"
+                     f"  built (layout+write) {r['layout_s'] + r['write_s']:6.1f} s  file {r['size_mb']:6.1f} MB")
         print(line + f"  peak RSS {r['maxrss_mb']:7.0f} MB")
-    o, x = runs["openpyxl"], runs["xlsxwriter"]
+    o, x, pe = runs["openpyxl"], runs.get("xlsxwriter", {}), runs["pyexcelerate"]
+    if "write_s" in o and "write_s" in pe:
+        print(f"  ratio ours / pyexcelerate per cell: {o['write_s'] / pe['write_s']:.2f}   (target <= 1.0; "
+              f"pyexcelerate writes no styles, tables, charts or names)")
     if "write_s" in o and "write_s" in x:
         print(f"  ratio openpyxl / xlsxwriter write: {o['write_s'] / x['write_s']:.2f}  "
               f"(peak RSS {o['maxrss_mb'] / x['maxrss_mb']:.2f})")
+    if "write_s" in o:
         ok_time, ok_mem = o["layout_s"] + o["write_s"] < 60, o["maxrss_mb"] < 1536
         print(f"  target built < 60 s: {'met' if ok_time else 'MISSED'}; < 1.5 GB: {'met' if ok_mem else 'MISSED'}")
     if "write_s" in o:
@@ -144,7 +158,7 @@ def bench_large(customers: int, tables: str, work: Path, timeout: float) -> None
             print(f"  LibreOffice recalculation ERROR {r['error']}")
         else:
             print(f"  LibreOffice recalculation {r['recalc_s']:6.1f} s  (soffice peak RSS {r['soffice_maxrss_mb']:.0f} MB)"
-                  f"  target < 60 s: {'met' if r['recalc_s'] < 60 else 'MISSED'}")
+                  f"  target < 120 s: {'met' if r['recalc_s'] < 120 else 'MISSED'}")
 
 
 # ------------------------------------------------------------------------------ (b) small
@@ -179,31 +193,36 @@ def _time_writes(layouts, write, folder: Path, tag: str) -> list:
 
 
 def bench_small(n: int, work: Path, profile_top: int) -> None:
+    from benchmarks.pyexcelerate_layout import cell_count, write_pyexcelerate
     from benchmarks.xlsxwriter_layout import write_xlsxwriter
     from workbook_templates.xlsx import write_xlsx
 
     t0 = time.perf_counter()
     layouts, how = _one_customer_layouts(n)
     per_layout = (time.perf_counter() - t0) / n
-    print(f"\n== (b) {n} one-customer workbooks of sample_dataset(n_customers=1000), layouts by {how}")
+    cells = sum(cell_count(lay) for lay in layouts)
+    print(f"\n== (b) {n} one-customer workbooks of sample_dataset(n_customers=1000), layouts by {how}; "
+          f"{cells / n:,.0f} cells each")
     print(f"  layout (incl. subset) {1000 * per_layout:.1f} ms per workbook")
     folder = work / "small"
     folder.mkdir(exist_ok=True)
-    _time_writes(layouts[:3], write_xlsx, folder, "warm")  # imports, caches
-    _time_writes(layouts[:3], write_xlsxwriter, folder, "warm")
-    # interleave the two writers so a noisy neighbour hits both alike
-    op, xw = [], []
+    writers = {"ours": write_xlsx, "pyexcelerate": write_pyexcelerate, "xlsxwriter": write_xlsxwriter}
+    for tag, write in writers.items():
+        _time_writes(layouts[:3], write, folder, "warm" + tag)  # imports, caches
+    # interleave the writers so a noisy neighbour hits all alike
+    times: dict = {tag: [] for tag in writers}
     for k in range(0, n, 10):
-        op += _time_writes(layouts[k:k + 10], write_xlsx, folder, "op")
-        xw += _time_writes(layouts[k:k + 10], write_xlsxwriter, folder, "xw")
-    op.sort()
-    xw.sort()
-    med = lambda v: v[len(v) // 2]  # noqa: E731
-    print(f"  openpyxl   total {sum(op):6.2f} s  median {1000 * med(op):6.1f} ms  p90 {1000 * op[int(.9 * len(op))]:6.1f} ms")
-    print(f"  xlsxwriter total {sum(xw):6.2f} s  median {1000 * med(xw):6.1f} ms  p90 {1000 * xw[int(.9 * len(xw))]:6.1f} ms")
-    ratio = sum(op) / sum(xw)
-    print(f"  ratio openpyxl / xlsxwriter: {ratio:.2f} (median {med(op) / med(xw):.2f}); target <= 1.5: "
-          f"{'met' if ratio <= 1.5 else 'MISSED'}")
+        for tag, write in writers.items():
+            times[tag] += _time_writes(layouts[k:k + 10], write, folder, tag)
+    med = lambda v: sorted(v)[len(v) // 2]  # noqa: E731
+    for tag, v in times.items():
+        print(f"  {tag:12s} total {sum(v):6.2f} s  median {1000 * med(v):6.1f} ms  "
+              f"p90 {1000 * sorted(v)[int(.9 * len(v))]:6.1f} ms  {1e6 * sum(v) / cells:5.2f} us/cell")
+    ours = sum(times["ours"])
+    print(f"  ratio ours / pyexcelerate per cell: {ours / sum(times['pyexcelerate']):.2f} (median "
+          f"{med(times['ours']) / med(times['pyexcelerate']):.2f})   (target <= 1.0; pyexcelerate writes no "
+          f"styles, tables, charts or names)")
+    print(f"  ratio ours / xlsxwriter: {ours / sum(times['xlsxwriter']):.2f}")
     if profile_top:
         prof = cProfile.Profile()
         prof.enable()
@@ -282,9 +301,12 @@ def main(argv=None) -> None:
     p.add_argument("--child", choices=("large", "recalc", "batch"))
     p.add_argument("--batch", type=int, default=1000, help="workbooks in the batch case")
     p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--writer", choices=("none", "openpyxl", "xlsxwriter"), default="none")
+    p.add_argument("--writer", choices=("none", "openpyxl", "xlsxwriter", "pyexcelerate"), default="none")
+    p.add_argument("--xlsxwriter", action="store_true", help="also time XlsxWriter on the large workbook")
     p.add_argument("--out")
     args = p.parse_args(argv)
+    if args.xlsxwriter:
+        WRITERS.append("xlsxwriter")
     if args.child:
         child = {"large": _child_large, "recalc": _child_recalc, "batch": _child_batch}[args.child]
         print(json.dumps(child(args)))

@@ -68,8 +68,36 @@ def _blank_codes(codes: np.ndarray, uniques) -> np.ndarray:
     return (codes < 0) | np.r_[blank_unique, False][codes]
 
 
+#: Python's ``str.isspace`` characters (what ``str.strip()`` removes), as a regex class
+_SPACE_ONLY = "^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+
+
+def _factorize_arrow(s: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """Codes, distinct values and blank rows of an Arrow-backed text column, all in Arrow.
+
+    A missing value has code -1; a value that is empty or only white space (as
+    ``str.strip()`` sees it) is blank, checked once per distinct value.
+    """
+    import pyarrow as pa  # an Arrow-backed column means pyarrow is installed
+    import pyarrow.compute as pc
+
+    array = pa.array(s.array)  # through the column's __arrow_array__: no copy
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    uniques = encoded.dictionary
+    blank_unique = pc.match_substring_regex(uniques, _SPACE_ONLY).to_numpy(zero_copy_only=False)
+    blank = (codes < 0) | np.r_[blank_unique, False][codes]
+    return codes, pd.Index(pd.array(uniques, dtype=s.dtype)), blank
+
+
 def factorize_ids(s: pd.Series, column: str, locate: Locate) -> tuple[np.ndarray, pd.Index]:
     """Integer codes and distinct values of a required identifier column (blanks are errors)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        codes, uniques, blank = _factorize_arrow(s)
+        require_filled(s, column, locate, blank)
+        return codes, uniques
     # pandas hashes a plain object array faster than its python-backed string dtype
     values = s.to_numpy(dtype=object) if isinstance(s.dtype, pd.StringDtype) else s
     codes, uniques = pd.factorize(values, use_na_sentinel=True)

@@ -54,7 +54,9 @@ class _Rows:
         money = _columns.numbers(cols["mrr"].reset_index(drop=True), "mrr", locate, minimum=0).to_numpy()
         if len(cust) == 0:
             raise KpiInputError("mrr: the range holds no row", "div0")
-        t = _columns.month_codes(month)
+        # few distinct months over many rows: convert each distinct month once
+        month_idx, distinct = pd.factorize(month.to_numpy())
+        t = _columns.month_codes(pd.Series(distinct))[month_idx]
         step_c, step_t = np.diff(cust), np.diff(t)
         if ((step_c > 0) | ((step_c == 0) & (step_t > 0))).all():
             order = np.arange(len(cust))  # already sorted by customer, then month: no sort needed

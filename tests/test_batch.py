@@ -53,17 +53,11 @@ def test_cli_exit_status_is_1_and_stderr_names_the_failed_workbook(ds, tmp_path,
 
 
 def test_a_failure_while_saving_leaves_neither_the_file_nor_a_temp_file(ds, tmp_path, monkeypatch):
-    from openpyxl.packaging.core import DocumentProperties
+    def half_written(sheet, style_id):  # the disk fills up after the first rows of a sheet
+        yield '<row r="1"><c r="A1"><v>1</v></c></row>'
+        raise OSError("disk full")
 
-    class HalfWritten:
-        properties = DocumentProperties()
-
-        def save(self, path):
-            with open(path, "wb") as f:
-                f.write(b"PK\x03\x04 half a zip")
-            raise OSError("disk full")
-
-    monkeypatch.setattr(xlsx, "build_openpyxl", lambda layout: HalfWritten())
+    monkeypatch.setattr(xlsx, "sheet_data", half_written)
     result = build_workbooks(ds, tmp_path, by="segment", progress=io.StringIO())
     assert result.written == [] and len(result.failed) == 4
     assert set(result.failed.values()) == {"OSError: disk full"}

@@ -256,6 +256,30 @@ def test_movements_blank_customer_id_is_value_error():
     assert_error(ei, "value", "customer_ids", "position 2")
 
 
+# every white space str.strip() removes (Python's str.isspace), and missing values
+_BLANK_IDS = ["", " ", "\t\n", "\u3000", "\xa0\u2028 ", "\x1c", None]
+
+
+@pytest.mark.parametrize("storage", ["object", "python", "pyarrow"])
+@pytest.mark.parametrize("blank", _BLANK_IDS)
+def test_movements_blank_customer_id_is_the_same_error_whatever_the_text_storage(storage, blank):
+    ids = ["a", "b", blank, blank, "c"]
+    series = pd.Series(ids, dtype=object if storage == "object" else pd.StringDtype(storage))
+    frame = pd.DataFrame({"customer_id": series, "month": ["2026-01"] * 5, "mrr": [1, 2, 3, 4, 5]})
+    with pytest.raises(KpiInputError) as ei:
+        mrr_movements(frame)
+    assert str(ei.value) == ("Subscriptions, column customer_id, row index 2: is blank; a value is required "
+                             "(1 more row like this)")
+
+
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+def test_movements_ids_that_only_look_blank_are_kept(storage):
+    # zero-width space and a letter between spaces are not white space to str.strip()
+    ids = pd.Series(["\u200b", " x ", "\u200b"], dtype=pd.StringDtype(storage))
+    got = mrr_movements(ids, ["2026-01", "2026-01", "2026-02"], [10, 20, 30])
+    assert got["end_mrr"].tolist() == [30.0, 30.0] and got["churn"].tolist() == [0.0, 20.0]
+
+
 def test_movements_unequal_lengths_is_value_error():
     with pytest.raises(KpiInputError) as ei:
         mrr_movements(["a", "b"], ["2026-01"], [10, 20])

@@ -1,5 +1,9 @@
 """Write data values into openpyxl cells without ever turning text into a formula.
 
+The rules (which value is blank, a number, a date or text, which text is risky)
+are those of :mod:`workbook_templates.values`; this module applies them to openpyxl
+cells.
+
 openpyxl infers a cell's type from the Python value: a ``str`` longer than one
 character that starts with ``"="`` becomes a formula, and a ``str`` equal to an error
 code (``"#N/A"``, ``"#DIV/0!"`` ...) becomes an error value. Text that comes from data
@@ -25,18 +29,11 @@ write_text
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
-import re
-from decimal import Decimal
-from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["set_value", "write_value", "write_text", "FORMULA_TRIGGERS"]
+from .values import FORMULA_TRIGGERS, cell_value, needs_quote_prefix, xstring
 
-#: First characters that make Excel or LibreOffice parse typed-in text as a formula
-#: (OWASP "CSV injection" list).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["set_value", "write_value", "write_text", "FORMULA_TRIGGERS"]
 
 
 def set_value(cell, value: Any):
@@ -53,7 +50,7 @@ def set_value(cell, value: Any):
     - ``datetime``, ``date``, ``time`` and pandas ``Timestamp`` are stored as Excel
       dates (openpyxl gives them a date number format unless the cell has one).
       Time-zone-aware values raise ``ValueError``.
-    - ``None``, ``pandas.NA`` and ``NaT`` leave the cell empty.
+    - ``None``, ``pandas.NA``, ``NaT`` and the empty string leave the cell empty.
 
     Parameters
     ----------
@@ -84,11 +81,11 @@ def set_value(cell, value: Any):
     >>> set_value(ws["A2"], 3.5).data_type
     'n'
     """
-    value = _normalise(value)
+    value = cell_value(value)
     if isinstance(value, str):
-        cell.value = _xstring(value)  # openpyxl checks the length and characters ...
-        cell.data_type = "s"          # ... and must not keep 'f' (formula) or 'e' (error)
-        quote = value.startswith(FORMULA_TRIGGERS)
+        cell.value = xstring(value)  # openpyxl checks the length and characters ...
+        cell.data_type = "s"         # ... and must not keep 'f' (formula) or 'e' (error)
+        quote = needs_quote_prefix(value)
     else:
         cell.value = value
         quote = False
@@ -152,61 +149,6 @@ def write_text(ws, row: int, col: int, value: Any):
     >>> c.value, c.data_type
     ('123', 's')
     """
-    value = _normalise(value)
+    value = cell_value(value)
     cell = ws.cell(row=row, column=col)
     return set_value(cell, None if value is None else str(value))
-
-
-_XSTRING_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]+_)")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f]")
-
-
-def _xstring(text: str) -> str:
-    """Escape ``text`` for an OOXML string (ST_Xstring) so Excel shows it unchanged.
-
-    Excel decodes ``_xHHHH_`` in cell text as the character U+HHHH, so a literal
-    ``_x0041_`` is stored as ``_x005F_x0041_`` (``_x005F_`` is ``_``), and control
-    characters, which XML cannot carry, as ``_xHHHH_`` (as Excel and XlsxWriter do).
-    """
-    if "_x" in text:
-        text = _XSTRING_ESCAPE.sub(r"_x005F_\1", text)
-    if _CONTROL_CHARS.search(text):
-        text = _CONTROL_CHARS.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
-    return text
-
-
-def _normalise(value: Any) -> Any:
-    """Map NumPy/pandas/Decimal scalars and missing markers to plain Python values."""
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, _dt.datetime) and hasattr(value, "to_pydatetime"):
-        if value != value:  # NaT
-            return None
-        value = value.to_pydatetime()
-    if isinstance(value, (_dt.datetime, _dt.time)):
-        if value.tzinfo is not None:
-            raise ValueError(
-                f"time-zone-aware value {value!r}: Excel has no time zones; convert it "
-                "to naive local time first")
-        return value
-    if isinstance(value, _dt.date):
-        return value
-    if type(value).__name__ in ("NaTType", "NAType"):
-        return None
-    dtype = getattr(value, "dtype", None)
-    if dtype is not None and hasattr(value, "item"):  # NumPy scalar
-        if dtype.kind == "M":  # datetime64: item() may give an int for ns precision
-            import pandas as pd
-
-            return _normalise(pd.Timestamp(value))
-        return _normalise(value.item())
-    if isinstance(value, Integral):
-        return int(value)
-    if isinstance(value, (Real, Decimal)):
-        number = float(value)
-        if math.isnan(number):
-            return None
-        if math.isinf(number):
-            raise ValueError(f"{value!r} cannot be stored in a spreadsheet cell")
-        return value if isinstance(value, Decimal) else number
-    raise ValueError(f"cannot store a {type(value).__name__} in a cell: {value!r}")

@@ -1,9 +1,13 @@
 """Write a :class:`~workbook_templates.layout.WorkbookLayout` to an .xlsx file with openpyxl.
 
-The file is streamed in openpyxl's write-only mode (constant memory, the
-fast path for data tables of hundreds of thousands of rows) and written
-atomically: a failed build leaves no file behind. Every text value from data
-goes through :func:`workbook_templates.cells.set_value`, so it stays text.
+openpyxl (write-only mode) writes the workbook's skeleton: styles, tables,
+charts, defined names, conditional formats, validations, widths, panes and
+print setup. The cells of every sheet are streamed into its worksheet XML by
+:mod:`workbook_templates.xmlsheet`, a column at a time, and the file is
+written atomically: a failed build leaves no file behind. What a value
+becomes (type, number format, text safety) is decided by
+:mod:`workbook_templates.values` for this writer, for the openpyxl cells of a
+headless Refresh (:func:`write_sheet`) and for the live xlwings writer alike.
 """
 
 from __future__ import annotations
@@ -12,35 +16,40 @@ import datetime as _dt
 import io
 import math
 import warnings
+import zipfile
 from copy import copy
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell as _Cell
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart import Series as ChartSeries
 from openpyxl.chart.label import DataLabelList
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.writer.excel import ExcelWriter
 
-from .cells import FORMULA_TRIGGERS, set_value
+from . import values
+from .cells import set_value
 from .files import atomic_output
 from .layout import Block, Cell, SheetLayout, WorkbookLayout
 from .refresh import stamp
-from .styles import AMBER, GREEN, RED, STYLES, number_format
+from .styles import AMBER, GREEN, RED, STYLES
+from .xmlsheet import sheet_data
 
 __all__ = ["write_xlsx", "xlsx_bytes", "build_openpyxl", "write_sheet", "set_names"]
 
 _INF = math.inf
-_ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"})
 
 
 @lru_cache(maxsize=None)
@@ -52,7 +61,7 @@ def _style_parts(key: str | None, lang: str, currency: str = ""):
     if spec.get("wrap") or spec.get("align"):
         align = Alignment(wrap_text=bool(spec.get("wrap")), vertical="top" if spec.get("wrap") else None,
                           horizontal=spec.get("align"))
-    return number_format(key, lang, currency), font, fill, align
+    return values.number_format(key, lang, currency), font, fill, align
 
 
 def _style_array(ws, style: str | None, lang: str):
@@ -86,7 +95,7 @@ def _plain(value) -> bool:
         return value == value and value not in (_INF, -_INF)
     if kind is int or kind is _dt.datetime:
         return True
-    return kind is str and not _risky(value)
+    return kind is str and values.is_plain_text(value)
 
 
 def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> WriteOnlyCell:
@@ -103,39 +112,21 @@ def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> 
     return cell
 
 
-def _risky(text: str) -> bool:
-    """Text a spreadsheet could misread: formula triggers, error codes, escapes, control characters."""
-    return (text.startswith(FORMULA_TRIGGERS) or text in _ERROR_TEXTS or "_x" in text
-            or any(ord(ch) < 32 for ch in text))
-
-
-def _needs_cell(values: np.ndarray) -> np.ndarray:
-    """Which values of a text column must go through cells.set_value."""
-    def risky(v):
-        return isinstance(v, str) and _risky(v)
-    return np.frompyfunc(risky, 1, 1)(values).astype(bool) if len(values) else np.zeros(0, bool)
-
-
 def _block_columns(ws, block: Block, lang: str) -> list[list]:
-    """Each column of a block as a list of ready-to-append values or cells."""
+    """Each column of a block as a list of ready-to-append values or cells (openpyxl cells path)."""
     out = []
-    for name in block.frame.columns:
-        series = block.frame[name]
-        style = block.styles.get(name)
-        if series.dtype.kind == "M":
-            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
-            style = style or "date"
-        elif series.dtype.kind in "iuf":
-            values = [None if v != v else v for v in series.tolist()]
-        elif series.dtype.kind == "b":
-            values = series.tolist()
-        else:
-            raw = series.astype(object).where(series.notna(), None).to_numpy()
-            risky = _needs_cell(raw)
-            values = [(_cell(ws, v, None, lang) if r else v) for v, r in zip(raw.tolist(), risky.tolist())]
-        if style:
-            values = [v if v is None or isinstance(v, _Cell) else _cell(ws, v, style, lang) for v in values]
-        out.append(values)
+    for name, series in block.frame.items():
+        col = values.column(series, block.styles.get(name))
+        cells = col.python()
+        if col.kind == "text":
+            careful = ~np.r_[col.plain, True][col.codes]  # text that needs cells.set_value
+            for i in np.flatnonzero(careful):
+                cells[i] = _cell(ws, cells[i], None, lang)
+        elif col.kind == "mixed":
+            cells = [v if _plain(v) or v is None else _cell(ws, v, None, lang) for v in cells]
+        if col.style:
+            cells = [v if v is None or isinstance(v, _Cell) else _cell(ws, v, col.style, lang) for v in cells]
+        out.append(cells)
     return out
 
 
@@ -213,8 +204,13 @@ def _chart(spec):
     return chart
 
 
-def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
-    """Write one sheet layout into an empty openpyxl worksheet (write-only or normal mode)."""
+def write_sheet(ws, sheet: SheetLayout, lang: str, *, cells: bool = True) -> None:
+    """Write one sheet layout into an empty openpyxl worksheet (write-only or normal mode).
+
+    With ``cells=False`` everything but the cells (widths, panes, tables, charts,
+    conditional formats, validations, print setup): :func:`write_xlsx` streams the
+    cells itself (:mod:`workbook_templates.xmlsheet`).
+    """
     for col, width in sheet.widths.items():
         ws.column_dimensions[col if isinstance(col, str) else get_column_letter(col)].width = width
     if sheet.freeze:
@@ -229,10 +225,11 @@ def write_sheet(ws, sheet: SheetLayout, lang: str) -> None:
     for col in sheet.hidden_columns:
         ws.column_dimensions[get_column_letter(col)].hidden = True
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for r, height in sheet.row_heights.items():
-        ws.row_dimensions[r].height = height
-    for row in _sheet_rows(ws, sheet, lang):
-        ws.append(row)
+    if cells:  # the streamed rows of write_xlsx carry their heights themselves (xmlsheet)
+        for r, height in sheet.row_heights.items():
+            ws.row_dimensions[r].height = height
+        for row in _sheet_rows(ws, sheet, lang):
+            ws.append(row)
     for block in sheet.blocks:
         if block.table:
             with warnings.catch_warnings():  # write-only mode warns even when the columns are given
@@ -268,21 +265,92 @@ def set_names(wb: Workbook, layout: WorkbookLayout) -> None:
         wb.defined_names[name] = DefinedName(name, attr_text=target)
 
 
-def build_openpyxl(layout: WorkbookLayout) -> Workbook:
-    """The layout as an openpyxl write-only Workbook, ready to save."""
-    wb = Workbook(write_only=True)
+def build_openpyxl(layout: WorkbookLayout, *, cells: bool = True) -> Workbook:
+    """The layout as an openpyxl Workbook, ready to save.
+
+    With cells, a write-only workbook (constant memory); ``cells=False`` gives the
+    skeleton of :func:`write_xlsx` in a normal workbook (no temporary file per sheet).
+    """
+    wb = Workbook(write_only=cells)
     wb._cskpi_currency = layout.currency  # money formats (see _style_array)
+    if not cells:
+        wb.remove(wb.active)
     for sheet in layout.sheets:
-        write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang)
+        write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang, cells=cells)
     set_names(wb, layout)
     return wb
+
+
+def _style_ids(wb: Workbook, lang: str):
+    """``style_id(key, quote)``: the cellXfs index of a style key, registered once in `wb`."""
+    ws = wb.worksheets[0]
+    ids: dict = {(None, False): 0}
+
+    def style_id(key: str | None, quote: bool) -> int:
+        if (key, quote) not in ids:
+            array = copy(_style_array(ws, key, lang) or StyleArray())
+            array.quotePrefix = int(quote)
+            ids[(key, quote)] = wb._cell_styles.add(array)
+        return ids[(key, quote)]
+
+    return style_id
+
+
+_SHEET_DATA = (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />")
+_LEVEL = 1  # deflate level: sheet XML compresses well even at the fastest level
+
+
+class _StreamingWriter(ExcelWriter):
+    """openpyxl's package writer, with each worksheet's cells streamed from :func:`sheet_data`.
+
+    ``write_worksheet`` is openpyxl's own (3.1), except that the worksheet's skeleton
+    XML is made in memory (no temporary file per sheet) and its empty ``<sheetData>``
+    is filled with the layout's rows as they are encoded, straight into the archive.
+    openpyxl writes styles.xml after the worksheets, so every style the cells
+    register on the way is in it.
+    """
+
+    def __init__(self, workbook: Workbook, archive: zipfile.ZipFile, rows: dict) -> None:
+        super().__init__(workbook, archive)
+        self.rows = rows  # worksheet title -> iterator of <row> XML text
+
+    def write_worksheet(self, ws) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        skeleton = io.BytesIO()
+        writer = WorksheetWriter(ws, out=skeleton)
+        writer.write()
+        ws._rels = writer._rels
+        data = skeleton.getvalue()
+        marker = next(m for m in _SHEET_DATA if m in data)
+        head, _, tail = data.partition(marker)
+        with self._archive.open(ws.path[1:], "w", force_zip64=True) as fh:
+            fh.write(head + b"<sheetData>")
+            for piece in self.rows[ws.title]:
+                fh.write(piece.encode("utf-8"))
+            fh.write(b"</sheetData>" + tail)
+        self.manifest.append(ws)
+
+
+def _stream(layout: WorkbookLayout, target) -> None:
+    """Write the file: openpyxl's skeleton, with every sheet's cells streamed into its XML."""
+    wb = build_openpyxl(layout, cells=False)
+    stamp(wb, layout.template, layout.title)
+    style_id = _style_ids(wb, layout.lang)
+    rows = {ws.title: sheet_data(sheet, style_id) for ws, sheet in zip(wb.worksheets, layout.sheets)}
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=_LEVEL) as archive:
+        wb.properties.modified = _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)
+        _StreamingWriter(wb, archive, rows).write_data()
 
 
 def write_xlsx(layout: WorkbookLayout, path) -> Path:
     """Write the layout to `path` atomically (temporary file, then rename), stamped with its template.
 
     The only file writer of a build: the stamp (:func:`workbook_templates.refresh.stamp`)
-    tells ``cskpi refresh`` which template and scope to rebuild the file with.
+    tells ``cskpi refresh`` which template and scope to rebuild the file with. openpyxl
+    writes the workbook's skeleton (styles, tables, charts, names, formats); the cells
+    are streamed by :func:`workbook_templates.xmlsheet.sheet_data`.
 
     Returns
     -------
@@ -297,9 +365,8 @@ def write_xlsx(layout: WorkbookLayout, path) -> Path:
     >>> write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path).name
     'book.xlsx'
     """
-    wb = _stamped(layout)
     with atomic_output(path) as tmp:
-        wb.save(tmp)
+        _stream(layout, tmp)
     return Path(path)
 
 
@@ -314,11 +381,5 @@ def xlsx_bytes(layout: WorkbookLayout) -> bytes:
     b'PK'
     """
     buffer = io.BytesIO()
-    _stamped(layout).save(buffer)
+    _stream(layout, buffer)
     return buffer.getvalue()
-
-
-def _stamped(layout: WorkbookLayout) -> Workbook:
-    wb = build_openpyxl(layout)
-    stamp(wb, layout.template, layout.title)
-    return wb
