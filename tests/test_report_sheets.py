@@ -46,7 +46,7 @@ MOVED = ("2025-09", "2026-02")
 
 def _same(got, expected, lang) -> bool:
     if expected is None or (isinstance(expected, float) and math.isnan(expected)):
-        return got in (None, "", NA[lang])
+        return got in (None, "", NA[lang]) or (isinstance(got, float) and math.isnan(got))  # NaN: a blank cell
     if isinstance(expected, str):
         return got == expected
     return isinstance(got, numbers.Real) and not isinstance(got, bool) and math.isclose(

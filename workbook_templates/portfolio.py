@@ -905,7 +905,8 @@ class PortfolioBuilder:
                 s.set(2 + j, col, word)
                 s.set(2 + j, col + 1, formula(f'=COUNTIF({self.health_status},"{word}")', "int"))
             self.chart_cols["health"] = (col, 2)
-        s.widths.update({"A": 12})
+            col += 2
+        s.widths.update({"A": 12, **{L(c): 14 for c in range(2, col + 1)}})
 
     def waterfall(self, s: SheetLayout, col: int) -> int:
         """The MRR bridge's stacked-bar data (an invisible base, then total / gain / loss) in columns from `col`."""
