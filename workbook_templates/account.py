@@ -24,6 +24,7 @@ CAC, conversion and cart abandonment. Use the portfolio workbook for those.
 from __future__ import annotations
 
 import pandas as pd
+from openpyxl.utils import get_column_letter as L
 
 import kpi_core
 from kpi_core import COMPANY_TABLES, Dataset, HealthConfig, KpiInputError
@@ -92,7 +93,7 @@ def _account_sheet(b: PortfolioBuilder, cid: str) -> None:
         s.set(r, 3, formula(f'=HYPERLINK("{target}","{t("see_sheet", lang)} {title}")'))
         r += 1
     _monthly(b, s, 20)
-    s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8})
+    s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8, **{L(c): 12 for c in range(5, 26)}})
 
 
 def _monthly(b: PortfolioBuilder, s, head: int) -> None:
@@ -103,6 +104,8 @@ def _monthly(b: PortfolioBuilder, s, head: int) -> None:
     has_health = b.health_ids is not None and len(b.health_ids) == 1
     if has_health:
         s.put_row(head, 4, [t("usage_row", lang)] + b.health_heads(), "header")
+        s.row_heights[head] = 45  # wrapped headers ("Adoption (score)")
+        s.hidden_columns.update({4, 27})  # the usage-row lookups; the score as the chart plots it
         months = b.health_months
     first, last = head + 1, head + len(b.months)
     for j, month in enumerate(b.months):
@@ -117,6 +120,7 @@ def _monthly(b: PortfolioBuilder, s, head: int) -> None:
         if has_health:
             within = fx.within_months(months, f"$A{r}", f"$A{r}")
             b.health_cells(s, r, b.calc_health_row(0), f"MATCH($A{r},{months},0)", within)
+            s.set(r, 27, formula(f'=IF(R{r}="",NA(),R{r})'))  # a month without a score: a gap, not 0
     axis = ref(s.title, first, 1, last, 1)
     if b.has("Subscriptions"):
         s.charts.append(Chart("line", t("chart_mrr", lang), "E3", axis,
@@ -124,8 +128,8 @@ def _monthly(b: PortfolioBuilder, s, head: int) -> None:
                               legend=False, height=7.0))
     if has_health:
         s.charts.append(Chart("line", t("chart_account_health", lang), "N3", axis,
-                              [Series(ref(s.title, first, 18, last, 18), t("score", lang))], y_format="0",
-                              legend=False, height=7.0))
+                              [Series(ref(s.title, first, 27, last, 27), t("score", lang))], y_format="0",
+                              legend=False, height=7.0, blanks="span"))
         status = f"$S${first}:$S${last}"
         for word, color in zip(STATUS[lang], (RED, AMBER, GREEN)):
             s.cond_formats.append(CondFormat(status, word, color))

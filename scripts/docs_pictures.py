@@ -1,0 +1,49 @@
+"""Render the README's pictures from the demo workbooks (LibreOffice -> PDF -> PNG).
+
+Run ``.venv/bin/python scripts/docs_pictures.py`` after ``cskpi demo --out out/demo`` and
+``cskpi demo --out out/demo-fr --lang fr``; it writes docs/dashboard.png, docs/dashboard_fr.png,
+docs/account.png and docs/at_risk.png.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import kpi_core
+from workbook_templates import engine
+from workbook_templates.account import account_layout, customer_subset
+from workbook_templates.labels import t
+from workbook_templates.xlsx import write_xlsx
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def _png(workbook: Path, sheet: str, png: Path, dpi: int = 110) -> None:
+    with tempfile.TemporaryDirectory(prefix="cskpi-docs-") as tmp:
+        pdf = engine.render_pdf(workbook, Path(tmp) / "page.pdf", sheet=sheet)
+        engine.pdf_to_png(pdf, png, dpi=dpi)
+    print(png.relative_to(ROOT))
+
+
+def main() -> int:
+    demo, demo_fr = ROOT / "out" / "demo" / "portfolio.xlsx", ROOT / "out" / "demo-fr" / "portfolio.xlsx"
+    for path in (demo, demo_fr):
+        if not path.exists():
+            sys.exit(f"{path} is missing: run cskpi demo first (see this script's docstring)")
+    _png(demo, t("dashboard", "en"), DOCS / "dashboard.png")
+    _png(demo_fr, t("dashboard", "fr"), DOCS / "dashboard_fr.png")
+    _png(demo, t("followup", "en"), DOCS / "at_risk.png")
+    ds = kpi_core.sample_dataset()
+    risk = kpi_core.at_risk(ds)
+    with tempfile.TemporaryDirectory(prefix="cskpi-docs-") as tmp:
+        account = write_xlsx(account_layout(customer_subset(ds, [risk["customer_id"].iloc[0]])),
+                             Path(tmp) / "account.xlsx")
+        _png(account, t("account", "en"), DOCS / "account.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
