@@ -53,10 +53,28 @@ def find_label(ws, text) -> tuple[int, int]:
     return found[0]
 
 
-def label_cell(ws, text) -> tuple[int, int]:
-    """(row, col) of the value right of the label `text` (a label | value row)."""
+def label_cell(ws, text, column: int | None = None) -> tuple[int, int]:
+    """(row, col) of the value of the label `text`: right of it, or in `column` (a label | values row).
+
+    A row with one value per column header (``This period | Previous period``) gives each
+    value's column with `column` (:func:`header_columns`).
+    """
     r, c = find_label(ws, text)
-    return r, c + 1
+    return r, (c + 1 if column is None else column)
+
+
+def header_columns(ws, texts, below: int = 0) -> dict:
+    """header text -> column of each of `texts` in the first header row holding them all (:func:`find_header`)."""
+    r0, first, last = find_header(ws, texts, below)
+    want = [_key(x) for x in texts]
+    found = {}
+    for j in range(first, last + 1):
+        key = _key(ws.cell(r0, j).value)
+        if key in want:
+            if key in found:
+                raise LookupError(f"sheet {ws.title!r}: header row {r0} repeats {key!r}")
+            found[key] = j
+    return found
 
 
 def label_value(ws, text):
@@ -93,14 +111,22 @@ def table_below(ws, texts, below: int = 0, index=None, corner: bool = False) -> 
     header run. Rows run down to the first blank row name, or to the first one whose
     kind (month, text, number) differs from the first row's (a label of the next block).
     Values are the cells as read (None for an empty cell). ``frame.attrs["cells"]`` maps
-    (row name, column name) to the cell's (row, col) and ``frame.attrs["header"]`` lists
-    the header and row-name cells. Raises LookupError when the header is not found, a
-    header repeats or the row names repeat.
+    (row name, column name) to the cell's (row, col), ``frame.attrs["header"]`` lists
+    the header and row-name cells and ``frame.attrs["repeats"]`` maps a header text that
+    stands more than once in the run to its columns. Such a column is left out of the
+    frame (its values cannot be named by its header); asking for it in `texts` or as
+    `index` raises LookupError, as do a header row not found and repeated row names.
     """
     r0, first, last = find_header(ws, texts, below)
-    heads = {_key(ws.cell(r0, j).value): j for j in range(first, last + 1)}
-    if len(heads) != last - first + 1:
-        raise LookupError(f"sheet {ws.title!r}: header row {r0} repeats a column name")
+    columns: dict = {}
+    for j in range(first, last + 1):
+        columns.setdefault(_key(ws.cell(r0, j).value), []).append(j)
+    repeats = {name: cols for name, cols in columns.items() if len(cols) > 1}
+    asked = {_key(x) for x in texts} | ({_key(index)} if index is not None else set())
+    if asked & set(repeats):
+        raise LookupError(f"sheet {ws.title!r}: header row {r0} repeats the column name(s) "
+                          f"{sorted(asked & set(repeats), key=str)}")
+    heads = {name: cols[0] for name, cols in columns.items() if name not in repeats}
     if corner:
         c0 = first - 1
     else:
@@ -119,6 +145,8 @@ def table_below(ws, texts, below: int = 0, index=None, corner: bool = False) -> 
     out.attrs["cells"] = {(name, head): (r0 + 1 + i, j)
                           for i, name in enumerate(names) for head, j in heads.items()}
     out.attrs["header"] = [(r0, j) for j in range(first, last + 1)] + [(r0 + 1 + i, c0) for i in range(len(names))]
+    out.attrs["repeats"] = repeats
+    out.attrs["rows"] = {name: r0 + 1 + i for i, name in enumerate(names)}
     return out
 
 
