@@ -810,13 +810,7 @@ def proofs(tmp_path_factory) -> dict:
 # ------------------------------------------------------------------------------ tests
 
 #: (sheet, what) -> (cases where the workbook is wrong, reason). Proved in test_known_bug (strict xfail).
-KNOWN_BUGS: dict = {
-    ("dashboard", "at risk change (no previous score)"): (
-        ("edge_en", "edge_fr", "edge_moved"),
-        ("the Dashboard's top accounts at risk copy Follow-up's AtRisk cells with a plain reference "
-         "(='Follow-up'!H7), so an account with no previous score (AtRisk change blank, kpi_core NaN) "
-         "shows a change of 0")),
-}
+KNOWN_BUGS: dict = {}  # (sheet, what) -> (cases, reason): none left (the Dashboard's at-risk blanks are fixed)
 
 CASES = ("sample_en", "sample_fr", "sample_moved", "edge_en", "edge_fr", "edge_moved", "edge_longer")
 
@@ -849,14 +843,6 @@ def test_no_number_is_left_unproved(proofs, case, sheet):
     """Every number cell of the sheet was compared (or is a documented lookup helper)."""
     proof = proofs[case][1][sheet]
     assert not proof.left, f"{case} {sheet}: number cells no test compares: {proof.left[:20]}"
-
-
-@pytest.mark.parametrize("case,sheet,what", [
-    pytest.param(case, sheet, what, marks=pytest.mark.xfail(strict=True, reason=reason), id=f"{case}-{sheet}-{what}")
-    for (sheet, what), (cases, reason) in KNOWN_BUGS.items() for case in cases])
-def test_known_bug(proofs, case, sheet, what):
-    cells = proofs[case][1][sheet].wrong.get(what, [])
-    assert not cells, f"{case} " + _report(sheet, {what: cells})
 
 
 def test_edge_data_has_the_cases_it_claims(proofs):

@@ -277,7 +277,7 @@ class PortfolioBuilder:
         self.name("MrrMatrix", s, 2, 3, last, 3 + m)
         self.name("MrrFirst", s, 2, 2, last, 2)
         self.mrr_blank_col = m + 1
-        s.widths.update({"A": 14, "B": 12})
+        s.widths.update({"A": 14, "B": 12, **{L(c): 11 for c in range(3, 6 + m)}})  # French months: "janv. 2026"
 
     def mrr_col_of(self, month: str) -> str:
         """The MrrMatrix column of a month name or cell (its blank last column when the month is off the axis)."""
@@ -484,6 +484,7 @@ class PortfolioBuilder:
         for j, month in enumerate(self.months):
             s.set(1, 2 + j, month.to_pydatetime(), "month")
         s.blocks.append(Block(frame, row=2, header=False))
+        s.widths.update({L(c): 11 for c in range(2, 4 + m)})  # month headers ("janv. 2026")
         last = max(len(ids) + 1, 2)
         head = f"$B$1:${L(1 + m)}$1"
         out = {}
@@ -592,6 +593,7 @@ class PortfolioBuilder:
             self.health_cols[key] = col
             col += m
         s.blocks.append(Block(frame, row=3, header=False))
+        s.widths.update({L(c): 11 for c in range(2, col)})  # month headers ("janv. 2026")
         self.health_ids = ids
         self.health_months = ref(s.title, 2, 2, 2, 1 + m)
 
@@ -826,7 +828,8 @@ class PortfolioBuilder:
                 r, sr = row + 2 + i, first + i
                 for j, (col, style) in enumerate(((2, None), (3, None), (5, "money"), (6, "ratio"),
                                                   (8, "points"), (10, None))):
-                    s.set(r, 1 + j, formula(f"={ref(src, sr, col)}", style))
+                    cell = ref(src, sr, col)
+                    s.set(r, 1 + j, formula(f'=IF({cell}="","",{cell})', style))  # a blank stays blank, not 0
             row += 3 + min(n, 8)
         if "breakdowns" in self.sheets and self.segment_rows:
             s.set(row, 1, t("by_segment", lang), "label")

@@ -56,8 +56,8 @@ def number_format(key: str | None, lang: str = "en", currency: str = "") -> str 
 
     Examples
     --------
-    >>> number_format("money", "fr", "€")
-    '#,##0.00\\ "€";-#,##0.00\\ "€"'
+    >>> print(number_format("money", "fr", "€"))
+    #,##0.00\\ "€";-#,##0.00\\ "€"
     >>> number_format("pct")
     '0.0%'
     """
