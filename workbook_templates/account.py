@@ -73,6 +73,9 @@ def _account_sheet(b: PortfolioBuilder, cid: str) -> None:
     lang, ds = b.lang, b.ds
     s = b.sheet("account", landscape=True, freeze="B21")
     b.title(s, "account")
+    # column D holds the (hidden) usage-row lookups below: the period's end goes beside its start
+    del s.cells[(2, 4)]
+    s.set(2, 3, formula("=PeriodEnd", "month_to"))
     info = ds.table("Customers")
     row = info.iloc[0] if info is not None and len(info) else pd.Series({"customer_id": cid})
     facts = [(t(k, lang), row.get(c)) for k, c in (("customer_id", "customer_id"), ("name", "name"),

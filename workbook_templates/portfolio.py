@@ -780,7 +780,7 @@ class PortfolioBuilder:
         s.cond_formats.append(CondFormat(f"H8:H{max(last, 8)}", value=yes, color=GREEN))
         s.cond_formats.append(CondFormat(f"H8:H{max(last, 8)}", value=no, color=RED))
         s.hidden_columns.update({_BAND_ROW, _BAND_ROW + 1, _BAND_ROW + 2})  # band row, band colour, fingerprints
-        s.widths.update({"A": 40, "B": 15, "C": 15, "D": 12, "E": 10, "F": 18, "G": 12, "H": 13, "I": 3})
+        s.widths.update({"A": 40, "B": 15, "C": 15, "D": 12, "E": 10, "F": 18, "G": 12, "H": 16, "I": 3})
         row = last + 2
         row = self.dashboard_lists(s, row)
         self.dashboard_charts(s)

@@ -20,12 +20,13 @@ _FORMATS = {
     "points": "+0.0;-0.0;0.0", "kpi_points": "+0.0;-0.0;0.0",
     "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm",
     "month": "{lcid}mmm yyyy", "input_month": "{lcid}mmmm yyyy", "month_right": "{lcid}mmm yyyy",
-    "month_left": "{lcid}mmm yyyy",
+    "month_left": "{lcid}mmm yyyy", "month_to": '{lcid}"{to} "mmm yyyy',
     "number": "General", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "kpi_pp": '+0.0" pp";-0.0" pp";0.0" pp"',
     "change_money": "+#,##0;-#,##0;0", "change_ratio": "+0.00;-0.00;0.00",
 }
 _MONEY = {"money", "kpi_money", "change_money"}
 _LCID = {"en": "[$-409]", "fr": "[$-40C]"}
+_TO = {"en": "to", "fr": "à"}  # "May 2026 to Oct 2026" where the period end stands alone (the labels' "to")
 
 #: style key -> font / fill / alignment settings (see :mod:`workbook_templates.xlsx`).
 STYLES = {
@@ -64,7 +65,7 @@ def number_format(key: str | None, lang: str = "en", currency: str = "") -> str 
     fmt = _FORMATS.get(key or "")
     if not fmt:
         return None
-    fmt = fmt.format(lcid=_LCID.get(lang, ""))
+    fmt = fmt.format(lcid=_LCID.get(lang, ""), to=_TO.get(lang, "to"))
     if currency and key in _MONEY:
         symbol = currency.replace('"', "")
         parts = fmt.split(";")

@@ -177,6 +177,7 @@ def _chart(spec):
         chart.overlap = 100
     chart.title = spec.title
     chart.display_blanks = spec.blanks
+    chart.visible_cells_only = False  # chart data may sit in hidden helper columns
     chart.width, chart.height = spec.width, spec.height
     for s in spec.series:
         series = ChartSeries(Reference(range_string=s.values), title=s.title)
