@@ -41,6 +41,23 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+#: number style -> (scale, format of a value, its unit, format of a change, its unit)
+_STYLES = {
+    "pct": (100, ",.1f", " %", "+,.1f", " pp"),
+    "money": (1, ",.2f", "", "+,.2f", ""),
+    "count": (1, "+,.0f", "", "+,.0f", ""),
+    "points": (1, "+.1f", "", "+.1f", " pts"),
+}
+_OTHER = (1, ",.2f", "", "+,.2f", "")
+
+
+def _format(value, kind: str, change: bool) -> str:
+    if _blank(value):
+        return "n/a"
+    scale, spec, unit, change_spec, change_unit = _STYLES.get(kind, _OTHER)
+    return f"{value * scale:{change_spec if change else spec}}{change_unit if change else unit}"
+
+
 def fmt(value, kind: str) -> str:
     """A KPI value for the terminal: rates as percentages, NPS as signed points, "n/a" when undefined.
 
@@ -49,17 +66,7 @@ def fmt(value, kind: str) -> str:
     >>> fmt(0.0312, "pct"), fmt(12.0, "points"), fmt(None, "money")
     ('3.1 %', '+12.0', 'n/a')
     """
-    if _blank(value):
-        return "n/a"
-    if kind == "pct":
-        return f"{value * 100:,.1f} %"
-    if kind == "money":
-        return f"{value:,.2f}"
-    if kind == "count":
-        return f"{value:+,.0f}"
-    if kind == "points":
-        return f"{value:+.1f}"
-    return f"{value:,.2f}"
+    return _format(value, kind, change=False)
 
 
 def fmt_change(value, kind: str) -> str:
@@ -70,17 +77,7 @@ def fmt_change(value, kind: str) -> str:
     >>> fmt_change(0.012, "pct"), fmt_change(-8.0, "points"), fmt_change(1500.0, "money")
     ('+1.2 pp', '-8.0 pts', '+1,500.00')
     """
-    if _blank(value):
-        return "n/a"
-    if kind == "pct":
-        return f"{value * 100:+,.1f} pp"
-    if kind == "points":
-        return f"{value:+.1f} pts"
-    if kind == "money":
-        return f"{value:+,.2f}"
-    if kind == "count":
-        return f"{value:+,.0f}"
-    return f"{value:+,.2f}"
+    return _format(value, kind, change=True)
 
 
 def headline_table(kpis: dict) -> pd.DataFrame:
