@@ -30,10 +30,9 @@ import kpi_core
 from kpi_core import COMPANY_TABLES, Dataset, HealthConfig, KpiInputError
 
 from . import formulas as fx
-from .labels import STATUS, t
-from .layout import Chart, CondFormat, Series, WorkbookLayout, formula, ref
+from .labels import t
+from .layout import Chart, Series, WorkbookLayout, formula, ref
 from .portfolio import PortfolioBuilder
-from .styles import AMBER, GREEN, RED
 
 __all__ = ["account_layout", "COMPANY_TABLES", "customer_ids", "customer_subset"]
 
@@ -133,9 +132,7 @@ def _monthly(b: PortfolioBuilder, s, head: int) -> None:
         s.charts.append(Chart("line", t("chart_account_health", lang), "N3", axis,
                               [Series(ref(s.title, first, 27, last, 27), t("score", lang))], y_format="0",
                               legend=False, height=7.0, blanks="span"))
-        status = f"$S${first}:$S${last}"
-        for word, color in zip(STATUS[lang], (RED, AMBER, GREEN)):
-            s.cond_formats.append(CondFormat(status, word, color))
+        b.status_colours(s, f"$S${first}:$S${last}")
 
 
 def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",

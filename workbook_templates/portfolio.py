@@ -46,7 +46,6 @@ EXCEL_MAX_ROWS = 1_048_576
 _SETTINGS_ROOM = 60  # rows the Bands table may grow to and Refresh still reads
 _BAND_ROW = 40  # Dashboard: hidden helper columns (band row, band colour, data fingerprints) from AN
 _GAINS_LOSSES = ("new", "expansion", "reactivation", "contraction", "churn")  # quick ratio argument order
-_DATE_COLUMNS = {"month", "date", "opened_at", "signup_date"}
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ class PortfolioBuilder:
         Sheets placed right after the Dashboard (and listed in the Guide):
         each ``callable(builder)`` is called once the Dashboard is built and
         adds the sheet `key` with :meth:`sheet`. It may use the builder's
-        public helpers: :meth:`sheet`, :meth:`title`, :meth:`has`,
+        public helpers: :meth:`sheet`, :meth:`title`, :meth:`has`, :meth:`status_colours`,
         :meth:`health_cells`, :meth:`health_heads`, :meth:`calc_health_row`,
         and the attributes ``ds``, ``lang``, ``months``, ``health_ids``,
         ``health_months``.
@@ -154,6 +153,11 @@ class PortfolioBuilder:
         """Column headers "This period" | "Previous period" above the value columns."""
         for w in WINDOWS:
             sheet.set(row, w.col, t(w.label, self.lang), "header")
+
+    def status_colours(self, sheet: SheetLayout, cells: str) -> None:
+        """Fill health status words (Red / Amber / Green in the workbook's language) with their colours."""
+        for word, color in zip(STATUS[self.lang], (RED, AMBER, GREEN)):
+            sheet.cond_formats.append(CondFormat(cells, word, color))
 
     def title(self, sheet: SheetLayout, key: str) -> None:
         """Row 1: the sheet's title and scope; row 2: "Report period  May 2026  to  Oct 2026"."""
@@ -689,7 +693,6 @@ class PortfolioBuilder:
         for col, key in ((5, "group_values"), (11, "group_scores"), (17, "group_total"), (20, "group_contributions"),
                          (26, "previous_period")):
             s.set(3, col, t(key, lang), "label")
-        red, amber, green = STATUS[lang]
         n = len(self.health_ids)
         prev_at, prev_score = 24, 18 + 24  # the previous period's columns start right of "change" (hidden)
         s.put_row(4, 26, [t("previous_score", lang), t("change", lang)], "header")
@@ -708,9 +711,7 @@ class PortfolioBuilder:
             s.set(r, 26, formula(f"={L(prev_score)}{r}", "ratio"))
             s.set(r, 27, formula(f'=IF(OR(R{r}="",Z{r}=""),"",R{r}-Z{r})', "points"))
         last = max(4 + n, 5)
-        status = f"$S$5:$S${last}"
-        for word, color in ((red, RED), (amber, AMBER), (green, GREEN)):
-            s.cond_formats.append(CondFormat(status, word, color))
+        self.status_colours(s, f"$S$5:$S${last}")
         self.health_score_col = ref(s.title, 5, 18, last, 18)
         for w, col in zip(WINDOWS, (18, prev_score)):
             score = ref(s.title, 5, col, last, col)
@@ -956,9 +957,7 @@ class PortfolioBuilder:
                                   styles={"mrr": "money", "health": "ratio", "previous_health": "ratio",
                                           "change": "points"}))
             self.at_risk_rows = (row + 2, len(frame))
-            status = f"I{row + 2}:I{row + 1 + max(len(frame), 1)}"
-            for word, color in zip(STATUS[lang], (RED, AMBER, GREEN)):
-                s.cond_formats.append(CondFormat(status, word, color))
+            self.status_colours(s, f"I{row + 2}:I{row + 1 + max(len(frame), 1)}")
             if not len(frame):
                 s.set(row + 2, 2, t("no_at_risk", lang), "note")
             row += 3 + max(len(frame), 1)
