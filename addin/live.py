@@ -66,7 +66,7 @@ import numpy as np
 from openpyxl.utils import get_column_letter
 
 from workbook_templates.writing import values
-from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout
+from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout, split_ref
 from workbook_templates.spec.styles import AMBER, GREEN, RED, STYLES
 from workbook_templates.writing.values import live_text as as_text
 
@@ -157,6 +157,10 @@ def _style_positions(sheet: SheetLayout) -> dict[str, set]:
     for (r, c), cell in sheet.cells.items():
         if cell.style:
             out[cell.style].add((r, c))
+    for fb in sheet.formula_blocks:
+        for j, (text, style) in enumerate(fb.columns):
+            if text is not None and style:
+                out[style].update((fb.row + i, fb.col + j) for i in range(fb.rows))
     for block in sheet.blocks:
         if block.header:
             for j in range(len(block.frame.columns)):
@@ -176,20 +180,12 @@ def _address(r1, c1, r2=None, c2=None) -> str:
     return text
 
 
-def _split_ref(reference: str) -> tuple[str, str]:
-    """``'My sheet'!$A$1:$B$2`` -> (``My sheet``, ``A1:B2``)."""
-    sheet, _, address = reference.lstrip("=").rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
-    return sheet, address.replace("$", "")
-
-
 def same_reference(a: str | None, b: str | None) -> bool:
     """Whether two references (``=Sheet!$A$1``, ``'Sheet'!A1``) name the same cells."""
     if not a or not b:
         return False
-    sa, aa = _split_ref(a)
-    sb, ab = _split_ref(b)
+    sa, aa = split_ref(a)
+    sb, ab = split_ref(b)
     return sa.casefold() == sb.casefold() and aa.upper() == ab.upper()
 
 
@@ -221,28 +217,36 @@ def _place_sheet(book, layout: WorkbookLayout, sheet: SheetLayout):
 
 
 def _write_values(ws, sheet: SheetLayout) -> None:
-    plain = {(r, c): cell for (r, c), cell in sheet.cells.items() if not cell.is_formula}
-    if plain:
-        r1 = min(r for r, _ in plain)
-        r2 = max(r for r, _ in plain)
-        c1 = min(c for _, c in plain)
-        c2 = max(c for _, c in plain)
+    """Every plain value of the sheet (its cells and the blocks that are not Excel tables) in one
+    ``range.value`` call over their bounding box; each Excel table in a call of its own."""
+    plain = {(r, c): _cell_value(cell.value) for (r, c), cell in sheet.cells.items() if not cell.is_formula}
+    loose = [(block, _block_matrix(block)) for block in sheet.blocks if not block.table]
+    corners = list(plain) + [(b.row, b.col) for b, m in loose if m] + \
+        [(b.row + len(m) - 1, b.last_col) for b, m in loose if m]
+    if corners:
+        r1, r2 = min(r for r, _ in corners), max(r for r, _ in corners)
+        c1, c2 = min(c for _, c in corners), max(c for _, c in corners)
         grid = [[None] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
-        for (r, c), cell in plain.items():
-            grid[r - r1][c - c1] = _cell_value(cell.value)
+        for block, matrix in loose:
+            for i, row in enumerate(matrix):
+                grid[block.row + i - r1][block.col - c1:block.col - c1 + len(row)] = row
+        for (r, c), value in plain.items():
+            grid[r - r1][c - c1] = value
         ws.range((r1, c1)).options(ndim=2).value = grid
     for block in sheet.blocks:
+        if not block.table:
+            continue
         matrix = _block_matrix(block)
         if matrix:
             ws.range((block.row, block.col)).options(ndim=2).value = matrix
-        if block.table:
-            last_row = max(block.last_row, block.row + 1)  # a table needs one data row
-            ws.tables.add(source=ws.range((block.row, block.col), (last_row, block.last_col)),
-                          name=block.table, has_headers=True, table_style_name="TableStyleMedium2")
+        last_row = max(block.last_row, block.row + 1)  # a table needs one data row
+        ws.tables.add(source=ws.range((block.row, block.col), (last_row, block.last_col)),
+                      name=block.table, has_headers=True, table_style_name="TableStyleMedium2")
 
 
 def _write_formulas(ws, sheet: SheetLayout) -> None:
     formulas = {(r, c): cell.value for (r, c), cell in sheet.cells.items() if cell.is_formula}
+    formulas.update({(r, c): cell.value for fb in sheet.formula_blocks for r, c, cell in fb.cells()})
     for r1, c1, r2, c2 in _rectangles(formulas):
         ws.range((r1, c1)).options(ndim=2).formula = [[formulas[(r, c)] for c in range(c1, c2 + 1)]
                                                       for r in range(r1, r2 + 1)]
@@ -301,7 +305,7 @@ def _write_charts(ws, sheet: SheetLayout, book) -> None:
         series = [s for s in spec.series if s.color != "none"]
         if not series:
             continue
-        where = [_split_ref(s.values) for s in series]
+        where = [split_ref(s.values) for s in series]
         sheet_name = where[0][0]
         bounds = []
         for _, address in where:
@@ -313,7 +317,7 @@ def _write_charts(ws, sheet: SheetLayout, book) -> None:
         source = src.range(first_rng, last_rng)
         chart = ws.charts.add(anchor=ws.range(spec.anchor), chart_type=CHART_TYPES[spec.kind], source=source,
                               plot_by="columns", width=spec.width * 28.35, height=spec.height * 28.35)
-        cat_sheet, cat_address = _split_ref(spec.categories)
+        cat_sheet, cat_address = split_ref(spec.categories)
         chart.set_x_axis_values(book.sheets[cat_sheet].range(cat_address))
         chart.title = spec.title
         chart.legend.visible = bool(spec.legend)

@@ -61,11 +61,10 @@ import xlwings as xw
 import kpi_core
 from kpi_core import TABLES, Dataset, KpiInputError, validate_tables
 from workbook_templates.spec.labels import t
-from workbook_templates.spec.layout import SheetLayout, WorkbookLayout
+from workbook_templates.spec.layout import SheetLayout, WorkbookLayout, split_ref
 from workbook_templates.templates.portfolio import DATA_ORDER, portfolio_layout
 from workbook_templates.batch.local import build_workbooks
-from workbook_templates.refresh.plan import (computed_titles, detect_lang, infer_template, report_settings_from_names,
-                                        settings_from_names, template_layout)
+from workbook_templates.refresh import RefreshPlan, detect_lang, plan_refresh, settings_from_names
 from workbook_templates.writing.xlsx import write_xlsx
 
 from . import live
@@ -182,77 +181,68 @@ def read_tables(book) -> BookData:
     return data
 
 
-def _names_reader(book):
-    def read(name):
+class LiveBook:
+    """An open workbook, read through xlwings for the refresh plan (:func:`workbook_templates.refresh.plan_refresh`).
+
+    Its tables are read with :func:`read_tables` (kept in :attr:`data`, which
+    says which sheets hold them: those are never written).
+    """
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.data = BookData()
+
+    def sheet_titles(self) -> list[str]:
+        return live.sheet_titles(self.book)
+
+    def read_name(self, name: str):
         try:
-            rng = book.names[name].refers_to_range
+            rng = self.book.names[name].refers_to_range
         except Exception as exc:  # noqa: BLE001 - any engine's "no such name"
             raise KpiInputError(f"this workbook has no defined name {name} (was it built by cskpi? "
                                 "Use Build KPI workbook first)", "value", location=name) from exc
         return rng.value
-    return read
+
+    def dataset(self) -> Dataset:
+        self.data = read_tables(self.book)
+        if not self.data.tables:
+            raise KpiInputError("this workbook has no Excel table named " + ", ".join(TABLES), "value")
+        return Dataset(self.data.tables, source=_book_label(self.book), locators=self.data.locators)
+
+    def stamp(self):
+        return None  # xlwings reads no document properties: the template is inferred from the sheets
+
+    def dashboard_title(self, lang: str):
+        try:
+            return self.book.sheets[t("dashboard", lang)].range("A1").value
+        except Exception:  # noqa: BLE001 - no dashboard: default scope
+            return None
 
 
-def _dashboard_title(book, lang: str):
-    """The Dashboard's A1 title (it carries the scope), or None."""
-    try:
-        return book.sheets[t("dashboard", lang)].range("A1").value
-    except Exception:  # noqa: BLE001 - no dashboard: default scope
-        return None
-
-
-@dataclass
-class _Context:
-    data: BookData
-    ds: Dataset
-    layout: WorkbookLayout
-    start: object = None
-    end: object = None
-
-
-def _built_context(book) -> _Context:
-    """Read a cskpi-built workbook: its tables, language, Settings; build the layout."""
-    titles = live.sheet_titles(book)
-    lang = detect_lang(titles)
-    read = _names_reader(book)
-    start, end, config = settings_from_names(read)
-    report = report_settings_from_names(read)
-    data = read_tables(book)
-    if not data.tables:
-        raise KpiInputError("this workbook has no Excel table named " + ", ".join(TABLES), "value")
-    ds = Dataset(data.tables, source=_book_label(book), locators=data.locators)
-    kind, scope = infer_template(titles, _dashboard_title(book, lang))
-    if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
-        report["customer_value"] = t("customer_value", lang) in titles
-    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
-    return _Context(data, ds, layout, start, end)
+def _plan(book) -> tuple[RefreshPlan, BookData]:
+    """Read a cskpi-built workbook and plan its Refresh (nothing written)."""
+    reader = LiveBook(book)
+    return plan_refresh(reader), reader.data
 
 
 def _write(book, layout: WorkbookLayout, titles, protected) -> list[str]:
+    """Write the layout sheets `titles` and the names that point into sheets of the book."""
     written = live.write_sheets(book, layout, titles, protected=protected)
-    present = {s.casefold() for s in live.sheet_titles(book)}
-    names = {n: ref for n, ref in layout.names.items() if live._split_ref(ref)[0].casefold() in present}
-    live.define_names(book, names)
+    present = {x.casefold() for x in live.sheet_titles(book)}
+    live.define_names(book, {n: r for n, r in layout.names.items() if split_ref(r)[0].casefold() in present})
     return written
 
 
 def _only(book, keys: tuple, what: str, table: str) -> str:
-    ctx = _built_context(book)
-    titles = [s.title for s in ctx.layout.sheets if s.key in keys]
+    plan, data = _plan(book)
+    titles = [x.title for x in plan.layout.sheets if x.key in keys]
     if not titles:
         raise _Failure(f"{what} needs a non-empty {table} table, which this workbook does not have.")
-    written = _write_keys(book, ctx, titles)
+    written = live.write_sheets(book, plan.layout, titles, protected=data.table_sheets)
+    wanted = {x.casefold() for x in titles}  # names pointing into the sheets just written (MrrMatrix, ...)
+    live.define_names(book, {n: r for n, r in plan.layout.names.items() if split_ref(r)[0].casefold() in wanted})
     return (f"{what}: updated {', '.join(written)}. The other sheets were not changed "
             "(Refresh KPIs updates them all).")
-
-
-def _write_keys(book, ctx: _Context, titles) -> list[str]:
-    wanted = {x.casefold() for x in titles}
-    written = live.write_sheets(book, ctx.layout, titles, protected=ctx.data.table_sheets)
-    # names pointing into the sheets just written (MrrMatrix, MonthList, ...)
-    names = {n: ref for n, ref in ctx.layout.names.items() if live._split_ref(ref)[0].casefold() in wanted}
-    live.define_names(book, names)
-    return written
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,10 +250,9 @@ def _write_keys(book, ctx: _Context, titles) -> list[str]:
 # --------------------------------------------------------------------------------------------
 def refresh_kpis(book) -> str:
     """Re-derive every computed sheet of `book` from its tables; returns the message shown."""
-    ctx = _built_context(book)
-    titles = computed_titles(ctx.layout)
-    written = _write(book, ctx.layout, titles, ctx.data.table_sheets)
-    start, end = pd.Timestamp(ctx.start), pd.Timestamp(ctx.end)
+    plan, data = _plan(book)
+    written = _write(book, plan.layout, [x.title for x in plan.computed], data.table_sheets)
+    start, end = pd.Timestamp(plan.start), pd.Timestamp(plan.end)
     return (f"KPIs refreshed for {start:%Y-%m} to {end:%Y-%m}: {len(written)} sheets rewritten "
             f"({', '.join(written)}). Data sheets and your own sheets were not changed.")
 
@@ -381,7 +370,7 @@ def export_per_csm(book) -> str:
     if customers is None or "csm" not in customers:
         raise _Failure("Export per CSM needs a Customers table with a csm column.")
     try:
-        start, end, config = settings_from_names(_names_reader(book))
+        start, end, config = settings_from_names(LiveBook(book).read_name)
     except KpiInputError:
         start = end = config = None
     folder = _folder_of(book) / f"{Path(_book_label(book)).stem} - per CSM"

@@ -19,7 +19,6 @@ from pathlib import Path
 import kpi_core
 from kpi_core import KpiInputError
 
-from .report import FORMATS as _FORMATS, fmt as _fmt  # noqa: F401 - the terminal formats, one home (report.py)
 from . import predict
 
 
@@ -166,7 +165,7 @@ def cmd_build(args) -> int:
 
 def cmd_refresh(args) -> int:
     """Re-derive a workbook's computed sheets from its own tables (what the ribbon's Refresh does)."""
-    from workbook_templates.refresh.plan import refresh_workbook
+    from workbook_templates.refresh import refresh_workbook
 
     path = refresh_workbook(args.workbook)
     print(f"refreshed {path}")

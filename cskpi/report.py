@@ -19,20 +19,8 @@ import kpi_core
 __all__ = ["FORMATS", "fmt", "fmt_change", "headline_table", "print_headline", "print_compare", "print_by",
            "write_csv", "json_records", "dump_json"]
 
-#: The terminal's number style for each kpi_core.KPI_UNITS unit.
-_KIND = {"rate": "pct", "money": "money", "count": "count", "points": "points", "number": "ratio"}
-
-_LABELS = {
-    "mrr": "MRR", "arr": "ARR", "nrr": "Net revenue retention", "grr": "Gross revenue retention",
-    "revenue_churn": "Revenue churn", "logo_churn": "Logo churn", "retention": "Customer retention",
-    "net_customer_change": "Net customer change", "quick_ratio": "Quick ratio", "nps": "NPS", "csat": "CSAT",
-    "ces": "CES (1-7)", "fcr": "First-contact resolution", "avg_basket": "Average basket",
-    "purchase_frequency": "Purchase frequency", "repurchase_rate": "Repurchase rate", "cac": "CAC",
-    "conversion_rate": "Conversion rate", "abandonment_rate": "Cart abandonment",
-    "avg_health": "Average health (0-100)",
-}
-#: Display label and number style of every headline KPI in the terminal.
-FORMATS = {key: (_LABELS[key], _KIND[kpi_core.KPI_UNITS[key]]) for key in kpi_core.HEADLINE_KEYS}
+#: Display label and number format of every headline KPI in the terminal (from kpi_core's one catalogue).
+FORMATS = {key: (kpi.name, kpi.format) for key, kpi in kpi_core.KPIS.items()}
 
 _UNDEFINED_NOTE = "  n/a: undefined for this period (its denominator is 0, e.g. no answer or no loss)."
 
@@ -45,7 +33,7 @@ def _blank(value) -> bool:
 _STYLES = {
     "pct": (100, ",.1f", " %", "+,.1f", " pp"),
     "money": (1, ",.2f", "", "+,.2f", ""),
-    "count": (1, "+,.0f", "", "+,.0f", ""),
+    "int": (1, "+,.0f", "", "+,.0f", ""),
     "points": (1, "+.1f", "", "+.1f", " pts"),
 }
 _OTHER = (1, ",.2f", "", "+,.2f", "")

@@ -34,13 +34,13 @@ _EXPORTS = {
     # surveys
     "surveys": ("nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree", "NPS_PROMOTER_MIN",
                 "NPS_DETRACTOR_MAX", "CSAT_POSITIVE_MIN", "SURVEY_SCALES", "ces_agree_min", "yes_no_answers",
-                "csat_positive", "positive_share"),
+                "csat_positive", "positive_share", "survey_counts", "SURVEY_COUNTS"),
     # revenue
     "revenue": ("mrr", "arr", "arpa", "nrr", "grr", "revenue_churn", "churn_rate", "retention_rate",
                 "net_customer_change", "quick_ratio", "saas_ltv"),
     "movements": ("mrr_movements", "cohort_retention", "MOVEMENT_COLUMNS"),
     # support and commerce
-    "support": ("fcr", "avg_response_time"),
+    "support": ("fcr", "avg_response_time", "ticket_counts", "TICKET_COUNTS"),
     "commerce": ("average_basket", "purchase_frequency", "repurchase_rate", "clv", "cac", "conversion_rate",
                  "abandonment_rate"),
     # health
@@ -51,13 +51,15 @@ _EXPORTS = {
                 "write_csv_folder", "TABLES"),
     "limits": ("ReadLimits",),
     "sample": ("sample_dataset",),
-    "headline": ("headline_kpis", "report_period", "period_warning", "HEADLINE_KEYS"),
-    "periods": ("Period", "to_month"),
+    "headline": ("headline_kpis", "report_period", "period_warning"),
+    "catalogue": ("Kpi", "KPIS", "HEADLINE_KEYS", "KPI_UNITS", "HIGHER_IS_BETTER"),
+    "periods": ("Period", "to_month", "previous_period", "shift_month", "month_codes", "code_to_month",
+                "month_axis"),
     # predicted customer value (DESIGN.md §11); PyMC-Marketing is imported only when a model is fitted
     "predicted_clv": ("fit_clv", "predict_clv", "clv_holdout", "clv_summary", "rfm_summary", "p_alive",
                       "expected_purchases", "read_cdnow", "ClvModel", "ClvHoldout", "MissingExtraError"),
     # decision-ready reports (DESIGN.md §9): comparisons, bands, targets
-    "compare": ("previous_period", "HIGHER_IS_BETTER", "KPI_UNITS", "kpi_change", "target_met", "compare_kpis",
+    "compare": ("kpi_change", "target_met", "compare_kpis",
                 "benchmark_band", "default_bands", "validate_bands", "load_bands", "BAND_COLUMNS", "BAND_COLOURS",
                 "DEFAULT_BANDS_PATH", "check_targets", "load_targets"),
     # breakdowns

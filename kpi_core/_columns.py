@@ -312,16 +312,3 @@ def unique(frame: pd.DataFrame, columns: list[str], locate: Locate) -> None:
         key = ", ".join(f"{c}={frame[c].iloc[i]}" for c in columns)
         first = int(np.argmax((frame[columns] == frame[columns].iloc[i]).all(axis=1).to_numpy()))
         _fail(locate, columns[-1], i, f"duplicate key ({key}); first seen at {locate(columns[-1], first)}", bad=dup)
-
-
-def month_codes(months: pd.Series) -> np.ndarray:
-    """Months (datetime64, first of month) as consecutive integers: year*12 + month - 1."""
-    return months.to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
-
-
-def code_to_month(codes) -> pd.DatetimeIndex:
-    """Inverse of :func:`month_codes`."""
-    codes = np.asarray(codes, dtype=np.int64)
-    return pd.DatetimeIndex(
-        pd.to_datetime({"year": codes // 12, "month": codes % 12 + 1, "day": np.ones_like(codes)})
-    )

@@ -9,7 +9,7 @@ import pytest
 
 import kpi_core
 from workbook_templates.batch import local as batch
-from workbook_templates.refresh import plan as refresh
+from workbook_templates import refresh
 from workbook_templates.writing import xlsx
 from workbook_templates.batch.local import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
 from cskpi.cli import main

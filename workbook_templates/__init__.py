@@ -39,7 +39,7 @@ _EXPORTS = {
     "templates.account": ("account_layout",),
     "templates.customer_value": ("customer_value_sheet", "customer_value_from_orders", "customer_value_names"),
     "writing.xlsx": ("write_xlsx",),
-    "refresh.plan": ("refresh_workbook",),
+    "refresh.workbook": ("refresh_workbook",),
     "batch.local": ("build_workbooks", "BatchResult"),
     "engine": ("recalculate", "render_pdf", "pdf_to_png", "defined_name_values", "EngineError"),
 }

@@ -1,27 +1,31 @@
-"""What Refresh needs to know about a generated workbook, whoever writes it.
+"""The refresh plan: what a Refresh rebuilds, the same for a file and for an open workbook.
 
-``cskpi refresh`` (openpyxl, on a file) and the ribbon's Refresh (xlwings,
-on the open workbook) both re-derive the computed sheets from the
-workbook's own tables. They read the report period and the health
-configuration the user left on the Settings sheet through the workbook's
-defined names, with :func:`settings_from_names`, and tell computed sheets
-from the user's own with :func:`computed_titles`.
+``cskpi refresh`` (:func:`~workbook_templates.refresh.workbook.refresh_workbook`,
+on a file) and the ribbon's Refresh (:mod:`addin.ribbon`, on the open workbook
+through xlwings) both call :func:`plan_refresh` with a :class:`BookReader` of
+their book, and then only write the plan's computed sheets and names. The plan
+reads the workbook's own tables, the report period, health configuration,
+bands, targets and currency the user left on the Settings sheet (through the
+workbook's defined names, :func:`settings_from_names`), its language (from its
+sheet titles) and the template and scope it was built with (its stamp, or
+:func:`infer_template`), and lays out the same template again.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Protocol
 
 from kpi_core import COMPONENTS, HealthConfig, KpiInputError
 
 from ..spec.labels import LANGS, SHEETS, t
 from ..spec.layout import WorkbookLayout
-from ..writing.stamp import stamp_of
+from ..writing.stamp import Stamp
 
 __all__ = ["SETTINGS_NAMES", "settings_from_names", "detect_lang", "computed_titles", "TEMPLATE_NAMES",
-           "read_stamp", "infer_template", "template_layout",
-           "report_settings_from_names", "refresh_workbook"]
+           "infer_template", "template_layout", "report_settings_from_names", "BookReader", "RefreshPlan",
+           "plan_refresh", "computed_candidates"]
 
 #: defined names Refresh reads back from Settings
 SETTINGS_NAMES = ("PeriodStart", "PeriodEnd", "HealthWeights", "HealthFloors", "HealthTargets", "RedBelow",
@@ -29,7 +33,7 @@ SETTINGS_NAMES = ("PeriodStart", "PeriodEnd", "HealthWeights", "HealthFloors", "
 #: every defined name a template writes (Refresh redefines them all)
 TEMPLATE_NAMES = SETTINGS_NAMES + ("PeriodNext", "NpsConfidence", "ClvYears", "MonthList", "MrrMonths",
                                    "MrrMatrix", "MrrFirst", "RiskDrop", "Currency", "BandsArea", "TargetsArea",
-                                   "PrevPeriodStart", "PrevPeriodEnd", "DataStale")
+                                   "PrevPeriodStart", "PrevPeriodEnd", "DataStale", "ListsPeriodStart", "ListsPeriodEnd")
 
 
 def _month(value, name: str):
@@ -133,21 +137,6 @@ def _layout_function(kind: str):
     return {"portfolio": portfolio.portfolio_layout, "account": account.account_layout}[kind]
 
 
-def read_stamp(wb) -> tuple[str, str]:
-    """(template kind, scope) of a workbook built by cskpi.
-
-    Read from the document properties the writer stamps (:mod:`workbook_templates.writing.stamp`); for a
-    workbook without them, inferred from its sheets: an Account sheet means
-    the account template, and the scope is the Dashboard title after " — ".
-    """
-    found = stamp_of(wb.properties.keywords, wb.properties.subject)
-    if found is not None:
-        return found.template, found.scope
-    dashboard = t("dashboard", detect_lang(wb.sheetnames))
-    head = wb[dashboard].cell(1, 1).value if dashboard in wb.sheetnames else None
-    return infer_template(wb.sheetnames, head)
-
-
 def infer_template(sheet_titles, dashboard_title) -> tuple[str, str]:
     """(template kind, scope) from a built workbook's sheets and its Dashboard's A1 title.
 
@@ -173,135 +162,69 @@ def template_layout(kind: str, ds, period_start, period_end, *, lang: str, scope
     return _layout_function(kind)(ds, period_start, period_end, lang=lang, scope=scope, config=config, **report)
 
 
-# -- cskpi refresh --------------------------------------------------------------------------------
-def _name_reader(wb) -> Callable[[str], object]:
-    """``read(name)`` over an openpyxl workbook's defined names (a value, or rows of values)."""
-    from openpyxl.utils.cell import range_boundaries
 
-    def read(name: str):
-        if name not in wb.defined_names:
-            raise KpiInputError(f"Settings: the workbook has no defined name {name}", "value", location=name)
-        dests = list(wb.defined_names[name].destinations)
-        if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
-            raise KpiInputError(f"Settings: the name {name} does not refer to a cell", "value", location=name)
-        sheet, where = dests[0]
-        ws = wb[sheet]
-        c0, r0, c1, r1 = range_boundaries(where.replace("$", ""))
-        if (c0, r0) == (c1, r1):
-            return ws.cell(r0, c0).value
-        return [[ws.cell(r, c).value for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
-    return read
-
-
-def _computed_candidates(lang: str) -> set[str]:
-    """Titles a computed sheet of any template can have in `lang`."""
+def computed_candidates(lang: str) -> set[str]:
+    """Titles a computed sheet of any template can have in `lang` (what Refresh may replace)."""
     kept = {"guide", "settings", "Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders",
             "Funnel", "Acquisition"}
     return {t(key, lang) for key in SHEETS if key not in kept}
 
 
-def _final_order(current: list[str], old_computed: set[str], new_layout: list[str], new_computed: set[str]):
-    """Sheet order after Refresh: the workbook's order, each new computed sheet at its old place,
-    a computed sheet the old workbook lacked right after the layout sheet before it."""
-    order = [title for title in current if title not in old_computed or title in new_computed]
-    for i, title in enumerate(new_layout):
-        if title in order:
-            continue
-        before = next((p for p in reversed(new_layout[:i]) if p in order), None)
-        order.insert(order.index(before) + 1 if before else 0, title)
-    return order
+class BookReader(Protocol):
+    """What the refresh plan reads of a built workbook (a file through openpyxl, a live book through xlwings)."""
+
+    def sheet_titles(self) -> list[str]:
+        """The sheets' titles, in order."""
+
+    def read_name(self, name: str):
+        """The value of a defined name (a cell's value, or rows of values); KpiInputError when missing."""
+
+    def dataset(self):
+        """The workbook's Excel tables as a :class:`kpi_core.Dataset` (KpiInputError naming a bad cell)."""
+
+    def stamp(self) -> Stamp | None:
+        """The template stamp of its document properties, None when it cannot be read."""
+
+    def dashboard_title(self, lang: str):
+        """The Dashboard's A1 (it carries the scope), None without a Dashboard."""
 
 
-def refresh_workbook(path):
-    """Re-derive a cskpi workbook's computed sheets from its own tables, headless (``cskpi refresh``).
+@dataclass
+class RefreshPlan:
+    """What a Refresh writes: the template's layout for the workbook's own data and settings."""
 
-    Reads the dataset from the workbook's Excel tables, the report period
-    and health configuration from its Settings names and its language from
-    its sheet titles; rebuilds the layout with the template and scope the
-    workbook was built with (:func:`read_stamp`); then replaces the computed
-    and helper sheets (same positions), redefines the template's names and
-    saves atomically (the file keeps its permissions; a read-only file, or
-    one in a read-only folder, is refused before any work). Data tables,
-    Settings, Guide and every sheet the user added are kept; an .xlsm keeps
-    its macros.
+    lang: str
+    template: str
+    scope: str
+    start: object
+    end: object
+    layout: WorkbookLayout
+    replaced: set  # titles of the workbook's sheets that Refresh may replace (computed sheets of any template)
 
-    openpyxl cannot keep charts and images of the sheets it loads: charts and
-    images on user-added sheets are lost (the computed sheets' charts are
-    rewritten). The ribbon's Refresh inside Excel does not have this
-    limitation.
+    @property
+    def computed(self) -> list:
+        """The layout's computed sheets (the ones Refresh writes), in order."""
+        return [s for s in self.layout.sheets if s.computed]
 
-    Parameters
-    ----------
-    path : str or Path
-        An .xlsx written by cskpi (``cskpi build``/``demo``) and perhaps edited.
 
-    Returns
-    -------
-    pathlib.Path
-        `path`.
+def plan_refresh(book: BookReader) -> RefreshPlan:
+    """The refresh plan of a built workbook: read everything, validate, lay out; nothing is written.
 
     Raises
     ------
     KpiInputError
-        Bad data in a table (naming table, cell and column), a bad setting, or
-        a workbook not built by cskpi.
-    workbook_templates.files.OutputError
-        The file cannot be replaced (read-only, full disk): it is unchanged.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, kpi_core
-    >>> from workbook_templates.templates.portfolio import portfolio_layout
-    >>> from workbook_templates.writing.xlsx import write_xlsx
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
-    >>> _ = write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path)
-    >>> refresh_workbook(path).name
-    'book.xlsx'
+        Bad data in a table (naming table, cell and column), a bad setting, or a workbook
+        not built by cskpi.
     """
-    from pathlib import Path
-
-    import openpyxl
-
-    from kpi_core import load_dataset
-
-    from kpi_core.files import atomic_output, check_replaceable
-    from ..writing.xlsx import set_names, write_sheet
-
-    path = Path(path)
-    check_replaceable(path)
-    ds = load_dataset(path)
-    try:
-        # an .xlsm keeps its macros and its macro-enabled content type
-        wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
-        raise KpiInputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})", "value") from None
-    lang = detect_lang(wb.sheetnames)
-    read = _name_reader(wb)
-    start, end, config = settings_from_names(read)
-    kind, scope = read_stamp(wb)
-    report = report_settings_from_names(read)
+    titles = book.sheet_titles()
+    lang = detect_lang(titles)
+    start, end, config = settings_from_names(book.read_name)
+    report = report_settings_from_names(book.read_name)
+    ds = book.dataset()
+    stamp = book.stamp()
+    kind, scope = (stamp.template, stamp.scope) if stamp is not None else \
+        infer_template(titles, book.dashboard_title(lang))
     if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
-        report["customer_value"] = t("customer_value", lang) in wb.sheetnames
+        report["customer_value"] = t("customer_value", lang) in titles
     layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
-    computed = [s for s in layout.sheets if s.computed]
-    new_titles = {s.title for s in computed}
-    old_computed = _computed_candidates(lang) & set(wb.sheetnames)
-    order = _final_order(wb.sheetnames, old_computed, [s.title for s in layout.sheets], new_titles)
-    for title in old_computed:
-        wb.remove(wb[title])
-    for sheet in computed:
-        write_sheet(wb.create_sheet(sheet.title), sheet, lang)
-    for i, title in enumerate(order):
-        wb.move_sheet(wb[title], offset=i - wb.sheetnames.index(title))
-    stale = [n for n in wb.defined_names if (n.startswith("KPI_") or n in TEMPLATE_NAMES) and n not in layout.names]
-    for name in stale:
-        del wb.defined_names[name]
-    set_names(wb, layout)
-    first = order.index(computed[0].title) if computed else 0
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = False
-    wb.active = first
-    wb.active.sheet_view.tabSelected = True
-    with atomic_output(path) as tmp:
-        wb.save(tmp)
-    return path
+    return RefreshPlan(lang, kind, scope, start, end, layout, computed_candidates(lang) & set(titles))

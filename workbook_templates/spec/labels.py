@@ -6,6 +6,8 @@ raises ``KeyError`` (the tests build every template in both languages).
 
 from __future__ import annotations
 
+from kpi_core.catalogue import KPIS
+
 __all__ = ["t", "LANGS", "SHEETS", "STATUS"]
 
 LANGS = ("en", "fr")
@@ -34,6 +36,7 @@ SHEETS = {
     "calc_mrr": ("calc_mrr", "calc_mrr"),
     "calc_health": ("calc_health", "calc_health"),
     "calc_orders": ("calc_orders", "calc_orders"),
+    "calc_months": ("calc_months", "calc_months"),
     "calc_charts": ("calc_charts", "calc_charts"),
     "calc_groups": ("calc_groups", "calc_groups"),
     "followup": ("Follow-up", "Suivi"),
@@ -169,27 +172,6 @@ _TEXT = {
     "chart_health": ("Accounts by health status", "Comptes par statut de santé"),
     "chart_mrr": ("MRR by month", "MRR par mois"),
     "chart_account_health": ("Health score by month", "Score de santé par mois"),
-    # KPI names (dashboard)
-    "KPI_MRR": ("MRR (end month)", "MRR (mois de fin)"),
-    "KPI_ARR": ("ARR", "ARR"),
-    "KPI_NRR": ("Net revenue retention", "Rétention nette du revenu (NRR)"),
-    "KPI_GRR": ("Gross revenue retention", "Rétention brute du revenu (GRR)"),
-    "KPI_REVENUE_CHURN": ("Revenue churn", "Churn du revenu"),
-    "KPI_LOGO_CHURN": ("Logo churn", "Churn clients"),
-    "KPI_RETENTION": ("Customer retention", "Rétention clients"),
-    "KPI_NET_CUSTOMER_CHANGE": ("Net customer change", "Solde net de clients"),
-    "KPI_QUICK_RATIO": ("Quick ratio", "Quick ratio"),
-    "KPI_NPS": ("NPS", "NPS"),
-    "KPI_CSAT": ("CSAT", "CSAT"),
-    "KPI_CES": ("CES (1-7, higher is easier)", "CES (1-7, plus haut = plus facile)"),
-    "KPI_FCR": ("First-contact resolution", "Résolution au premier contact"),
-    "KPI_AVG_BASKET": ("Average basket", "Panier moyen"),
-    "KPI_PURCHASE_FREQUENCY": ("Purchase frequency (orders per customer)", "Fréquence d'achat (commandes par client)"),
-    "KPI_REPURCHASE_RATE": ("Repurchase rate", "Taux de réachat"),
-    "KPI_CAC": ("Customer acquisition cost", "Coût d'acquisition client"),
-    "KPI_CONVERSION_RATE": ("Conversion rate", "Taux de conversion"),
-    "KPI_ABANDONMENT_RATE": ("Cart abandonment rate", "Taux d'abandon de panier"),
-    "KPI_AVG_HEALTH": ("Average health score", "Score de santé moyen"),
     # comparisons, benchmarks, follow-up (DESIGN.md §9)
     "this_period": ("This period", "Période"),
     "previous_period": ("Previous period", "Période précédente"),
@@ -218,6 +200,12 @@ _TEXT = {
     "at_risk_top": ("Top accounts at risk (by MRR)", "Principaux comptes à risque (par MRR)"),
     "detractors_list": ("Detractors to call", "Détracteurs à rappeler"),
     "as_of": ("As of the report period", "Pour la période du rapport"),
+    "lists_as_of": ("Lists computed on", "Listes calculées le"),
+    "lists_period": ("for the report period", "pour la période du rapport"),
+    "lists_stale": ("These lists were computed for another period than the one now set on Settings: click CS KPIs "
+                    "> Refresh KPIs (or run cskpi refresh) to list the accounts for this period.",
+                    "Ces listes ont été calculées pour une autre période que celle des Paramètres : cliquez sur "
+                    "CS KPIs > Refresh KPIs (ou lancez cskpi refresh) pour les recalculer sur cette période."),
     "as_of_note": ("This list is written when the workbook is built or refreshed (CS KPIs > Refresh KPIs, or "
                    "cskpi refresh): after changing the period or the data, refresh to update it.",
                    "Cette liste est écrite à la création ou à l'actualisation du classeur (CS KPIs > Refresh KPIs, "
@@ -265,6 +253,15 @@ _TEXT = {
 
 
 def t(key: str, lang: str) -> str:
-    """The label `key` in `lang` ("en" or "fr")."""
+    """The label `key` in `lang` ("en" or "fr"); ``KPI_NRR`` and the like are the names of
+    kpi_core's KPI catalogue.
+
+    Examples
+    --------
+    >>> t("KPI_NRR", "fr"), t("settings", "fr")
+    ('Rétention nette du revenu (NRR)', 'Paramètres')
+    """
+    if key.startswith("KPI_") and key[4:].lower() in KPIS:
+        return KPIS[key[4:].lower()].label(lang)
     en, fr = SHEETS[key] if key in SHEETS else _TEXT[key]
     return {"en": en, "fr": fr}[lang]

@@ -135,11 +135,15 @@ def _sheet_rows(ws, sheet: SheetLayout, lang: str):
     sparse: dict[int, dict[int, Cell]] = {}
     for (r, c), cell in sheet.cells.items():
         sparse.setdefault(r, {})[c] = cell
+    for fb in sheet.formula_blocks:
+        for r, c, cell in fb.cells():
+            sparse.setdefault(r, {})[c] = cell
     blocks = []
     for block in sheet.blocks:
         headers = block.headers or [str(c) for c in block.frame.columns]
         blocks.append((block, headers, _block_columns(ws, block, lang)))
-    width = max([c for _, c in sheet.cells] + [b.last_col for b in sheet.blocks], default=0)
+    width = max([c for _, c in sheet.cells] + [b.last_col for b in [*sheet.blocks, *sheet.formula_blocks]],
+                default=0)
     for r in range(1, sheet.max_row + 1):
         row: list = [None] * width
         for c, cell in sparse.get(r, {}).items():

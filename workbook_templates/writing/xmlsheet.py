@@ -25,10 +25,10 @@ from decimal import Decimal
 from functools import lru_cache
 
 import numpy as np
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from ..spec.layout import Block, SheetLayout
+from ..spec.layout import Block, FormulaBlock, SheetLayout
 from .values import Column, cell_value, column, default_style, excel_serial, needs_quote_prefix, xstring
 
 __all__ = ["sheet_data", "StyleId"]
@@ -142,6 +142,7 @@ class _BlockRows:
 
     def __init__(self, block: Block, style_id: StyleId) -> None:
         self.block = block
+        self.first, self.last, self.col, self.rows = block.first_data_row, block.last_row, block.col, len(block.frame)
         self.letters = [get_column_letter(block.col + j) for j in range(len(block.frame.columns))]
         self.columns = [_Encoded(column(series, block.styles.get(name)), style_id)
                         for name, series in block.frame.items()]
@@ -154,6 +155,39 @@ class _BlockRows:
         if self.cache is None or self.cache[:2] != (lo, hi):
             self.cache = (lo, hi, [c.chunk(lo, hi) for c in self.columns])
         return self.cache[2]
+
+
+class _FormulaRows:
+    """A formula block: each column one shared formula (its text on the first row, a reference below)."""
+
+    def __init__(self, block: FormulaBlock, style_id: StyleId, first_si: int) -> None:
+        self.first, self.last, self.col, self.rows = block.row, block.last_row, block.col, block.rows
+        self.header = None
+        self.letters, self._first, self._rest = [], [], []
+        end = block.last_row
+        si = first_si
+        for j, (text, style) in enumerate(block.columns):
+            if text is None:
+                continue
+            letter = get_column_letter(block.col + j)
+            s = _attr(style_id(style, False))
+            self.letters.append(letter)
+            self._first.append(f'{s}><f t="shared" ref="{letter}{block.row}:{letter}{end}" si="{si}">'
+                               f"{_escape(text[1:])}</f></c>")
+            self._rest.append(f'{s}><f t="shared" si="{si}"/></c>')
+            si += 1
+        self.shared = si - first_si
+        self.block = self
+
+    def frags(self, lo: int, hi: int) -> list:
+        """Fragments of block rows lo..hi-1 (0-based), one array per column."""
+        out = []
+        for first, rest in zip(self._first, self._rest):
+            column = np.full(hi - lo, rest, dtype=object)
+            if lo == 0:
+                column[0] = first
+            out.append(column)
+        return out
 
 
 def _row_xml(r: int, cells: dict, style_id: StyleId, heights: dict | None = None) -> str:
@@ -201,23 +235,28 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
     heights = sheet.row_heights
     for r in heights:  # a row with a height is written through _row_xml
         sparse.setdefault(r, {})
-    blocks = [_BlockRows(b, style_id) for b in sheet.blocks]
+    blocks: list = [_BlockRows(b, style_id) for b in sheet.blocks]
     for b in blocks:
         if b.header is not None:
             row = sparse.setdefault(b.block.row, {})
             for j, frag in enumerate(b.header):
                 row[b.block.col + j] = frag
+    si = 0
+    for fb in sheet.formula_blocks:
+        rows = _FormulaRows(fb, style_id, si)
+        si += rows.shared
+        if rows.rows and rows.letters:
+            blocks.append(rows)
     last = sheet.max_row
     # bands of rows: boundaries wherever a block starts or ends
     edges = {1, last + 1}
     for b in blocks:
-        edges |= {b.block.first_data_row, b.block.last_row + 1}
+        edges |= {b.first, b.last + 1}
     edges = sorted(e for e in edges if 1 <= e <= last + 1)
     sparse_rows = sorted(sparse)
     for start, stop in zip(edges[:-1], edges[1:]):
-        inside = [b for b in blocks if b.block.first_data_row <= start and stop - 1 <= b.block.last_row
-                  and len(b.block.frame)]
-        inside.sort(key=lambda b: b.block.col)
+        inside = [b for b in blocks if b.first <= start and stop - 1 <= b.last and b.rows]
+        inside.sort(key=lambda b: b.col)
         for lo in range(start, stop, _CHUNK):
             hi = min(lo + _CHUNK, stop)
             yield _band(lo, hi, inside, sparse, sparse_rows, style_id, heights)
@@ -228,16 +267,15 @@ def _band(lo: int, hi: int, blocks: list, sparse: dict, sparse_rows: list, style
     """Rows lo..hi-1 (1-based sheet rows) covered by the same blocks."""
     if not blocks:
         return "".join(_row_xml(r, sparse[r], style_id, heights) for r in range(lo, hi) if r in sparse)
-    frag_columns, letters = [], []
-    for b in blocks:
-        offset = b.block.first_data_row
-        frag_columns += b.frags(lo - offset, hi - offset)
-        letters += b.letters
+    columns = sorted((column_index_from_string(x), x, f) for b in blocks
+                     for x, f in zip(b.letters, b.frags(lo - b.first, hi - b.first)))  # cells in column order
+    cols = [c for c, _, _ in columns]
+    letters = [x for _, x, _ in columns]
+    frag_columns = [f for _, _, f in columns]
     template = '<row r="{0}">' + "".join(f'<c r="{x}{{0}}"{{{k + 1}}}' for k, x in enumerate(letters)) + "</row>"
     rows = range(lo, hi)
     if bisect.bisect_left(sparse_rows, hi) == bisect.bisect_left(sparse_rows, lo):  # no single cell here
         return "".join(map(template.format, rows, *frag_columns))
-    cols = [b.block.col + j for b in blocks for j in range(len(b.letters))]
     out = []
     for i, r in enumerate(rows):
         if r in sparse:
