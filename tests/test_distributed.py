@@ -32,6 +32,8 @@ from workbook_templates.batch.manifest import MANIFEST_NAME
 
 from _workbooks import write_csv_folder
 
+pytestmark = pytest.mark.dask  # every test here starts a Dask scheduler and workers
+
 ROOT = Path(__file__).resolve().parents[1]
 N_CUSTOMERS = 16
 

@@ -39,6 +39,7 @@ def _edit(path, lang: str) -> None:
     wb.save(path)
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_refresh_keeps_user_edits_and_recomputes_every_kpi(tmp_path, lang):
     ds = kpi_core.sample_dataset(seed=2, n_customers=30)
@@ -64,6 +65,7 @@ def test_refresh_keeps_user_edits_and_recomputes_every_kpi(tmp_path, lang):
     assert_kpis_equal(workbook_kpis(path, tmp_path), kpi_core.headline_kpis(edited, *PERIOD))
 
 
+@pytest.mark.engine
 def test_refresh_follows_the_settings_period_and_health_config_and_keeps_the_scope(tmp_path):
     ds = kpi_core.sample_dataset(seed=4, n_customers=25)
     layout = portfolio_layout(ds, *PERIOD, lang="en", scope="CSM: Zoé")

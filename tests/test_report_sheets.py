@@ -38,6 +38,8 @@ from workbook_templates.templates.portfolio import portfolio_layout
 from workbook_templates.refresh import refresh_workbook
 from workbook_templates.writing.xlsx import write_xlsx
 
+pytestmark = pytest.mark.engine  # every test here recalculates or renders with LibreOffice
+
 REL = 1e-9
 NA = {"en": "n/a", "fr": "n.d."}
 TARGETS = {"nrr": 1.02, "nps": 15.0, "logo_churn": 0.04, "csat": 0.5}

@@ -77,6 +77,8 @@ from workbook_templates.spec.labels import STATUS, t
 from workbook_templates.templates.portfolio import portfolio_layout
 from workbook_templates.writing.xlsx import write_xlsx
 
+pytestmark = pytest.mark.engine  # every test here recalculates or renders with LibreOffice
+
 SHEETS = ("surveys", "support", "revenue", "movements", "cohorts", "health", "commerce", "dashboard", "calc_charts")
 #: the sheets with a title and a "Report period" row (calc_charts is a helper sheet without one)
 TITLED = SHEETS[:-1]

@@ -50,7 +50,7 @@ _CHART_COL = len(_HEADS) + 2
 _CHART_WIDTH = 7
 _CHART_ROWS = (2, 17)
 #: hidden helper columns, right of the charts: band row, band colour, data fingerprints
-_BAND_COL = _CHART_COL + 2 * _CHART_WIDTH + 17
+_BAND_COL = _CHART_COL + 2 * _CHART_WIDTH + 16  # AN
 _BAND_COLOUR_COL = _BAND_COL + 1
 _FINGERPRINT_COL = _BAND_COL + 2
 #: change style per KPI unit
