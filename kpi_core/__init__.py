@@ -46,6 +46,8 @@ from .compare import (BAND_COLOURS, BAND_COLUMNS, DEFAULT_BANDS_PATH, HIGHER_IS_
                       check_targets, compare_kpis, default_bands, kpi_change, load_bands, load_targets,
                       previous_period, target_met, validate_bands)
 from .followup import AT_RISK_COLUMNS, DETRACTOR_COLUMNS, DETRACTOR_MAX, at_risk, detractors
+# does the health score predict churn? (DESIGN.md §13)
+from .backtest import auc
 
 __version__ = "0.1.0"
 
@@ -82,4 +84,8 @@ __all__ += [  # decision-ready reports (DESIGN.md §9)
     "customer_subset", "customer_groups", "kpis_by", "COMPANY_TABLES", "BREAKDOWNS", "UNASSIGNED",
     # follow-up lists
     "at_risk", "detractors", "AT_RISK_COLUMNS", "DETRACTOR_COLUMNS", "DETRACTOR_MAX",
+]
+
+__all__ += [  # does the health score predict churn? (DESIGN.md §13)
+    "auc",
 ]
