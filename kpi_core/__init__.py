@@ -25,8 +25,8 @@ from .dataset import (TABLES, Dataset, find_problems, input_table, load_dataset,
 from .errors import KpiInputError
 from .limits import ReadLimits
 from .headline import HEADLINE_KEYS, headline_kpis, period_warning, report_period
-from .health import (COMPONENTS, DEFAULT_CONFIG_PATH, HealthConfig, health_score, health_scores, health_status,
-                     load_health_config)
+from .health import (COMPONENTS, DEFAULT_CONFIG_PATH, HealthConfig, health_config_toml, health_score, health_scores,
+                     health_status, load_health_config)
 from .movements import MOVEMENT_COLUMNS, cohort_retention, mrr_movements
 from .periods import Period, to_month
 # predicted customer value (DESIGN.md §11); PyMC-Marketing is imported only when a model is fitted
@@ -47,7 +47,8 @@ from .compare import (BAND_COLOURS, BAND_COLUMNS, DEFAULT_BANDS_PATH, HIGHER_IS_
                       previous_period, target_met, validate_bands)
 from .followup import AT_RISK_COLUMNS, DETRACTOR_COLUMNS, DETRACTOR_MAX, at_risk, detractors
 # does the health score predict churn? (DESIGN.md §13)
-from .backtest import auc
+from .backtest import (HEALTH_STATUSES, MIN_CHURNED, OBSERVATION_COLUMNS, HealthBacktest, WeightSuggestion, auc,
+                       health_backtest, suggest_health_weights)
 
 __version__ = "0.1.0"
 
@@ -65,7 +66,7 @@ __all__ = [
     "conversion_rate", "abandonment_rate",
     # health
     "COMPONENTS", "HealthConfig", "load_health_config", "health_score", "health_status", "health_scores",
-    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_CONFIG_PATH", "health_config_toml",
     # datasets and reports
     "Dataset", "load_dataset", "read_tables", "validate_tables", "find_problems", "ReadLimits",
     "input_table", "write_csv_folder", "TABLES", "sample_dataset",
@@ -87,5 +88,6 @@ __all__ += [  # decision-ready reports (DESIGN.md §9)
 ]
 
 __all__ += [  # does the health score predict churn? (DESIGN.md §13)
-    "auc",
+    "auc", "health_backtest", "suggest_health_weights", "HealthBacktest", "WeightSuggestion", "MIN_CHURNED",
+    "HEALTH_STATUSES", "OBSERVATION_COLUMNS",
 ]

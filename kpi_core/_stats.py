@@ -107,8 +107,8 @@ def auc_covariance(v10: np.ndarray, v01: np.ndarray, clusters_pos: np.ndarray | 
     v10, v01 : numpy.ndarray
         Placements from :func:`placements`, ``(r, m)`` and ``(r, k)``.
     clusters_pos, clusters_neg : numpy.ndarray, optional
-        Integer cluster code (0..K-1, shared between the two arrays) of each
-        positive and each negative.
+        Cluster code (an integer, shared between the two arrays: one customer)
+        of each positive and each negative.
 
     Returns
     -------
@@ -128,7 +128,10 @@ def auc_covariance(v10: np.ndarray, v01: np.ndarray, clusters_pos: np.ndarray | 
         s01 = np.atleast_2d(np.cov(v01, ddof=1)) if k > 1 else np.zeros((len(v01), len(v01)))
         return s10 / m + s01 / k
     auc = auc_from_placements(v10)
-    n_clusters = int(max(clusters_pos.max(initial=-1), clusters_neg.max(initial=-1))) + 1
+    # clusters numbered 0..K-1 over the clusters present (a code without observation is no cluster)
+    _, codes = np.unique(np.r_[clusters_pos, clusters_neg], return_inverse=True)
+    clusters_pos, clusters_neg = codes[:m], codes[m:]
+    n_clusters = int(codes.max(initial=-1)) + 1
     if n_clusters < 2:
         return np.zeros((len(v10), len(v10)))
     m_c = np.bincount(clusters_pos, minlength=n_clusters)
