@@ -17,6 +17,7 @@ from pathlib import Path
 import kpi_core
 
 from . import report
+from .argtypes import whole_number
 
 __all__ = ["add_parser", "add_health_config_option", "health_config", "cmd_health"]
 
@@ -28,16 +29,6 @@ the score for staying (0.5 = chance) with its 95 %% interval, churn by status an
 95 %% intervals, the lift of Red over Green, and weights fitted to that history (a ridge logistic regression),
 suggested only when they predict churn better out of sample. DATA needs Usage and Subscriptions; without DATA,
 the sample dataset."""
-
-
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
 
 
 def add_health_config_option(p) -> None:
@@ -184,14 +175,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                            "--backtest); the sample data if none")
     p.add_argument("--backtest", action="store_true",
                    help="check the score against the churn that followed, and fit better weights")
-    p.add_argument("--horizon", type=_whole, metavar="MONTHS",
+    p.add_argument("--horizon", type=whole_number(1), metavar="MONTHS",
                    help="with --backtest: churned = no MRR this many months after the score (default 3)")
     p.add_argument("--write-config", metavar="FILE",
                    help="with --backtest: write the suggested weights as a health config (TOML) for --health-config")
     add_health_config_option(p)
     p.add_argument("--period-start", metavar="YYYY-MM")
     p.add_argument("--period-end", metavar="YYYY-MM", help="the scored month (default: the data's last month)")
-    p.add_argument("--top", type=_whole, default=10, metavar="N", help="lowest scores to print (default 10)")
+    p.add_argument("--top", type=whole_number(1), default=10, metavar="N", help="lowest scores to print (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=cmd_health)
     return p

@@ -21,19 +21,30 @@ from statistics import NormalDist
 
 import numpy as np
 
+from . import _checks
+from .errors import KpiInputError
+
 __all__ = ["z_value", "midranks", "placements", "auc_from_placements", "auc_covariance", "wilson",
            "nonneg_ridge_logistic"]
 
 
 def z_value(confidence: float = 0.95) -> float:
-    """Two-sided normal quantile: 1.959964 for 95 %.
+    """Two-sided normal quantile of a confidence level: 1.959964 for 95 %.
+
+    Raises
+    ------
+    KpiInputError
+        A level that is not a number strictly between 0 and 1 (``num``).
 
     Examples
     --------
     >>> round(z_value(0.95), 6)
     1.959964
     """
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
+    c = _checks.scalar(confidence, "confidence", minimum=None)
+    if not 0 < c < 1:
+        raise KpiInputError(f"confidence: {c:g} must lie strictly between 0 and 1 (e.g. 0.95)", "num")
+    return NormalDist().inv_cdf(0.5 + c / 2)
 
 
 def midranks(x: np.ndarray) -> np.ndarray:

@@ -327,7 +327,7 @@ def health_backtest(ds: Dataset, config: HealthConfig | None = None, horizon: in
     """
     config = config or HealthConfig()
     horizon = _horizon(horizon)
-    _stats.z_value(_checks.scalar(confidence, "confidence", maximum=1))  # validates
+    _stats.z_value(confidence)  # validates the level
     obs, unscored = _pooled(ds, config, horizon)
     churned = obs["churned"].to_numpy(dtype=bool)
     scores = obs["score"].to_numpy(dtype=float)
@@ -518,7 +518,7 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
     ridge = _checks.scalar(ridge, "ridge")
     if ridge == 0:
         raise KpiInputError("ridge: 0 leaves the regression unpenalised; use a penalty above 0 (default 1)", "num")
-    z = _stats.z_value(_checks.scalar(confidence, "confidence", maximum=1))
+    z = _stats.z_value(confidence)
     if backtest is not None:
         if backtest.horizon != horizon or backtest.config != config:
             raise KpiInputError("backtest: computed with another horizon or health config than asked for", "value")
