@@ -1,6 +1,6 @@
 """Small statistics for the health-score backtest (DESIGN.md §13), in numpy and the standard library.
 
-ROC AUC from midranks (the Mann-Whitney U statistic), DeLong's placement
+ROC AUC (the Mann-Whitney U statistic over the number of pairs), DeLong's placement
 values and their covariance (optionally clustered by customer, Obuchowski
 1997), Wilson score intervals, and a ridge-penalised logistic regression with
 non-negative coefficients solved by projected Newton. Nothing here imports
@@ -9,7 +9,6 @@ scipy: the core install stays light and Pyodide-installable.
 References
 ----------
 DeLong, DeLong & Clarke-Pearson (1988), Biometrics 44:837-845.
-Sun & Xu (2014), IEEE Signal Processing Letters 21:1389-1393 (placements from midranks).
 Obuchowski (1997), Biometrics 53:567-578 (clustered ROC data).
 Wilson (1927), JASA 22:209-212; Newcombe (1998), Statistics in Medicine 17:857-872.
 Bertsekas (1982), SIAM J. Control and Optimization 20:221-246 (projected Newton).
@@ -24,7 +23,7 @@ import numpy as np
 from . import _checks
 from .errors import KpiInputError
 
-__all__ = ["z_value", "midranks", "placements", "auc_from_placements", "auc_covariance", "wilson",
+__all__ = ["z_value", "placements", "auc_from_placements", "auc_covariance", "wilson",
            "nonneg_ridge_logistic"]
 
 
@@ -47,24 +46,13 @@ def z_value(confidence: float = 0.95) -> float:
     return NormalDist().inv_cdf(0.5 + c / 2)
 
 
-def midranks(x: np.ndarray) -> np.ndarray:
-    """1-based ranks of `x` along its last axis, ties sharing the mean of their ranks.
-
-    Examples
-    --------
-    >>> midranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
-    [3.5, 1.0, 3.5, 2.0]
-    """
-    x = np.asarray(x, dtype=float)
-    if x.ndim > 1:
-        return np.stack([midranks(row) for row in x])
-    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    return (ends - (counts - 1) / 2.0)[inverse.ravel()]
-
-
 def placements(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """DeLong's placement values of each positive and each negative, from midranks.
+    """DeLong's placement values of each positive and each negative.
+
+    The placement of a positive is the share of negatives scored below it,
+    ties counting one half; that of a negative is the share of positives
+    scored above it. Each class is sorted once and the other class's sorted
+    scores are located in it by binary search (n log n, no pair is formed).
 
     Parameters
     ----------
@@ -76,11 +64,9 @@ def placements(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np
     Returns
     -------
     v10 : numpy.ndarray
-        ``(r, m)``: for each positive, the share of negatives scored below it
-        (ties count one half).
+        ``(r, m)``, one value per positive.
     v01 : numpy.ndarray
-        ``(r, k)``: for each negative, the share of positives scored above it.
-        Both average to the AUC.
+        ``(r, k)``, one value per negative. Both average to the AUC.
 
     Examples
     --------
@@ -91,9 +77,16 @@ def placements(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np
     s = np.atleast_2d(np.asarray(scores, dtype=float))
     pos = np.asarray(positive, dtype=bool)
     m, k = int(pos.sum()), int((~pos).sum())
-    both = midranks(s)
-    v10 = (both[:, pos] - midranks(s[:, pos])) / k
-    v01 = 1.0 - (both[:, ~pos] - midranks(s[:, ~pos])) / m
+    v10, v01 = np.empty((len(s), m)), np.empty((len(s), k))
+    for r, row in enumerate(s):
+        high, low = row[pos], row[~pos]
+        by_high, by_low = np.argsort(high), np.argsort(low)
+        sorted_high, sorted_low = high[by_high], low[by_low]
+        # (#below + #equal / 2) = (#strictly below + #at or below) / 2; sorted queries search fast
+        v10[r, by_high] = (np.searchsorted(sorted_low, sorted_high, "left")
+                           + np.searchsorted(sorted_low, sorted_high, "right")) / (2 * k)
+        v01[r, by_low] = 1.0 - (np.searchsorted(sorted_high, sorted_low, "left")
+                                + np.searchsorted(sorted_high, sorted_low, "right")) / (2 * m)
     return v10, v01
 
 
