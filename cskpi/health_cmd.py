@@ -23,10 +23,10 @@ __all__ = ["add_parser", "add_health_config_option", "health_config", "cmd_healt
 
 _DESCRIPTION = """Without --backtest: the health scores (DESIGN.md §5) of the report period's end month (default: the
 data's last month; sentiment from the period's NPS answers): customers per status and the lowest scores.
-With --backtest: for every month with scores whose churn is known HORIZON months later, each scored customer
-with MRR that month is one observation; it churned when it has no MRR HORIZON months later. Prints the AUC of
-the score for staying (0.5 = chance) with its 95 %% interval, churn by status and by score decile with Wilson
-95 %% intervals, the lift of Red over Green, and weights fitted to that history (a ridge logistic regression),
+With --backtest: for every month with scores whose churn is known --horizon months later (default 3), each scored customer
+with MRR that month is one observation; it churned when it has no MRR --horizon months later. Prints the AUC of
+the score for staying (0.5 = chance) with its 95 % interval, churn by status and by score decile with Wilson
+95 % intervals, the lift of Red over Green, and weights fitted to that history (a ridge logistic regression),
 suggested only when they predict churn better out of sample. DATA needs Usage and Subscriptions; without DATA,
 the sample dataset."""
 
