@@ -63,7 +63,8 @@ def _print_backtest(source: str, bt, suggestion) -> None:
     auc = "n/a" if bt.auc is None else f"{bt.auc:.3f}"
     if bt.auc_low is not None:
         auc += f"  (95 % interval {bt.auc_low:.3f} to {bt.auc_high:.3f}; 0.5 = chance, 1 = perfect)"
-    rows = [("months pooled", f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"),
+    pooled = f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})" if months else "none"
+    rows = [("months pooled", pooled),
             ("observations", f"{bt.n_observations:,} customer-months, {bt.n_churned:,} churned "
                              f"({report.fmt(bt.churn_rate, 'pct')})"),
             ("AUC of the score", auc),

@@ -389,6 +389,22 @@ def test_every_customer_churned_gives_no_auc():
     assert bt.by_status.set_index("status").loc["Red", "churn_rate"] == 1.0
 
 
+def test_scored_customers_who_never_pay_give_no_observation(capsys):
+    # e is scored in January but has no MRR; a pays but has no Usage row
+    subs = pd.DataFrame({"customer_id": ["a", "a"], "month": ["2026-01", "2026-02"], "mrr": [10.0, 10.0]})
+    usage = pd.DataFrame({"customer_id": ["e"], "month": ["2026-01"], "goals_met": [0.5]})
+    ds = Dataset({"Subscriptions": subs, "Usage": usage})
+    bt = kpi_core.health_backtest(ds, horizon=1)
+    assert (bt.n_observations, bt.unscored, bt.auc, bt.lift, bt.months) == (0, 1, None, None, [])
+    assert bt.by_status["observations"].tolist() == [0, 0, 0] and bt.by_status["churn_rate"].isna().all()
+    assert bt.by_decile.empty
+    assert any("nothing to backtest" in n for n in bt.notes)
+    out = json.loads(json.dumps(bt.to_dict()))
+    assert (out["first_month"], out["months"], out["churn_rate"]) == (None, 0, None)
+    s = kpi_core.suggest_health_weights(ds, horizon=1, backtest=bt)
+    assert s.suggested is None and "0 churned" in s.reason
+
+
 def test_a_single_month_of_data_cannot_be_backtested():
     subs = pd.DataFrame({"customer_id": ["a"], "month": ["2026-01"], "mrr": [10.0]})
     usage = pd.DataFrame({"customer_id": ["a"], "month": ["2026-01"], "goals_met": [0.2]})

@@ -10,6 +10,7 @@ import json
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 
 import kpi_core
@@ -193,3 +194,15 @@ def test_no_suggestion_writes_no_config_and_says_why(sample_results, tmp_path, c
     assert not target.exists()
     assert f"{target} not written: no weights are suggested" in captured.err
     assert "No weights suggested" in captured.out
+
+
+def test_backtest_without_any_observation_says_so(tmp_path, capsys):
+    ds = kpi_core.Dataset({
+        "Subscriptions": pd.DataFrame({"customer_id": ["a", "a"], "month": ["2026-01", "2026-02"], "mrr": [10.0, 10.0]}),
+        "Usage": pd.DataFrame({"customer_id": ["e"], "month": ["2026-01"], "goals_met": [0.5]}),
+    })
+    folder = write_csv_folder(ds, tmp_path / "csv")
+    assert main(["health", str(folder), "--backtest", "--horizon", "1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"months pooled\s+none", out) and "AUC of the score  n/a" in out
+    assert "nothing to backtest" in out and "No weights suggested" in out
