@@ -90,7 +90,7 @@ def _print_backtest(source: str, bt, suggestion) -> None:
 
 
 def _write_config(path: str, base, suggestion, source: str) -> None:
-    from workbook_templates.files import atomic_output
+    from kpi_core.files import atomic_output
 
     config = suggestion.config(base)
     header = (f"Health score configuration with weights suggested by 'cskpi health --backtest'\n"

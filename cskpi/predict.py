@@ -58,7 +58,7 @@ def _rate(text: str) -> float:
 
 
 def _write_csv(table, path: str) -> None:
-    from workbook_templates.files import atomic_output
+    from kpi_core.files import atomic_output
 
     with atomic_output(Path(path)) as tmp:
         table.to_csv(tmp, index=False, date_format="%Y-%m-%d")
