@@ -19,7 +19,7 @@ from pathlib import Path
 import kpi_core
 from kpi_core import KpiInputError
 
-from . import predict
+from . import health_cmd, predict
 
 
 def _load(data):
@@ -46,19 +46,20 @@ def cmd_kpis(args) -> int:
         return 2
     ds = _load(args.data)
     period = _period(ds, args)
+    config = health_cmd.health_config(args)
     bands = kpi_core.load_bands(args.bands) if args.bands else None
     targets = kpi_core.load_targets(args.targets) if args.targets else None
     payload = {"source": ds.source, "period_start": f"{period.start:%Y-%m}", "period_end": f"{period.end:%Y-%m}"}
     if args.by:
-        table = kpi_core.kpis_by(ds, args.by, period.start, period.end)
+        table = kpi_core.kpis_by(ds, args.by, period.start, period.end, config)
         payload.update(by=args.by, groups=report.json_records(table))
         show = lambda: report.print_by(ds.source, period, args.by, table)  # noqa: E731
     else:
-        kpis = kpi_core.headline_kpis(ds, period.start, period.end)
+        kpis = kpi_core.headline_kpis(ds, period.start, period.end, config)
         payload["kpis"] = kpis
         if args.compare:
             prev = kpi_core.previous_period(period)
-            before = kpi_core.headline_kpis(ds, prev.start, prev.end)
+            before = kpi_core.headline_kpis(ds, prev.start, prev.end, config)
             table = kpi_core.compare_kpis(kpis, before, bands, targets)
             payload.update(previous_period_start=f"{prev.start:%Y-%m}", previous_period_end=f"{prev.end:%Y-%m}",
                            previous_kpis=before, comparison=report.json_records(table))
@@ -152,10 +153,12 @@ def cmd_build(args) -> int:
     check_output_folder(args.out)
     ds = _load(args.data)
     _period(ds, args)
+    config = health_cmd.health_config(args)
     try:
         result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
                                  period_end=args.period_end, jobs=args.jobs, manifest=True, resume=args.resume,
-                                 scheduler=args.scheduler, predict=args.predict, currency=args.currency)
+                                 scheduler=args.scheduler, predict=args.predict, currency=args.currency,
+                                 config=config)
     except KeyboardInterrupt:  # the files written so far are complete and in the manifest
         print(f"cskpi: interrupted; run the same command with --resume to build the rest in {args.out}",
               file=sys.stderr)
@@ -214,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="also write the table shown as CSV (numbers unformatted)")
     p.add_argument("--bands", metavar="FILE", help="benchmark bands (.toml or .csv) instead of the defaults")
     p.add_argument("--targets", metavar="FILE", help="targets per KPI (.toml or .csv) for --compare")
+    health_cmd.add_health_config_option(p)
     p.set_defaults(func=cmd_kpis)
 
     p = sub.add_parser("demo", help="sample dataset -> portfolio and per-CSM workbooks, and dashboard.png")
@@ -240,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "'local' for a local cluster (needs pip install \"cskpi[dask]\")")
     p.add_argument("--resume", action="store_true",
                    help="skip the workbooks already complete in DIR (same data and settings, checksum intact)")
+    health_cmd.add_health_config_option(p)
     _report_options(p)
     p.set_defaults(func=cmd_build)
 
@@ -248,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_refresh)
 
     predict.add_parser(sub)
+    health_cmd.add_parser(sub)
     add_parsers(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")

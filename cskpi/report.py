@@ -17,7 +17,7 @@ import pandas as pd
 import kpi_core
 
 __all__ = ["FORMATS", "fmt", "fmt_change", "headline_table", "print_headline", "print_compare", "print_by",
-           "write_csv", "json_records", "dump_json"]
+           "write_csv", "json_records", "dump_json", "print_grid"]
 
 #: Display label and number format of every headline KPI in the terminal (from kpi_core's one catalogue).
 FORMATS = {key: (kpi.name, kpi.format) for key, kpi in kpi_core.KPIS.items()}
@@ -90,7 +90,7 @@ def print_headline(source: str, period, kpis: dict) -> None:
         print(_UNDEFINED_NOTE)
 
 
-def _print_grid(header: list[str], rows: list[list[str]], left=(0,)) -> None:
+def print_grid(header: list[str], rows: list[list[str]], left=(0,)) -> None:
     """Columns padded to their widest cell; the `left` columns (text) left-aligned, the others right."""
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
 
@@ -118,7 +118,7 @@ def print_compare(source: str, period, previous, table: pd.DataFrame) -> None:
             row += [fmt(rec["target"], kind) if not _blank(rec["target"]) else "",
                     "" if met is None else "yes" if met else "no"]
         rows.append(row)
-    _print_grid(header, rows, left=(0, 4))
+    print_grid(header, rows, left=(0, 4))
     if table[["current", "previous"]].isna().any().any():
         print("  n/a: undefined for that period (its denominator is 0, e.g. no answer, no loss, or no data yet).")
 
@@ -133,7 +133,7 @@ def print_by(source: str, period, by: str, table: pd.DataFrame) -> None:
     for rec in table.to_dict("records"):
         row = [str(rec[by])] + ([f"{rec['customers']:,}"] if "customers" in table else [])
         rows.append(row + [fmt(rec[k], FORMATS[k][1]) for k in keys])
-    _print_grid(header, rows)
+    print_grid(header, rows)
     if table[keys].isna().any().any():
         print("  n/a: undefined for that group (its denominator is 0, or the group has no row of its table).")
 

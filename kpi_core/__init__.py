@@ -45,7 +45,7 @@ _EXPORTS = {
                  "abandonment_rate"),
     # health
     "health": ("COMPONENTS", "HealthConfig", "load_health_config", "health_score", "health_status",
-               "health_scores", "DEFAULT_CONFIG_PATH"),
+               "health_scores", "DEFAULT_CONFIG_PATH", "health_config_toml"),
     # datasets and reports
     "dataset": ("Dataset", "load_dataset", "read_tables", "validate_tables", "find_problems", "input_table",
                 "write_csv_folder", "TABLES"),
@@ -68,6 +68,9 @@ _EXPORTS = {
     "followup": ("at_risk", "detractors", "AT_RISK_COLUMNS", "DETRACTOR_COLUMNS", "DETRACTOR_MAX"),
     # writing files atomically (stdlib only)
     "files": ("atomic_output", "OutputError"),
+    # does the health score predict churn? (DESIGN.md §13)
+    "backtest": ("auc", "health_backtest", "suggest_health_weights", "HealthBacktest", "WeightSuggestion",
+                 "MIN_CHURNED", "HEALTH_STATUSES", "OBSERVATION_COLUMNS"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 

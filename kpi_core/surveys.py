@@ -12,7 +12,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from . import _checks
+from . import _checks, _stats
 from ._columns import NO_WORDS, YES_WORDS
 from .errors import KpiInputError
 
@@ -232,13 +232,6 @@ def _nps_variance(promoters: float, detractors: float, n: float) -> tuple[float,
     return p - d, (p + d) - (p - d) ** 2
 
 
-def _z(confidence: float) -> float:
-    c = _checks.scalar(confidence, "confidence", minimum=None)
-    if not 0 < c < 1:
-        raise KpiInputError(f"confidence: {c:g} must lie strictly between 0 and 1 (e.g. 0.95)", "num")
-    return NormalDist().inv_cdf(0.5 + c / 2)
-
-
 def nps_ci(scores, confidence: float = 0.95, method: str = "wald") -> tuple[float, float]:
     """Confidence interval of the NPS, in points.
 
@@ -270,7 +263,7 @@ def nps_ci(scores, confidence: float = 0.95, method: str = "wald") -> tuple[floa
     (14.69, 45.31)
     """
     promoters, _, detractors, n = _nps_counts(scores)
-    z = _z(confidence)
+    z = _stats.z_value(confidence)
     if method == "adjusted_wald":
         centre, var = _nps_variance(promoters + 0.75, detractors + 0.75, n + 3)
         n_eff = n + 3

@@ -180,7 +180,7 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     >>> ds = customer_subset(kpi_core.sample_dataset(n_customers=5), ["C0002"])
     >>> layout = account_layout(ds, lang="en")
     >>> [s.title for s in layout.sheets][:2], layout.title
-    (['Dashboard', 'Account'], 'Agence Montréal')
+    (['Dashboard', 'Account'], "Cabinet d'Argenteuil")
     """
     ids = customer_ids(ds)
     if len(ids) != 1:
