@@ -20,7 +20,7 @@ import kpi_core
 from kpi_core import KpiInputError
 
 from .report import FORMATS as _FORMATS, fmt as _fmt  # noqa: F401 - the terminal formats, one home (report.py)
-from . import predict
+from . import lite_cmd, predict
 
 
 def _load(data):
@@ -249,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_refresh)
 
     predict.add_parser(sub)
+    lite_cmd.add_parser(sub)
     add_parsers(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")
