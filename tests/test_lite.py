@@ -46,6 +46,7 @@ from xlwings.server import custom_scripts_call
 
 import kpi_core
 from cskpi.cli import main as cli_main
+from cskpi.lite_cmd import lite_files
 from addin import lite, udfs
 from workbook_templates.portfolio import portfolio_layout
 from workbook_templates.refresh import refresh_workbook
@@ -136,7 +137,7 @@ def _import_guarded(main_py: str, extra_path: Path | None = None) -> subprocess.
 
 @pytest.fixture(scope="module")
 def lite_import():
-    done = _import_guarded("from addin.lite import *")
+    done = _import_guarded(lite_files()["main.py"])  # the main.py `cskpi lite` gives
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
