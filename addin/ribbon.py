@@ -326,9 +326,8 @@ def build_workbook(book) -> str:
                        + ", ".join(clash) + " already exist(s). Rename or remove them, or build on desktop Excel "
                        "(which writes a separate file).")
     written = _write(book, layout, titles, data.table_sheets)
-    return (f"Python runs inside the Excel add-in here (xlwings Lite, or xlwings Server), which cannot save a "
-            f"separate file, so the KPI sheets built from {origin} were added to this workbook: "
-            f"{', '.join(written)}.")
+    return (f"This add-in (xlwings Lite or xlwings Server) cannot save a separate file, so the KPI sheets built "
+            f"from {origin} were added to this workbook: {', '.join(written)}.")
 
 
 def _problem_rows(problems, data: BookData) -> list[list]:
@@ -374,8 +373,8 @@ def validate_data(book) -> str:
 def export_per_csm(book) -> str:
     """One workbook per CSM (and the portfolio) in a folder next to `book` (desktop only)."""
     if live.is_remote(book):
-        raise _Failure("Export per CSM writes one file per CSM, and Python inside the Excel add-in (xlwings Lite, "
-                       "or xlwings Server) cannot write files to your computer. Use the command line on this "
+        raise _Failure("Export per CSM writes one file per CSM, and this add-in (xlwings Lite or xlwings Server) "
+                       "cannot write files to your computer. Use the command line on this "
                        "workbook saved as .xlsx: cskpi build WORKBOOK.xlsx --by csm --out DIR (or the desktop "
                        "add-in cskpi.xlam).")
     data = read_tables(book)

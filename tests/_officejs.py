@@ -87,6 +87,18 @@ def excel_value(value):
     return value
 
 
+def targets(payload: dict, actions: list):
+    """(title of the sheet an action targets at that moment, action) for each action, following sheet adds."""
+    titles = [s["name"] for s in payload["sheets"]]
+    for a in actions:
+        pos = a["sheet_position"]
+        yield (titles[pos] if pos is not None else None), a
+        if a["func"] == "addSheet":
+            titles.insert(a["args"][0], a["args"][1])
+        elif a["func"] == "sheetDelete":
+            del titles[pos]
+
+
 def _target(wb, titles: list, action: dict):
     return wb[titles[action["sheet_position"]]] if action["sheet_position"] is not None else None
 

@@ -30,7 +30,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -52,8 +51,13 @@ from workbook_templates.portfolio import portfolio_layout
 from workbook_templates.refresh import refresh_workbook
 from workbook_templates.xlsx import write_xlsx
 
-from _officejs import book_json, excel_value, replay
-from _workbooks import assert_kpis_equal, workbook_kpis
+from _officejs import book_json, excel_value, replay, targets
+from _workbooks import assert_kpis_equal, sheet_cells, workbook_kpis
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "lite"
@@ -306,22 +310,12 @@ def run_script(path: Path, script: str):
 
 
 def cells(path: Path, titles) -> dict:
-    """{title: {(row, col): value}} of the non-empty cells; whole numbers as floats, text as written."""
-    wb = openpyxl.load_workbook(path)
-    out = {}
-    for title in titles:
-        grid = {}
-        for row in wb[title].iter_rows():
-            for cell in row:
-                value = cell.value
-                if value is None or value == "":
-                    continue
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    value = float(value)
-                grid[(cell.row, cell.column)] = value
-        out[title] = grid
-    wb.close()
-    return out
+    """{title: {(row, col): value}} of the non-empty cells, numbers as floats (JSON has no int/float split)."""
+    def same(value):
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+    return {title: {k: same(v) for k, v in grid.items() if v != ""}
+            for title, grid in sheet_cells(path, titles).items()}
 
 
 def names(path: Path) -> dict:
@@ -341,7 +335,7 @@ def test_script_writes_what_a_headless_refresh_writes(built, tmp_path, script, t
     (tmp_path / "headless").mkdir()
     headless = Path(shutil.copy(built, tmp_path / "headless" / built.name))  # same name: the Dashboard cites it
     refresh_workbook(headless)
-    written = {title for title, a in _targets(payload, actions) if a["func"] in ("setValues", "setFormula")}
+    written = {title for title, a in targets(payload, actions) if a["func"] in ("setValues", "setFormula")}
     if titles is None:  # Refresh: every computed sheet
         titles = sorted(written)
         assert {"Dashboard", "Revenue", "MRR movements", "Health", "calc_mrr", "calc_health"} <= set(titles)
@@ -357,15 +351,6 @@ def test_script_writes_what_a_headless_refresh_writes(built, tmp_path, script, t
     def into(path):
         return {n: v for n, v in names(path).items() if v.rpartition("!")[0].strip("'") in titles}
     assert into(replayed) == into(headless)
-
-
-def _targets(payload, actions):
-    titles = [s["name"] for s in payload["sheets"]]
-    for a in actions:
-        pos = a["sheet_position"]
-        yield (titles[pos] if pos is not None else None), a
-        if a["func"] == "addSheet":
-            titles.insert(a["args"][0], a["args"][1])
 
 
 def _first_difference(a: dict, b: dict):
