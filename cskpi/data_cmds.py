@@ -75,7 +75,7 @@ def cmd_validate(args) -> int:
 
 def cmd_sample(args) -> int:
     """The bundled sample dataset as a folder of CSV files."""
-    from workbook_templates.files import check_output_folder
+    from kpi_core.files import check_output_folder
 
     out = Path(args.out)
     check_output_folder(out)
