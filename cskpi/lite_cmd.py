@@ -96,7 +96,7 @@ def lite_files(wheel_url: str | None = None) -> dict[str, str]:
 
 def cmd_lite(args) -> int:
     """Print or write the xlwings Lite files; exit 2 for a bad --wheel-url or an unwritable --out."""
-    from workbook_templates.files import atomic_output
+    from kpi_core.files import atomic_output
 
     files = lite_files(args.wheel_url)
     if args.out is None:

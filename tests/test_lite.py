@@ -47,9 +47,7 @@ import kpi_core
 from cskpi.cli import main as cli_main
 from cskpi.lite_cmd import lite_files
 from addin import lite, udfs
-from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.refresh import refresh_workbook
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates import portfolio_layout, refresh_workbook, write_xlsx
 
 from _officejs import book_json, excel_value, replay, targets
 from _workbooks import assert_kpis_equal, sheet_cells, workbook_kpis
