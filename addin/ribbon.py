@@ -34,8 +34,9 @@ RefreshKpis (:func:`refresh_kpis`)
 BuildWorkbook (:func:`build_workbook`)
     Builds the portfolio workbook from the workbook's tables (the bundled
     sample data when it has none). Desktop: a new file ``<name> - KPIs.xlsx``
-    next to the workbook. Remote: the browser cannot write files, so the
-    workbook's sheets are added to the open workbook itself.
+    next to the workbook. Remote engine (xlwings Lite, xlwings Server): no
+    file can be written, so the workbook's sheets are added to the open
+    workbook itself.
 HealthScores / MrrMovements (:func:`health_scores`, :func:`mrr_movements`)
     Rewrite only the Health sheet and calc_health, or only the MRR movements
     sheet and calc_mrr (and the names that point into them).
@@ -44,7 +45,7 @@ ValidateData (:func:`validate_data`)
     cell, problem), or says that no problem was found.
 ExportPerCsm (:func:`export_per_csm`)
     One portfolio workbook per CSM in a folder ``<name> - per CSM`` next to the
-    workbook (desktop only).
+    workbook (desktop only; on the remote engine it says to use ``cskpi build --by csm``).
 Help (:func:`show_help`)
     What each button does, and where the documentation is.
 """
@@ -84,12 +85,13 @@ HELP_TEXT = (
     "Refresh KPIs: re-computes every KPI sheet of this workbook from its data tables "
     "(new rows, new months) with the period and health settings on the Settings sheet.\n"
     "Build KPI workbook: builds the KPI workbook from this workbook's tables (or from sample "
-    "data when it has none) - on desktop as a new file next to this one, in Excel on the web "
-    "as new sheets of this workbook.\n"
+    "data when it has none) - with the desktop add-in as a new file next to this one, in xlwings Lite "
+    "and Excel on the web as new sheets of this workbook.\n"
     "Health scores: updates only the Health sheet.\n"
     "MRR movements: updates only the MRR movements sheet.\n"
     "Validate data: lists every problem of the data tables in a \"Data check\" sheet.\n"
-    "Export per CSM: one KPI workbook per CSM in a folder next to this workbook (desktop only).\n\n"
+    "Export per CSM: one KPI workbook per CSM in a folder next to this workbook (desktop add-in only; "
+    "elsewhere use the command line: cskpi build WORKBOOK.xlsx --by csm).\n\n"
     "Your data sheets and your own sheets are never changed; a button that fails changes nothing "
     "and says why.\n\n"
     f"Documentation: {DOCS}."
@@ -313,8 +315,8 @@ def build_workbook(book) -> str:
                        + ", ".join(clash) + " already exist(s). Rename or remove them, or build on desktop Excel "
                        "(which writes a separate file).")
     written = _write(book, layout, titles, data.table_sheets)
-    return (f"Excel on the web cannot save a separate file, so the KPI sheets built from {origin} were added "
-            f"to this workbook: {', '.join(written)}.")
+    return (f"This add-in (xlwings Lite or xlwings Server) cannot save a separate file, so the KPI sheets built "
+            f"from {origin} were added to this workbook: {', '.join(written)}.")
 
 
 def _problem_rows(problems, data: BookData) -> list[list]:
@@ -360,8 +362,10 @@ def validate_data(book) -> str:
 def export_per_csm(book) -> str:
     """One workbook per CSM (and the portfolio) in a folder next to `book` (desktop only)."""
     if live.is_remote(book):
-        raise _Failure("Export per CSM writes one file per CSM, and Excel on the web cannot write files from "
-                       "the browser. Use desktop Excel, or the command line: cskpi build DATA --by csm --out DIR.")
+        raise _Failure("Export per CSM writes one file per CSM, and this add-in (xlwings Lite or xlwings Server) "
+                       "cannot write files to your computer. Use the command line on this "
+                       "workbook saved as .xlsx: cskpi build WORKBOOK.xlsx --by csm --out DIR (or the desktop "
+                       "add-in cskpi.xlam).")
     data = read_tables(book)
     if not data.tables:
         raise _Failure("Export per CSM needs the workbook's data tables; this workbook has none.")

@@ -19,7 +19,7 @@ from pathlib import Path
 import kpi_core
 from kpi_core import KpiInputError
 
-from . import health_cmd, predict
+from . import health_cmd, lite_cmd, predict
 
 
 def _load(data):
@@ -254,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict.add_parser(sub)
     health_cmd.add_parser(sub)
+    lite_cmd.add_parser(sub)
     add_parsers(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")
