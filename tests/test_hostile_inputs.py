@@ -449,6 +449,59 @@ def test_xlsx_entity_expansion_attack_is_refused(tmp_path, capsys):
     refused(capsys, path, "lol.xlsx", "xl/workbook.xml", "refused")
 
 
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"])
+def test_xlsx_dtd_in_a_streamed_part_is_refused_in_one_line(tmp_path, capsys, part):
+    """Issue 15: the sheets and shared strings are streamed (not parsed by defusedxml); a DTD there built with
+    exit 0. Excel never writes one, so any part declaring one is refused before anything is read."""
+    import xlsxwriter  # writes its text as shared strings, as Excel does (openpyxl writes none here)
+
+    (tmp_path / "in").mkdir()
+    src = tmp_path / "src.xlsx"
+    with xlsxwriter.Workbook(src) as wb:
+        ws = wb.add_worksheet("Data")
+        ws.add_table("A1:C3", {"name": "Subscriptions", "columns": [{"header": h} for h in ("customer_id", "month",
+                                                                                           "mrr")],
+                               "data": [["C1", "2026-01", 100], ["C2", "2026-01", 200]]})
+    with zipfile.ZipFile(src) as z:
+        assert part in z.namelist()
+    assert len(load_dataset(src).table("Subscriptions")) == 2
+    dtd = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    path = repack(src, tmp_path / "in" / "dtd.xlsx",
+                  lambda n, d: dtd + d.split(b"?>", 1)[-1] if n == part else d)
+    out = refused(capsys, path, "dtd.xlsx", f"part {part}", "refused", "DTD")
+    assert len(out.strip().splitlines()) == 1
+    status, _, err = run(capsys, "build", path, "--out", tmp_path / "out")
+    assert status == 2 and "DTD" in err and not (tmp_path / "out").exists()
+
+
+def test_xlsx_dtd_after_a_comment_is_refused_and_a_comment_alone_is_fine(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    src = book(tmp_path / "src.xlsx")
+    part = "xl/worksheets/sheet1.xml"
+    decl = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    ok = repack(src, tmp_path / "ok.xlsx", lambda n, d: decl + b"<!-- <x> <!DOCTYPE -->\n" + d if n == part else d)
+    assert len(load_dataset(ok).table("Subscriptions")) == 9
+    bad = repack(src, tmp_path / "in" / "late.xlsx", lambda n, d: decl + b"<!-- c -->  <!DOCTYPE w>" + d
+                 if n == part else d)
+    refused(capsys, bad, "late.xlsx", part, "DTD")
+
+
+def test_xlsx_several_misnamed_tables_are_all_named(tmp_path, capsys):
+    """Issue 15: a workbook with tables "Customer" and "Response" named only the first."""
+    def response(wb):
+        ws = wb.create_sheet("Answers")
+        for r, row in enumerate([["customer_id", "date", "survey", "score"], ["C1", "2026-01-05", "NPS", 9]], 1):
+            for c, v in enumerate(row, 1):
+                ws.cell(r, c, v)
+        ws.add_table(Table(displayName="Response", ref="A1:D2"))
+    path = book(tmp_path / "in" / "two.xlsx", customers="Customer", extra=response)
+    refused(capsys, path, "two.xlsx", "table Customer (sheet 'Clients')", "rename it Customers",
+            "table Response (sheet 'Answers')", "rename it Responses")
+    with pytest.raises(KpiInputError) as err:
+        load_dataset(path)
+    assert "rename it Customers" in str(err.value) and "rename it Responses" in str(err.value)
+
+
 def test_xlsx_folder_named_like_a_workbook_is_refused(tmp_path, capsys):
     path = tmp_path / "in" / "book.xlsx"
     path.mkdir(parents=True)
