@@ -47,6 +47,10 @@ from .compare import (BAND_COLOURS, BAND_COLUMNS, DEFAULT_BANDS_PATH, HIGHER_IS_
                       previous_period, target_met, validate_bands)
 from .followup import AT_RISK_COLUMNS, DETRACTOR_COLUMNS, DETRACTOR_MAX, at_risk, detractors
 
+# your data as it comes (DESIGN.md §12): mappings from exports, MRR from billing data
+from .mapping import (BUILTIN_MAPPINGS, Mapping, RawTable, TableReport, apply_mapping, load_mapping,
+                      mapping_problems, monthly_mrr)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -82,4 +86,9 @@ __all__ += [  # decision-ready reports (DESIGN.md §9)
     "customer_subset", "customer_groups", "kpis_by", "COMPANY_TABLES", "BREAKDOWNS", "UNASSIGNED",
     # follow-up lists
     "at_risk", "detractors", "AT_RISK_COLUMNS", "DETRACTOR_COLUMNS", "DETRACTOR_MAX",
+]
+
+__all__ += [  # your data as it comes (DESIGN.md §12)
+    "monthly_mrr", "load_mapping", "apply_mapping", "mapping_problems", "Mapping", "RawTable", "TableReport",
+    "BUILTIN_MAPPINGS",
 ]

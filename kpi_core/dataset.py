@@ -366,7 +366,8 @@ def _kinds(spec: TableSpec, *kinds) -> list[str]:
     return [c for c, (k, _) in spec.columns.items() if k in kinds]
 
 
-def _read_folder(folder: Path, limits, problems: list | None = None) -> tuple[dict, dict]:
+def _read_folder(folder: Path, limits, problems: list | None = None, allow_empty: bool = False
+                 ) -> tuple[dict, dict]:
     try:
         files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
     except OSError as exc:
@@ -385,34 +386,37 @@ def _read_folder(folder: Path, limits, problems: list | None = None) -> tuple[di
             problems.append(err)
             continue
         locators[name] = csv_locator(path, lines)
-    if not tables and not problems:
+    if not tables and not problems and not allow_empty:
         raise KpiInputError(
             f"{folder}: no table found; expected CSV files named {', '.join(s.file_name for s in TABLES.values())}",
             "value")
     return tables, locators
 
 
-def _read_xlsx(path: Path, limits, problems: list | None = None) -> tuple[dict, dict]:
+def _read_xlsx(path: Path, limits, problems: list | None = None, allow_empty: bool = False) -> tuple[dict, dict]:
     tables, locators = _xlsx.read_xlsx(path, list(TABLES), limits, problems)
-    if not tables and not problems:
+    if not tables and not problems and not allow_empty:
         raise KpiInputError(
             f"{path.name}: no Excel table named {', '.join(TABLES)} (insert them with Insert > Table and "
             "name them in Table Design)", "value")
     return tables, locators
 
 
-def read_tables(path, limits: ReadLimits | None = None, problems: list | None = None) -> tuple[dict, dict, str]:
+def read_tables(path, limits: ReadLimits | None = None, problems: list | None = None, *,
+                allow_empty: bool = False) -> tuple[dict, dict, str]:
     """Raw tables, locators and a source label from a folder of CSVs or an .xlsx (not validated).
 
     With `problems` (a list), a file or table that cannot be read is appended
-    to it and the others are still returned.
+    to it and the others are still returned. With `allow_empty`, a folder or
+    workbook without any dataset table gives no table instead of an error (the
+    tables may all come from a mapping).
     """
     path = Path(path)
     limits = read_limits(limits)
     if path.is_dir():
-        return (*_read_folder(path, limits, problems), str(path))
+        return (*_read_folder(path, limits, problems, allow_empty), str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
-        return (*_read_xlsx(path, limits, problems), str(path))
+        return (*_read_xlsx(path, limits, problems, allow_empty), str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
         raise KpiInputError(f"{path}: is not a file", "value")
     if not path.exists():
