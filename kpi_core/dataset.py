@@ -13,6 +13,7 @@ French dialect) and :mod:`kpi_core._xlsx` (bounded by :mod:`kpi_core.limits`).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -475,8 +476,12 @@ def input_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv_folder(ds: Dataset, folder) -> list[Path]:
+def write_csv_folder(ds: Dataset, folder, *, output=None) -> list[Path]:
     """Write a dataset as the CSV folder :func:`load_dataset` reads (UTF-8, ISO dates); return the files.
+
+    `output` is a context manager factory ``output(path)`` yielding the path to
+    write to (the command line passes ``workbook_templates.files.atomic_output``,
+    so that each file is complete or absent); by default each file is written in place.
 
     Examples
     --------
@@ -491,7 +496,9 @@ def write_csv_folder(ds: Dataset, folder) -> list[Path]:
     written = []
     for name, frame in ds.tables.items():
         path = folder / TABLES[name].file_name
-        input_table(name, frame).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        with (output or contextlib.nullcontext)(path) as target:
+            input_table(name, frame).to_csv(target, index=False, date_format="%Y-%m-%d",
+                                            lineterminator="\n")
         written.append(path)
     return written
 

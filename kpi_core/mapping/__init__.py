@@ -13,11 +13,20 @@ Examples
 ['Subscriptions', 'Customers']
 """
 
+from pathlib import Path
+
 from ._sources import RawTable
 from .apply import TableReport, apply_mapping, mapped_tables, mapping_problems
 from .billing import INTERVAL_MONTHS, WHOLE_MONTH_DAYS, convert_currency, monthly_mrr
-from .spec import BUILTIN_MAPPINGS, MAPPING_COLUMNS, Mapping, Section, load_mapping, mapping_from_dict, mapping_from_rows
+from .spec import (BUILTIN_MAPPINGS, MAPPING_COLUMNS, Mapping, Section, load_mapping, mapping_from_dict,
+                   mapping_from_rows, rows_from_dict)
+
+#: the example exports and their mapping (README: "Your own data: from exports to the dashboard")
+EXAMPLES_DIR = Path(__file__).with_name("examples")
+#: example export file -> the sheet that holds it in the template workbook (``cskpi sample --mapping``)
+EXAMPLE_SHEETS = {"billing.csv": "Billing export", "survey.csv": "Survey export", "tickets.csv": "Ticket export"}
 
 __all__ = ["monthly_mrr", "convert_currency", "INTERVAL_MONTHS", "WHOLE_MONTH_DAYS", "load_mapping", "apply_mapping",
            "mapped_tables", "mapping_problems", "mapping_from_dict", "mapping_from_rows", "Mapping", "Section",
-           "RawTable", "TableReport", "BUILTIN_MAPPINGS", "MAPPING_COLUMNS"]
+           "rows_from_dict", "RawTable", "TableReport", "BUILTIN_MAPPINGS", "MAPPING_COLUMNS", "EXAMPLES_DIR",
+           "EXAMPLE_SHEETS"]

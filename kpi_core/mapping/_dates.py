@@ -6,8 +6,9 @@
   (``"%d %b %Y %H:%M"``). Dates that spell their month out are unambiguous
   and read under every setting, in English and in French, in full or
   abbreviated (``5 mars 2026``, ``1er févr. 2026``, ``March 5, 2026``,
-  ``Thu, 5 Mar 2026 10:30``). Years have four digits. Cells that are already
-  dates (an .xlsx date cell) are kept.
+  ``Thu, 5 Mar 2026 10:30``); so do ISO dates (2026-03-05, as Excel on the web
+  sends date cells). Years have four digits. Cells that are already dates (an
+  .xlsx date cell) are kept.
 - Months (a month column, or a header of a customers × months sheet):
   ``2026-03``, ``03/2026``, ``mars 2026``, ``janv. 2026``, ``Jan 2026``,
   ``March-2026``, an ISO date or a date cell (its month).
@@ -188,8 +189,8 @@ def read_dates(s: pd.Series, fmt: str, field: str, locate, *, month: bool = Fals
         iso = iso.fillna(_numeric_dates(text, fmt == "day-first"))
     elif fmt not in DATE_FORMATS:
         iso = iso.fillna(_strftime(text, fmt))
-    plain_iso = text.str.match(r"^\d{4}-\d{1,2}(?:-\d{1,2})?(?:[T ]|$)")
-    iso = iso.where(iso.notna() | ~plain_iso | (fmt not in DATE_FORMATS), text)
+    plain_iso = text.str.match(r"^\d{4}-\d{1,2}(?:-\d{1,2})?(?:[T ]|$)")  # ISO reads under every setting
+    iso = iso.where(iso.notna() | ~plain_iso, text)
     bad = iso.isna() & (text != "")
     if bad.any():
         mask = _rows_holding(s, text[bad])

@@ -48,8 +48,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Mapping", "Section", "load_mapping", "mapping_from_dict", "mapping_from_rows", "BUILTIN_MAPPINGS",
-           "MAPPING_COLUMNS", "KINDS", "CUSTOMER_NAME", "section_fields"]
+__all__ = ["Mapping", "Section", "load_mapping", "mapping_from_dict", "mapping_from_rows", "rows_from_dict",
+           "read_toml", "BUILTIN_MAPPINGS", "MAPPING_COLUMNS", "KINDS", "CUSTOMER_NAME", "section_fields"]
 
 BUILTIN_DIR = Path(__file__).with_name("builtin")
 #: built-in mappings: name -> TOML file (formats whose columns are published)
@@ -372,6 +372,46 @@ def mapping_from_rows(frame: pd.DataFrame, locate, origin: str, *, workbook: Pat
     return mapping_from_dict(data, origin, workbook=workbook, cells=cells)
 
 
+def rows_from_dict(data: dict) -> pd.DataFrame:
+    """The rows of a ``Mapping`` table (table, setting, key, value) saying what the dict of a mapping says.
+
+    The inverse of :func:`mapping_from_rows` (``cskpi sample --mapping`` writes a
+    workbook's Mapping table with it).
+
+    Examples
+    --------
+    >>> rows_from_dict({"Responses": {"sheet": "Survey", "values": {"score": {"Oui": 5}}}}).values.tolist()
+    [['Responses', 'sheet', None, 'Survey'], ['Responses', 'values.score', 'Oui', 5]]
+    """
+    rows = []
+    for table, settings in data.items():
+        for setting, value in settings.items():
+            if setting == "values":
+                rows += [[table, f"values.{f}", k, v] for f, entries in value.items() for k, v in entries.items()]
+            elif isinstance(value, dict):
+                rows += [[table, setting, k, v] for k, v in value.items()]
+            else:
+                rows.append([table, setting, None, value])
+    return pd.DataFrame(rows, columns=list(MAPPING_COLUMNS), dtype=object)
+
+
+def read_toml(path: Path, limits: ReadLimits | None = None) -> dict:
+    """The dict of a TOML mapping file, size-limited; a syntax error names its line."""
+    limits = read_limits(limits)
+    size = path.stat().st_size
+    if size > limits.max_file_mb * 1024 * 1024:
+        raise limits.refuse(path.name, f"is {size / 2**20:,.0f} MB", "max_file_mb")
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise KpiInputError(f"{path.name}: not UTF-8 text (byte {exc.start}); save the mapping as UTF-8", "value",
+                            location=path.name) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise KpiInputError(f"{path.name}: not a valid TOML file: {exc}", "value", location=path.name) from None
+    except OSError as exc:
+        raise KpiInputError(f"{path.name}: cannot be read ({exc.strerror or exc})", "value") from None
+
+
 def load_mapping(path_or_name, limits: ReadLimits | None = None) -> Mapping:
     """A mapping from a TOML file, a workbook's ``Mapping`` table, or a built-in name.
 
@@ -400,8 +440,7 @@ def load_mapping(path_or_name, limits: ReadLimits | None = None) -> Mapping:
         return path_or_name
     text = str(path_or_name)
     if text in BUILTIN_MAPPINGS:
-        path = BUILTIN_MAPPINGS[text]
-        return mapping_from_dict(tomllib.loads(path.read_text(encoding="utf-8")), f"built-in mapping {text}")
+        return mapping_from_dict(read_toml(BUILTIN_MAPPINGS[text]), f"built-in mapping {text}")
     path = Path(path_or_name)
     limits = read_limits(limits)
     if not path.exists():
@@ -417,16 +456,4 @@ def load_mapping(path_or_name, limits: ReadLimits | None = None) -> Mapping:
     if path.suffix.lower() != ".toml" or not path.is_file():
         raise KpiInputError(f"{path}: expected a .toml mapping file or an .xlsx with a Mapping table", "value",
                             location=str(path))
-    size = path.stat().st_size
-    if size > limits.max_file_mb * 1024 * 1024:
-        raise limits.refuse(path.name, f"is {size / 2**20:,.0f} MB", "max_file_mb")
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise KpiInputError(f"{path.name}: not UTF-8 text (byte {exc.start}); save the mapping as UTF-8", "value",
-                            location=path.name) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise KpiInputError(f"{path.name}: not a valid TOML file: {exc}", "value", location=path.name) from None
-    except OSError as exc:
-        raise KpiInputError(f"{path.name}: cannot be read ({exc.strerror or exc})", "value") from None
-    return mapping_from_dict(data, path.name, base=path.parent)
+    return mapping_from_dict(read_toml(path, limits), path.name, base=path.parent)
