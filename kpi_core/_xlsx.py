@@ -540,22 +540,41 @@ def read_sheet(path: Path, sheet: str | None, limits: ReadLimits) -> SheetRange:
         grid = _calamine_values(path, {sheet}, None)[sheet]
     finally:
         archive.zf.close()
+    got = sheet_range(grid, sheet)
+    if got is None:
+        raise _err(f"{file}, sheet '{sheet}'", "is empty; expected a header row with the column names")
+    t = _Table("", sheet, sheets[sheet], "", got.first_col, got.header_row, got.first_col + len(got.header) - 1,
+               max(len(grid), got.header_row), 1, 0, [str(h) for h in got.header])
+    problems = _cell_problems(file, t, [str(h) for h in got.header], scan)
+    if problems:
+        raise problems[0]
+    return got
+
+
+def sheet_range(grid: list, sheet: str, top: int = 1, left: int = 1) -> SheetRange | None:
+    """The header (the first non-blank row) and the rows under it of a grid of cell values, or None if blank.
+
+    `grid[0][0]` is the cell at row `top`, column `left` of the sheet. Columns run from the
+    first to the last non-blank header cell; blank rows are left out (their numbers kept).
+
+    Examples
+    --------
+    >>> r = sheet_range([[None, None, None], [None, "id", "mrr"], [None, "a", 5], [None, "", None],
+    ...                  [None, "b", 7]], "S")
+    >>> r.header, r.body.values.tolist(), r.rows, r.first_col, r.header_row
+    (['id', 'mrr'], [['a', 5], ['b', 7]], [3, 5], 2, 2)
+    """
     header_row = next((r for r, row in enumerate(grid) if not all(_blank_cell(v) for v in row)), None)
     if header_row is None:
-        raise _err(f"{file}, sheet '{sheet}'", "is empty; expected a header row with the column names")
+        return None
     filled = [j for j, v in enumerate(grid[header_row]) if not _blank_cell(v)]
     c0, c1 = filled[0], filled[-1] + 1
     header = ["" if _blank_cell(v) else v for v in grid[header_row][c0:c1]]
     body = _block(grid, header_row + 1, len(grid), c0, c1)
     keep = ~body.map(_blank_cell).all(axis=1).to_numpy() if len(body) else []
     body = body[keep].reset_index(drop=True)
-    rows = [header_row + 2 + i for i, k in enumerate(keep) if k]
-    t = _Table("", sheet, sheets[sheet], "", c0 + 1, header_row + 1, c1, max(len(grid), header_row + 1), 1, 0,
-               [str(h) for h in header])
-    problems = _cell_problems(file, t, [str(h) for h in header], scan)
-    if problems:
-        raise problems[0]
-    return SheetRange(sheet, header, body, rows, c0 + 1, header_row + 1)
+    rows = [top + header_row + 1 + i for i, k in enumerate(keep) if k]
+    return SheetRange(sheet, header, body, rows, left + c0, top + header_row)
 
 
 def read_named_table(path: Path, name: str, limits: ReadLimits) -> tuple[pd.DataFrame, object] | None:

@@ -63,7 +63,8 @@ def _as_pasted(frame: pd.DataFrame, decimal: str) -> tuple[pd.DataFrame, dict]:
         if len(filled) and filled.str.match(_NUMBER).all():
             out[column] = pd.to_numeric(frame[column].str.replace(decimal, ".", regex=False).replace("", None))
         elif len(filled) and filled.str.match(_ISO_DATE).all():
-            out[column] = pd.to_datetime(frame[column].replace("", None))
+            dates = pd.to_datetime(frame[column].replace("", None))
+            out[column] = pd.Series([d.to_pydatetime() if pd.notna(d) else None for d in dates], dtype=object)
             styles[column] = "date"
     return out, styles
 

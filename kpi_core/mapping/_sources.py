@@ -109,6 +109,18 @@ class RawTable:
         return cls(label, frame.reset_index(drop=True), list(header), data_rows, letters, header_row)
 
 
+    @classmethod
+    def from_sheet_grid(cls, label: str, grid: list, sheet: str, top: int = 1, left: int = 1) -> RawTable:
+        """A RawTable of the cell values of a sheet's range (``grid[0][0]`` is the cell at `top`, `left`):
+        the first non-blank row is the header (what the Excel add-in reads from a live sheet's used range)."""
+        got = _xlsx.sheet_range(grid, sheet, top, left)
+        if got is None:
+            raise KpiInputError(f"{label}: is empty; expected a header row with the column names", "value",
+                                location=label)
+        return cls.from_grid(label, got.header, got.body, got.rows, sheet_first_col=got.first_col,
+                             header_row=got.header_row)
+
+
 def _read_csv(path: Path, delimiter: str | None, limits: ReadLimits) -> RawTable:
     frame, lines, sep = _csv.read_csv(path, (), (), (), limits, delimiter)
     frame = frame.astype(object)
