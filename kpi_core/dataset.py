@@ -479,6 +479,8 @@ def input_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv_folder(ds: Dataset, folder, *, output=None) -> list[Path]:
     """Write a dataset as the CSV folder :func:`load_dataset` reads (UTF-8, ISO dates); return the files.
 
+    Dates are written ``YYYY-MM-DD``, or ``YYYY-MM-DD HH:MM:SS`` in a column where some hold a time.
+
     `output` is a context manager factory ``output(path)`` yielding the path to
     write to (the command line passes ``workbook_templates.files.atomic_output``,
     so that each file is complete or absent); by default each file is written in place.
@@ -496,9 +498,13 @@ def write_csv_folder(ds: Dataset, folder, *, output=None) -> list[Path]:
     written = []
     for name, frame in ds.tables.items():
         path = folder / TABLES[name].file_name
+        out = input_table(name, frame)
+        for column in out.columns:  # a date column with times keeps them (a ticket opened at 10:22)
+            values = out[column]
+            if values.dtype.kind == "M" and (values.dropna() != values.dropna().dt.normalize()).any():
+                out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S").where(values.notna(), None)
         with (output or contextlib.nullcontext)(path) as target:
-            input_table(name, frame).to_csv(target, index=False, date_format="%Y-%m-%d",
-                                            lineterminator="\n")
+            out.to_csv(target, index=False, date_format="%Y-%m-%d", lineterminator="\n")
         written.append(path)
     return written
 
