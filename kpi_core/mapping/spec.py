@@ -440,7 +440,7 @@ def load_mapping(path_or_name, limits: ReadLimits | None = None) -> Mapping:
         return path_or_name
     text = str(path_or_name)
     if text in BUILTIN_MAPPINGS:
-        return mapping_from_dict(read_toml(BUILTIN_MAPPINGS[text]), f"built-in mapping {text}")
+        return mapping_from_dict(read_toml(BUILTIN_MAPPINGS[text], ReadLimits()), f"built-in mapping {text}")
     path = Path(path_or_name)
     limits = read_limits(limits)
     if not path.exists():
