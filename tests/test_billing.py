@@ -344,3 +344,18 @@ def test_empty_frame_gives_an_empty_table():
     table = monthly_mrr(subs())
     assert table.empty and table.columns.tolist() == ["customer_id", "month", "mrr"]
     assert np.issubdtype(table["month"].dtype, np.datetime64)
+
+
+def test_many_lines_in_a_short_range_equal_each_line_alone():
+    """Dates and months that repeat are converted once per distinct value (a lookup table); the result is the
+    same as each line derived alone (where the formula runs on the line's own dates)."""
+    rng = np.random.default_rng(7)
+    n = 300
+    start = pd.Timestamp("2027-12-20") + pd.to_timedelta(rng.integers(0, 40, n), unit="D")
+    span = rng.choice([29, 30, 31, 92, 365, 12], n)
+    frame = lines(*[(f"c{i % 7}", float(a), s0, s0 + pd.Timedelta(days=int(d)))
+                    for i, (a, s0, d) in enumerate(zip(rng.integers(1, 900, n), start, span))])
+    together = monthly_mrr(frame, "invoices")
+    apart = pd.concat([monthly_mrr(frame.iloc[[k]], "invoices") for k in range(n)])
+    summed = apart.groupby(["customer_id", "month"], as_index=False)["mrr"].sum()
+    pd.testing.assert_frame_equal(together, summed, check_exact=False, rtol=1e-12, check_dtype=False)

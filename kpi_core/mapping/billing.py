@@ -57,13 +57,18 @@ def _locator(frame: pd.DataFrame):
     return lambda column, pos: f"billing data, column {column}, row index {frame.index[pos]}"
 
 
-def _text(s: pd.Series) -> pd.Series:
-    """Lower-case stripped text ('' for blanks), computed on distinct values."""
+def _distinct_text(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, its distinct values as lower-case stripped text, blanks as ''): codes index them."""
     codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
     distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     clean = distinct.astype(str).str.strip().str.lower().where(~_columns.blanks(distinct), "")
-    return pd.Series(np.append(clean.to_numpy(dtype=object), "")[np.where(codes < 0, len(uniques), codes)],
-                     index=s.index, dtype=object)
+    return np.where(codes < 0, len(uniques), codes), np.append(clean.to_numpy(dtype=object), "")
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Lower-case stripped text ('' for blanks), computed on distinct values."""
+    codes, clean = _distinct_text(s)
+    return pd.Series(clean[codes], index=s.index, dtype=object)
 
 
 def convert_currency(amounts: np.ndarray, currency: pd.Series | None, rates: dict | None, locate) -> np.ndarray:
@@ -103,13 +108,108 @@ def convert_currency(amounts: np.ndarray, currency: pd.Series | None, rates: dic
     return amounts * rate
 
 
+# -- calendar arithmetic on day numbers (days since 1970-01-01), vectorised in integers ------------------------
+# (numpy's datetime64[M] conversions cost ~10x more; the civil-calendar formulas are Howard Hinnant's)
+_NAT = np.iinfo(np.int64).min  # a blank date
+_NS_PER_DAY = 86_400_000_000_000
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
 def _days(s: pd.Series) -> np.ndarray:
-    """datetime64[D] of a datetime column (times dropped: a day is active or not)."""
-    return s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    """Day numbers of a datetime column (_NAT for blanks): times dropped, a day is active or not."""
+    ns = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return np.where(ns == _NAT, _NAT, ns // _NS_PER_DAY)
+
+
+def _by_table(fn, values: np.ndarray, *, blank=None):
+    """``fn(values)`` computed once per value of their range and looked up (dates and months repeat)."""
+    valid = values[values != blank] if blank is not None else values
+    if len(valid) == 0:
+        return fn(values)
+    lo, hi = int(valid.min()), int(valid.max())
+    if hi - lo > len(values):
+        return fn(values)
+    table = fn(np.arange(lo, hi + 1, dtype=np.int64))
+    index = np.clip(values, lo, hi) - lo  # blanks land anywhere: their result is masked by the caller
+    return tuple(t[index] for t in table) if isinstance(table, tuple) else table[index]
+
+
+def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month 1..12, day 1..31) of day numbers."""
+    return _by_table(_civil_formula, days, blank=_NAT)
+
+
+def _civil_formula(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
+
+
+def _first_day(code: np.ndarray) -> np.ndarray:
+    """Day number of the first day of month `code` (year * 12 + month - 1)."""
+    return _by_table(_first_day_formula, code)
+
+
+def _first_day_formula(code: np.ndarray) -> np.ndarray:
+    month = code % 12 + 1
+    year = code // 12 - (month <= 2)
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 def _month_code(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[M]").astype(np.int64)
+    """year * 12 + month - 1 of day numbers."""
+    year, month, _ = _civil(days)
+    return year * 12 + month - 1
+
+
+def _day_text(day: int) -> str:
+    return str(np.datetime64(int(day), "D"))
+
+
+def _add_months(first: np.ndarray, after: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The day `day` (1..31) of the month starting on day number `first` (the next starting on `after`),
+    clamped to that month's last day: 31 January + 1 month is 28 or 29 February."""
+    return first + np.minimum(day, after - first) - 1
+
+
+class _Problem(Exception):
+    """A value of a distinct-values check is bad: check the whole column again for the exact message."""
+
+
+def _raise_problem(column: str, pos: int) -> str:
+    raise _Problem
+
+
+def _customers(s: pd.Series, locate) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, customer ids as text in sorted order): codes index the sorted ids.
+
+    The ids are checked (:func:`kpi_core._columns.ids`) on their distinct values; a problem
+    is named on the whole column, with its row and how many rows share it.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # the one hash pass over the rows
+    try:
+        if (codes < 0).any():
+            raise _Problem
+        distinct = np.asarray(uniques, dtype=object)
+        text = pd.api.types.infer_dtype(distinct, skipna=False) == "string"  # then checked as text, vectorised
+        clean = _columns.ids(pd.Series(distinct, dtype="string" if text else object), "customer_id",
+                             _raise_problem)
+    except _Problem:
+        _columns.ids(s, "customer_id", locate)  # raises, naming the first bad row
+        raise
+    same, ids = pd.factorize(clean.to_numpy(dtype=object))  # 1001 and "1001" are one customer
+    order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[same][codes], np.asarray(ids, dtype=object)[order]
 
 
 def _subscriptions(frame: pd.DataFrame, locate) -> tuple:
@@ -132,29 +232,18 @@ def _subscriptions(frame: pd.DataFrame, locate) -> tuple:
         _columns.fail_row(locate, "interval", i, f"{what}; expected {', '.join(INTERVAL_MONTHS)}", bad=bad)
     start = _days(_dates(frame["started_at"], "started_at", locate))
     end = (_days(_dates(frame["ended_at"], "ended_at", locate, required=False)) if "ended_at" in frame
-           else np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]"))
-    with np.errstate(invalid="ignore"):
-        early = ~np.isnat(end) & (end < start)
+           else np.full(len(frame), _NAT))
+    early = (end != _NAT) & (end < start)
     if early.any():
         i = int(np.argmax(early))
-        _columns.fail_row(locate, "ended_at", i, f"{end[i]} is before the subscription's start {start[i]} "
-                          "(started_at); a subscription cannot end before it starts", bad=early)
+        _columns.fail_row(locate, "ended_at", i, f"{_day_text(end[i])} is before the subscription's start "
+                          f"{_day_text(start[i])} (started_at); a subscription cannot end before it starts", bad=early)
     first = start
     if "trial_end" in frame:
         trial = _days(_dates(frame["trial_end"], "trial_end", locate, required=False))
-        first = np.where(~np.isnat(trial) & (trial > start), trial, start)
+        first = np.where(trial > start, trial, start)  # a blank trial_end (_NAT) is below every start
     monthly = amount * quantity * months / count
     return monthly, first, end, [start, end, first]
-
-
-def _add_months(days: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """`days` plus k calendar months, the day clamped to the target month's last day."""
-    month = days.astype("datetime64[M]")
-    day = (days - month.astype("datetime64[D]")).astype(np.int64)  # 0-based day of month
-    target = month + k.astype("timedelta64[M]")
-    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
-        np.int64)
-    return target.astype("datetime64[D]") + np.minimum(day, length - 1).astype("timedelta64[D]")
 
 
 def _invoices(frame: pd.DataFrame, locate) -> tuple:
@@ -170,44 +259,46 @@ def _invoices(frame: pd.DataFrame, locate) -> tuple:
                               "amount includes the tax)", bad=over)
     one_time = np.zeros(len(frame), dtype=bool)
     if "type" in frame:
-        kind = _text(frame["type"]).replace("", "subscription")
-        one_time = kind.map(_LINE_TYPES).to_numpy(dtype=object)
-        bad = pd.isna(one_time)
+        codes, kinds = _distinct_text(frame["type"])
+        flags = pd.Series(kinds).replace("", "subscription").map(_LINE_TYPES)
+        bad = flags.isna().to_numpy()[codes]
+        one_time = flags.fillna(False).to_numpy(dtype=bool)[codes]
         if bad.any():
             i = int(np.argmax(bad))
             _columns.fail_row(locate, "type", i, f"holds {frame['type'].iloc[i]!r}; expected subscription or "
                               "one-time", bad=bad)
-        one_time = one_time.astype(bool)
     start = _days(_dates(frame["service_start"], "service_start", locate, required=False))
     end = _days(_dates(frame["service_end"], "service_end", locate, required=False))
     for column, values in (("service_start", start), ("service_end", end)):
-        blank = np.isnat(values) & ~one_time
+        blank = (values == _NAT) & ~one_time
         if blank.any():
             _columns.fail_row(locate, column, int(np.argmax(blank)), "is blank; a subscription line needs its "
                               "service period", bad=blank)
-    with np.errstate(invalid="ignore"):
-        empty = ~one_time & (end <= start)
+    empty = ~one_time & (end <= start)
     if empty.any():
         i = int(np.argmax(empty))
-        _columns.fail_row(locate, "service_end", i, f"{end[i]} is not after the service start {start[i]} "
-                          "(service_end is the first day after the service)", bad=empty)
+        _columns.fail_row(locate, "service_end", i, f"{_day_text(end[i])} is not after the service start "
+                          f"{_day_text(start[i])} (service_end is the first day after the service)", bad=empty)
+    year, month, day = _civil(start)
+    start_code = year * 12 + month - 1
+    end_code = _month_code(end)
     net = amount - tax
     monthly = np.zeros(len(frame))
     lines = ~one_time
     if lines.any():
-        s, e = start[lines], end[lines]
-        n = _month_code(e) - _month_code(s)
+        s, e, d, code = start[lines], end[lines], day[lines], start_code[lines]
+        n = end_code[lines] - code
+        firsts = {j: _first_day(code + n + j) for j in (-1, 0, 1, 2)}  # months start + n - 1 .. n + 2
         best = np.full(len(s), np.iinfo(np.int64).max)
         months = np.zeros(len(s), dtype=np.int64)
-        for k in (n, n - 1, n + 1):  # the nearest of start + n, n - 1, n + 1 months (at least one)
-            ok = k >= 1
-            gap = np.abs((e - _add_months(s, np.where(ok, k, 1))).astype(np.int64))
+        for j in (0, -1, 1):  # the nearest of start + n, n - 1, n + 1 months (at least one)
+            ok = n + j >= 1
+            gap = np.abs(e - _add_months(firsts[j], firsts[j + 1], d))
             better = ok & (gap < best)
-            best, months = np.where(better, gap, best), np.where(better, k, months)
+            best, months = np.where(better, gap, best), np.where(better, n + j, months)
         whole = best <= WHOLE_MONTH_DAYS
-        days = (e - s).astype(np.int64)
-        monthly[lines] = np.where(whole, net[lines] / np.maximum(months, 1), net[lines] * 365 / 12 / days)
-    return monthly, start, end, one_time
+        monthly[lines] = np.where(whole, net[lines] / np.maximum(months, 1), net[lines] * 365 / 12 / (e - s))
+    return monthly, start, end, one_time, start_code, end_code
 
 
 def _sum_by_customer_month(customer: np.ndarray, n_customers: int, first: np.ndarray, last: np.ndarray,
@@ -316,37 +407,32 @@ def monthly_mrr(frame: pd.DataFrame, kind: str = "subscriptions", *, until=None,
                             f"{', '.join(map(str, frame.columns)) or 'none'})", "value")
     frame = frame.reset_index(drop=True)
     locate = locate or _locator(frame)
-    ids = _columns.ids(frame["customer_id"], "customer_id", locate)
+    customer, sorted_ids = _customers(frame["customer_id"], locate)
     if kind == "subscriptions":
         monthly, first_day, end, dated = _subscriptions(frame, locate)
         left_out = np.zeros(len(frame), dtype=bool)
+        first, end_code = _month_code(first_day), _month_code(end)
     else:
-        monthly, first_day, end, left_out = _invoices(frame, locate)
-        dated = [first_day, end]
+        monthly, first_day, end, left_out, first, end_code = _invoices(frame, locate)
     monthly = convert_currency(monthly, frame["currency"] if "currency" in frame else None, rates, locate)
-    first = _month_code(first_day)
-    last = np.where(np.isnat(end), np.iinfo(np.int64).max, _month_code(end) - 1)
+    last = np.where(end == _NAT, np.iinfo(np.int64).max, end_code - 1)
     if until is not None:
-        cut = int(np.datetime64(to_month(until, "until"), "M").astype(np.int64))
+        month = to_month(until, "until")
+        cut = month.year * 12 + month.month - 1
     elif kind == "subscriptions":
-        latest = [d[~np.isnat(d)].max() for d in dated if (~np.isnat(d)).any()]
-        cut = int(_month_code(np.array([max(latest)]))[0]) if latest else 0
+        latest = max(int(d.max()) for d in dated) if len(frame) else _NAT
+        cut = int(_month_code(np.array([latest]))[0]) if latest != _NAT else 0
     else:
         cut = int(last[~left_out].max()) if (~left_out).any() else 0
     last = np.minimum(last, cut)
-    first = np.where(left_out | np.isnat(first_day), last + 1, first)
-    codes, uniques = pd.factorize(ids, use_na_sentinel=False)
-    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    customer, month, mrr = _sum_by_customer_month(rank[codes], len(uniques), first, last, monthly)
+    first = np.where(left_out | (first_day == _NAT), last + 1, first)
+    customer, month, mrr = _sum_by_customer_month(customer, len(sorted_ids), first, last, monthly)
     if report is not None:
         covered = (last >= first) & (monthly > 0)
         report.update(lines=len(frame), one_time=int(left_out.sum()), without_mrr=int((~covered & ~left_out).sum()))
-    sorted_ids = np.asarray(uniques, dtype=object)[order]
     order_out = np.lexsort((month, customer))
     return pd.DataFrame({
         "customer_id": pd.Series(sorted_ids[customer[order_out]], dtype=object),
-        "month": pd.Series(month[order_out].astype("datetime64[M]").astype("datetime64[ns]")),
+        "month": pd.Series((_first_day(month[order_out]) * _NS_PER_DAY).view("datetime64[ns]")),
         "mrr": mrr[order_out].astype(float),
     })
