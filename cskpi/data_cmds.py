@@ -41,6 +41,8 @@ def tables_epilog() -> str:
     for spec in kpi_core.TABLES.values():
         lines.append(f"  {spec.name:<14} {spec.file_name:<18} {', '.join(spec.required)}")
     lines.append("Run 'cskpi validate DATA' to list every problem in your data.")
+    lines.append("Exports in other shapes (billing subscriptions or invoice lines, surveys, tickets): read them "
+                 "through a mapping, --map MAP (see 'cskpi import --help').")
     return "\n".join(lines)
 
 

@@ -449,3 +449,10 @@ def test_mapping_problems_lists_every_problem_of_the_mapped_tables(tmp_path):
     assert any("data row 2, column \"when\"" in p and "is blank" in p for p in problems)
     assert any("data row 1, column \"Q1\"" in p and "11 is not a valid NPS score" in p for p in problems)
     assert mapping_problems(EXAMPLES_DIR / "mapping.toml") == []
+
+
+def test_readme_shows_the_example_mapping_whole():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Your own data: from exports to the dashboard", 1)[1]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert block == (EXAMPLES_DIR / "mapping.toml").read_text(encoding="utf-8")
