@@ -23,7 +23,7 @@ import kpi_core
 from kpi_core import KpiInputError
 
 __all__ = ["add_parsers", "add_map_option", "cmd_validate", "cmd_sample", "load_for_command", "tables_epilog",
-           "warn_period", "refuse_overwrite"]
+           "warn_period", "refuse_overwrite", "refuse_existing"]
 
 
 def tables_epilog() -> str:
@@ -95,6 +95,15 @@ def _problems(data, mapping) -> list:
     return kpi_core.mapping_problems(mapping, sources, rest)
 
 
+def refuse_existing(path: Path, force: bool) -> None:
+    """Refuse, before any work, to write file `path` when it exists (unless `force`) or cannot be replaced."""
+    from workbook_templates.files import check_replaceable
+
+    check_replaceable(path)
+    if path.exists() and not force:
+        raise KpiInputError(f"{path}: already exists; not overwritten (use --force)", "value")
+
+
 def refuse_overwrite(out: Path, names, force: bool) -> None:
     """Refuse to replace files of `names` already in folder `out` unless `force` (nothing written)."""
     taken = [p for p in (out / n for n in names) if p.exists()]
@@ -130,13 +139,11 @@ def _sample_mapping(args) -> int:
     """The example exports and their mapping: a folder (CSV files + mapping.toml) or a workbook."""
     from kpi_core.mapping import EXAMPLE_SHEETS, EXAMPLES_DIR
     from workbook_templates.data_book import mapping_template_layout, write_data_book
-    from workbook_templates.files import atomic_output, check_output_folder, check_replaceable
+    from workbook_templates.files import atomic_output, check_output_folder
 
     out = Path(args.out)
     if out.suffix.lower() == ".xlsx":
-        check_replaceable(out)
-        if out.exists() and not args.force:
-            raise KpiInputError(f"{out}: already exists; not overwritten (use --force)", "value")
+        refuse_existing(out, args.force)
         write_data_book(mapping_template_layout(), out)
         print(f"wrote {out}: the example exports on sheets {', '.join(EXAMPLE_SHEETS.values())} and their Mapping "
               "table")

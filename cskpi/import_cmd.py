@@ -58,16 +58,16 @@ def summary_lines(ds: kpi_core.Dataset, report: list) -> list[str]:
 
 
 def _template(args) -> int:
-    from workbook_templates.files import atomic_output, check_replaceable
+    from workbook_templates.files import atomic_output
+
+    from .data_cmds import refuse_existing
 
     text = (Path(kpi_core.mapping.__file__).with_name("template.toml")).read_text(encoding="utf-8")
     if not args.out:
         sys.stdout.write(text)
         return 0
     out = Path(args.out)
-    check_replaceable(out)
-    if out.exists() and not args.force:
-        raise kpi_core.KpiInputError(f"{out}: already exists; not overwritten (use --force)", "value")
+    refuse_existing(out, args.force)
     with atomic_output(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
     print(f"wrote {out}: an annotated example mapping; edit its files and columns, then: "
@@ -78,9 +78,9 @@ def _template(args) -> int:
 def cmd_import(args) -> int:
     """Exports -> §3 tables: validate everything, then write (CSV folder or .xlsx), then say what was done."""
     from workbook_templates.data_book import dataset_layout, write_data_book
-    from workbook_templates.files import atomic_output, check_output_folder, check_replaceable
+    from workbook_templates.files import atomic_output, check_output_folder
 
-    from .data_cmds import refuse_overwrite
+    from .data_cmds import refuse_existing, refuse_overwrite
 
     if args.template:
         return _template(args)
@@ -91,9 +91,7 @@ def cmd_import(args) -> int:
     out = Path(args.out)
     xlsx = out.suffix.lower() in (".xlsx", ".xlsm")
     if xlsx:
-        check_replaceable(out)
-        if out.exists() and not args.force:
-            raise kpi_core.KpiInputError(f"{out}: already exists; not overwritten (use --force)", "value")
+        refuse_existing(out, args.force)
     else:
         check_output_folder(out)
     report: list = []

@@ -210,7 +210,7 @@ def test_one_currency_needs_no_rates_several_do():
     assert_error(err, "value", "row index 1", "column currency", "USD", "EUR", "rates")
 
 
-@pytest.mark.parametrize("currency, fragment", [("GBP", "holds GBP, which has no rate"), (None, "is blank")])
+@pytest.mark.parametrize("currency, fragment", [("GBP", "holds 'GBP', which has no rate"), (None, "is blank")])
 def test_currency_without_a_rate_is_named(currency, fragment):
     source = subs(("a", 10, "month", "2026-01-01", "2026-02-01"), ("b", 10, "month", "2026-01-01", "2026-02-01"),
                   currency=["EUR", currency])

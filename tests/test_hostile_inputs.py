@@ -844,7 +844,7 @@ def test_import_currency_without_a_rate_is_named(tmp_path, capsys):
                                                                              '[Subscriptions]\nfile = "billing.csv"\n')
     mapping = mapping.replace('[Customers]\n', '[Customers]\nfile = "billing.csv"\n')
     import_refused(capsys, tmp_path, {"billing.csv": BILLING + "c3,Cy,100,GBP,month,1,1,2026-03-05,\n"}, mapping,
-                   "billing.csv, data row 3, column \"plan_currency\"", "GBP, which has no rate", "EUR, USD")
+                   "billing.csv, data row 3, column \"plan_currency\"", "'GBP', which has no rate", "EUR, USD")
 
 
 def test_import_export_over_the_file_size_limit_is_refused(tmp_path, capsys, monkeypatch):

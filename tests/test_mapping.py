@@ -335,7 +335,7 @@ def test_invoice_lines_through_a_mapping_with_currencies(tmp_path):
                                                                   pytest.approx(33.0))]
     assert "1 one-time lines left out" in report[0].notes
     m = mapping_file(tmp_path, text.replace("USD = 0.9", "GBP = 1.1"))
-    raises(lambda: apply_mapping(m), "lines.csv, data row 3, column \"cur\"", "USD, which has no rate", "EUR, GBP")
+    raises(lambda: apply_mapping(m), "lines.csv, data row 3, column \"cur\"", "'USD', which has no rate", "EUR, GBP")
 
 
 # ------------------------------------------------------------------ sources and DATA

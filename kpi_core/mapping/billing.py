@@ -71,6 +71,21 @@ def _text(s: pd.Series) -> pd.Series:
     return pd.Series(clean[codes], index=s.index, dtype=object)
 
 
+def _look_up(s: pd.Series, table: dict, column: str, locate, known: str, unknown: str = "") -> np.ndarray:
+    """``table[text]`` (a number) of each cell, its text stripped and in the case of `table`'s keys; a blank
+    cell or one the table lacks is an error naming the row (`unknown` follows the value, `known` the message)."""
+    codes, clean = _distinct_text(s)
+    if all(str(k).isupper() for k in table):
+        clean = np.array([c.upper() for c in clean], dtype=object)
+    values = pd.Series(clean, dtype=object).map(table).to_numpy(dtype=float)[codes]
+    bad = np.isnan(values)
+    if bad.any():
+        i = int(np.argmax(bad))
+        what = "is blank" if clean[codes[i]] == "" else f"holds {clean[codes[i]]!r}{unknown}"
+        _columns.fail_row(locate, column, i, f"{what}; {known}", bad=bad)
+    return values
+
+
 def convert_currency(amounts: np.ndarray, currency: pd.Series | None, rates: dict | None, locate) -> np.ndarray:
     """`amounts` in the report currency: each times the rate of its row's currency.
 
@@ -99,13 +114,8 @@ def convert_currency(amounts: np.ndarray, currency: pd.Series | None, rates: dic
                               f"{distinct[0]} = 1.0, {distinct[1]} = ... }} in the mapping)")
         return amounts
     table = {str(k).strip().upper(): float(v) for k, v in rates.items()}
-    rate = codes.map(table).to_numpy(dtype=float)
-    bad = np.isnan(rate)
-    if bad.any():
-        i = int(np.argmax(bad))
-        what = "is blank" if codes.iloc[i] == "" else f"holds {codes.iloc[i]}, which has no rate"
-        _columns.fail_row(locate, "currency", i, f"{what}; the rates table has {', '.join(sorted(table))}", bad=bad)
-    return amounts * rate
+    return amounts * _look_up(currency, table, "currency", locate, f"the rates table has {', '.join(sorted(table))}",
+                              ", which has no rate")
 
 
 # -- calendar arithmetic on day numbers (days since 1970-01-01), vectorised in integers ------------------------
@@ -223,13 +233,8 @@ def _subscriptions(frame: pd.DataFrame, locate) -> tuple:
     if "interval_count" in frame:
         count = _numbers(frame["interval_count"], "interval_count", locate, required=False, minimum=1,
                          integer=True).fillna(1).to_numpy()
-    interval = _text(frame["interval"])
-    months = interval.map(INTERVAL_MONTHS).to_numpy(dtype=float)
-    bad = np.isnan(months)
-    if bad.any():
-        i = int(np.argmax(bad))
-        what = "is blank" if interval.iloc[i] == "" else f"holds {frame['interval'].iloc[i]!r}"
-        _columns.fail_row(locate, "interval", i, f"{what}; expected {', '.join(INTERVAL_MONTHS)}", bad=bad)
+    months = _look_up(frame["interval"], INTERVAL_MONTHS, "interval", locate,
+                      f"expected {', '.join(INTERVAL_MONTHS)}")
     start = _days(_dates(frame["started_at"], "started_at", locate))
     end = (_days(_dates(frame["ended_at"], "ended_at", locate, required=False)) if "ended_at" in frame
            else np.full(len(frame), _NAT))
