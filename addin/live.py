@@ -1,7 +1,7 @@
 """Write a :class:`~workbook_templates.layout.WorkbookLayout` into an open workbook through xlwings.
 
 The second writer of the same layout (the first is
-:mod:`workbook_templates.xlsx`, openpyxl, to a file). It works only through
+:mod:`workbook_templates.writing.xlsx`, openpyxl, to a file). It works only through
 xlwings' Book API, so the same code runs in desktop Excel (COM / AppleScript)
 and on xlwings' remote engine (xlwings Server / xlwings Lite, Office.js), where
 every call becomes a queued JSON action that the add-in replays in Excel.
@@ -31,7 +31,7 @@ one is added (``book.names.add``).
 Text from data is always written as text: a string Excel would parse
 (``=HYPERLINK(...)``, ``+1``, ``0012``, ``TRUE``, ``2026-01-05``) gets Excel's
 quote prefix (a leading ``'``), which Excel and Office.js both store as text.
-What a value becomes is decided by :mod:`workbook_templates.values`, as for the
+What a value becomes is decided by :mod:`workbook_templates.writing.values`, as for the
 file writer.
 
 Charts
@@ -65,10 +65,10 @@ from decimal import Decimal
 import numpy as np
 from openpyxl.utils import get_column_letter
 
-from workbook_templates import values
-from workbook_templates.layout import Block, SheetLayout, WorkbookLayout
-from workbook_templates.styles import AMBER, GREEN, RED, STYLES
-from workbook_templates.values import live_text as as_text
+from workbook_templates.writing import values
+from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout
+from workbook_templates.spec.styles import AMBER, GREEN, RED, STYLES
+from workbook_templates.writing.values import live_text as as_text
 
 __all__ = ["is_remote", "as_text", "write_sheets", "define_names", "sheet_titles", "same_reference",
            "CHART_TYPES"]
@@ -88,7 +88,7 @@ def is_remote(book) -> bool:
 
 def _cell_value(value):
     """A Python/pandas value as written with ``range.value`` (the rules of
-    :mod:`workbook_templates.values`; text quote-prefixed where Excel would parse it)."""
+    :mod:`workbook_templates.writing.values`; text quote-prefixed where Excel would parse it)."""
     value = values.cell_value(value)
     if isinstance(value, str):
         return as_text(value)

@@ -60,13 +60,13 @@ import xlwings as xw
 
 import kpi_core
 from kpi_core import TABLES, Dataset, KpiInputError, validate_tables
-from workbook_templates.labels import t
-from workbook_templates.layout import SheetLayout, WorkbookLayout
-from workbook_templates.portfolio import DATA_ORDER, portfolio_layout
-from workbook_templates.batch import build_workbooks
-from workbook_templates.refresh import (computed_titles, detect_lang, infer_template, report_settings_from_names,
+from workbook_templates.spec.labels import t
+from workbook_templates.spec.layout import SheetLayout, WorkbookLayout
+from workbook_templates.templates.portfolio import DATA_ORDER, portfolio_layout
+from workbook_templates.batch.local import build_workbooks
+from workbook_templates.refresh.plan import (computed_titles, detect_lang, infer_template, report_settings_from_names,
                                         settings_from_names, template_layout)
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.writing.xlsx import write_xlsx
 
 from . import live, sources
 

@@ -33,7 +33,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from workbook_templates.files import atomic_output, output_path
+from kpi_core.files import atomic_output, output_path
 
 from .vbaproject import VbaModule, build_vba_project, read_modules
 

@@ -16,7 +16,7 @@ Not a test: it prints figures. Run from the project root::
     file (:func:`workbook_templates.engine.recalculate`; its memory is LibreOffice's).
     Targets: built < 60 s and < 1.5 GB, recalculated < 60 s.
 (b) ``small``: 100 one-customer workbooks of ``sample_dataset(n_customers=1000)``
-    (``account_layout`` when :mod:`workbook_templates.account` exists, else
+    (``account_layout`` when :mod:`workbook_templates.templates.account` exists, else
     ``portfolio_layout`` on a one-customer dataset), each written by openpyxl and by
     XlsxWriter; target openpyxl <= 1.5 x XlsxWriter. Then a cProfile of the openpyxl path.
 (c) :func:`bench_batch` is the hook for the batch (``--jobs``) benchmark: give it a callable
@@ -73,7 +73,7 @@ def _child_large(args) -> dict:
     t0 = time.perf_counter()
     ds = _large_dataset(args.customers, args.tables)
     t1 = time.perf_counter()
-    from workbook_templates.portfolio import portfolio_layout
+    from workbook_templates.templates.portfolio import portfolio_layout
 
     layout = portfolio_layout(ds)
     t2 = time.perf_counter()
@@ -81,7 +81,7 @@ def _child_large(args) -> dict:
            "cells": sum(len(s.cells) + sum(b.frame.size for b in s.blocks) for s in layout.sheets),
            "formulas": sum(sum(1 for c in s.cells.values() if c.is_formula) for s in layout.sheets)}
     if args.writer == "openpyxl":
-        from workbook_templates.xlsx import write_xlsx
+        from workbook_templates.writing.xlsx import write_xlsx
 
         write_xlsx(layout, args.out)
     elif args.writer == "xlsxwriter":
@@ -167,12 +167,12 @@ def bench_large(customers: int, tables: str, work: Path, timeout: float) -> None
 def _one_customer_layouts(n: int, n_customers: int = 1000) -> tuple[list, str]:
     ds = kpi_core.sample_dataset(n_customers=n_customers)
     try:
-        from workbook_templates.account import account_layout, customer_ids, customer_subset
+        from workbook_templates.templates.account import account_layout, customer_ids, customer_subset
 
         ids = customer_ids(ds)[:n]
         return [account_layout(customer_subset(ds, [cid])) for cid in ids], "account_layout"
     except ImportError:
-        from workbook_templates.portfolio import portfolio_layout
+        from workbook_templates.templates.portfolio import portfolio_layout
 
         ids = list(ds.table("Customers")["customer_id"][:n])
         layouts = []
@@ -195,7 +195,7 @@ def _time_writes(layouts, write, folder: Path, tag: str) -> list:
 def bench_small(n: int, work: Path, profile_top: int) -> None:
     from benchmarks.pyexcelerate_layout import cell_count, write_pyexcelerate
     from benchmarks.xlsxwriter_layout import write_xlsxwriter
-    from workbook_templates.xlsx import write_xlsx
+    from workbook_templates.writing.xlsx import write_xlsx
 
     t0 = time.perf_counter()
     layouts, how = _one_customer_layouts(n)
@@ -245,8 +245,8 @@ def _child_batch(args) -> dict:
     The dataset is always the same (sample_dataset(n_customers=1000)), so that runs of
     different sizes differ only in the number of workbooks built.
     """
-    from workbook_templates.account import account_layout, customer_ids, customer_subset
-    from workbook_templates.batch import build_workbooks
+    from workbook_templates.templates.account import account_layout, customer_ids, customer_subset
+    from workbook_templates.batch.local import build_workbooks
 
     ds = kpi_core.sample_dataset(seed=0, n_customers=1000)
     ids = customer_ids(ds)[:args.small]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pyexcelerate import Workbook
 
-from workbook_templates.layout import WorkbookLayout
+from workbook_templates.spec.layout import WorkbookLayout
 
 __all__ = ["write_pyexcelerate", "cell_count"]
 

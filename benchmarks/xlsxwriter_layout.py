@@ -24,9 +24,9 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from workbook_templates.cells import FORMULA_TRIGGERS
-from workbook_templates.layout import Block, Cell, SheetLayout, WorkbookLayout
-from workbook_templates.styles import AMBER, GREEN, RED, STYLES, number_format
+from workbook_templates.writing.cells import FORMULA_TRIGGERS
+from workbook_templates.spec.layout import Block, Cell, SheetLayout, WorkbookLayout
+from workbook_templates.spec.styles import AMBER, GREEN, RED, STYLES, number_format
 
 __all__ = ["write_xlsxwriter"]
 
@@ -218,7 +218,7 @@ if __name__ == "__main__":  # a quick equivalence check on the sample
     import sys
 
     import kpi_core
-    from workbook_templates.portfolio import portfolio_layout
+    from workbook_templates.templates.portfolio import portfolio_layout
 
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "portfolio_xlsxwriter.xlsx")
     print(write_xlsxwriter(portfolio_layout(kpi_core.sample_dataset()), out))

@@ -115,7 +115,7 @@ def _report(result) -> int:
 def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
     """Render the Dashboard sheet of `workbook` to `png` with LibreOffice; False (and say why) without it."""
     from workbook_templates import engine
-    from workbook_templates.labels import t
+    from workbook_templates.spec.labels import t
 
     try:
         engine.find_soffice()
@@ -130,8 +130,8 @@ def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
 
 def cmd_demo(args) -> int:
     """Sample dataset -> the portfolio and per-CSM workbooks, and a picture of the Dashboard."""
-    from workbook_templates.batch import build_workbooks
-    from workbook_templates.files import check_output_folder
+    from workbook_templates.batch.local import build_workbooks
+    from kpi_core.files import check_output_folder
 
     check_output_folder(args.out)
     result = build_workbooks(kpi_core.sample_dataset(), args.out, by="csm", lang=args.lang, predict=args.predict,
@@ -146,9 +146,9 @@ def cmd_demo(args) -> int:
 
 def cmd_build(args) -> int:
     """DATA -> the portfolio workbook, plus one per group with --by."""
-    from workbook_templates.batch import build_workbooks
+    from workbook_templates.batch.local import build_workbooks
 
-    from workbook_templates.files import check_output_folder
+    from kpi_core.files import check_output_folder
 
     if args.data is None and args.map is None:
         print("cskpi build: error: give DATA, or --map MAP (or both)", file=sys.stderr)
@@ -169,7 +169,7 @@ def cmd_build(args) -> int:
 
 def cmd_refresh(args) -> int:
     """Re-derive a workbook's computed sheets from its own tables (what the ribbon's Refresh does)."""
-    from workbook_templates.refresh import refresh_workbook
+    from workbook_templates.refresh.plan import refresh_workbook
 
     path = refresh_workbook(args.workbook)
     print(f"refreshed {path}")
@@ -283,7 +283,7 @@ def main(argv=None) -> int:
     import os
     import signal
 
-    from workbook_templates.files import OutputError
+    from kpi_core.files import OutputError
 
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -97,7 +97,7 @@ def _problems(data, mapping) -> list:
 
 def refuse_existing(path: Path, force: bool) -> None:
     """Refuse, before any work, to write file `path` when it exists (unless `force`) or cannot be replaced."""
-    from workbook_templates.files import check_replaceable
+    from kpi_core.files import check_replaceable
 
     check_replaceable(path)
     if path.exists() and not force:
@@ -138,13 +138,14 @@ def cmd_validate(args) -> int:
 def _sample_mapping(args) -> int:
     """The example exports and their mapping: a folder (CSV files + mapping.toml) or a workbook."""
     from kpi_core.mapping import EXAMPLE_SHEETS, EXAMPLES_DIR
-    from workbook_templates.data_book import mapping_template_layout, write_data_book
-    from workbook_templates.files import atomic_output, check_output_folder
+    from kpi_core.files import atomic_output, check_output_folder
+    from workbook_templates.templates.data_book import mapping_template_layout
+    from workbook_templates.writing.xlsx import write_data_xlsx
 
     out = Path(args.out)
     if out.suffix.lower() == ".xlsx":
         refuse_existing(out, args.force)
-        write_data_book(mapping_template_layout(), out)
+        write_data_xlsx(mapping_template_layout(), out)
         print(f"wrote {out}: the example exports on sheets {', '.join(EXAMPLE_SHEETS.values())} and their Mapping "
               "table")
         print(f"paste your own exports and adapt the Mapping table, then: cskpi build --map {out} --out DIR "
@@ -164,14 +165,14 @@ def _sample_mapping(args) -> int:
 
 def cmd_sample(args) -> int:
     """The bundled sample dataset as a folder of CSV files (or, with --mapping, the example exports)."""
-    from workbook_templates.files import atomic_output, check_output_folder
+    from kpi_core.files import check_output_folder
 
     if args.mapping:
         return _sample_mapping(args)
     out = Path(args.out)
     check_output_folder(out)
     refuse_overwrite(out, [s.file_name for s in kpi_core.TABLES.values()], args.force)
-    files = kpi_core.write_csv_folder(kpi_core.sample_dataset(seed=args.seed), out, output=atomic_output)
+    files = kpi_core.write_csv_folder(kpi_core.sample_dataset(seed=args.seed), out)
     print(f"wrote {len(files)} CSV files in {out}: {', '.join(f.name for f in files)}")
     print(f"edit or replace their rows with your data, then: cskpi validate {out}")
     return 0

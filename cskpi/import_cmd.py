@@ -58,7 +58,7 @@ def summary_lines(ds: kpi_core.Dataset, report: list) -> list[str]:
 
 
 def _template(args) -> int:
-    from workbook_templates.files import atomic_output
+    from kpi_core.files import atomic_output
 
     from .data_cmds import refuse_existing
 
@@ -77,8 +77,9 @@ def _template(args) -> int:
 
 def cmd_import(args) -> int:
     """Exports -> §3 tables: validate everything, then write (CSV folder or .xlsx), then say what was done."""
-    from workbook_templates.data_book import dataset_layout, write_data_book
-    from workbook_templates.files import atomic_output, check_output_folder
+    from kpi_core.files import check_output_folder
+    from workbook_templates.templates.data_book import dataset_layout
+    from workbook_templates.writing.xlsx import write_data_xlsx
 
     from .data_cmds import refuse_existing, refuse_overwrite
 
@@ -97,11 +98,11 @@ def cmd_import(args) -> int:
     report: list = []
     ds = kpi_core.apply_mapping(args.map, args.sources, report=report)
     if xlsx:
-        write_data_book(dataset_layout(ds), out)
+        write_data_xlsx(dataset_layout(ds), out)
         written = f"wrote {out}: Excel tables {', '.join(ds.tables)}"
     else:
         refuse_overwrite(out, [kpi_core.TABLES[n].file_name for n in ds.tables], args.force)
-        files = kpi_core.write_csv_folder(ds, out, output=atomic_output)
+        files = kpi_core.write_csv_folder(ds, out)
         written = f"wrote {len(files)} CSV files in {out}: {', '.join(f.name for f in files)}"
     for line in summary_lines(ds, report):
         print(line)

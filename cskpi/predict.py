@@ -66,7 +66,7 @@ def _count(text: str) -> int:
 
 
 def _write_csv(table, path: str) -> None:
-    from workbook_templates.files import atomic_output
+    from kpi_core.files import atomic_output
 
     with atomic_output(Path(path)) as tmp:
         table.to_csv(tmp, index=False, date_format="%Y-%m-%d")

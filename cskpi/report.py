@@ -172,7 +172,7 @@ def write_csv(table: pd.DataFrame, path) -> None:
     >>> p.read_text().splitlines()
     ['kpi,value', 'nrr,1.02']
     """
-    from workbook_templates.files import atomic_output
+    from kpi_core.files import atomic_output
 
     with atomic_output(path) as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")

@@ -13,7 +13,6 @@ French dialect) and :mod:`kpi_core._xlsx` (bounded by :mod:`kpi_core.limits`).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -23,6 +22,7 @@ import pandas as pd
 
 from . import _columns, _csv, _xlsx
 from .errors import KpiInputError
+from .files import atomic_output
 from .limits import ReadLimits, read_limits
 from .surveys import SURVEY_SCALES, csat_positive, yes_no_answers
 
@@ -476,14 +476,11 @@ def input_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv_folder(ds: Dataset, folder, *, output=None) -> list[Path]:
+def write_csv_folder(ds: Dataset, folder) -> list[Path]:
     """Write a dataset as the CSV folder :func:`load_dataset` reads (UTF-8, ISO dates); return the files.
 
     Dates are written ``YYYY-MM-DD``, or ``YYYY-MM-DD HH:MM:SS`` in a column where some hold a time.
-
-    `output` is a context manager factory ``output(path)`` yielding the path to
-    write to (the command line passes ``workbook_templates.files.atomic_output``,
-    so that each file is complete or absent); by default each file is written in place.
+    Each file is written atomically (:func:`kpi_core.files.atomic_output`): complete or absent.
 
     Examples
     --------
@@ -503,7 +500,7 @@ def write_csv_folder(ds: Dataset, folder, *, output=None) -> list[Path]:
             values = out[column]
             if values.dtype.kind == "M" and (values.dropna() != values.dropna().dt.normalize()).any():
                 out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S").where(values.notna(), None)
-        with (output or contextlib.nullcontext)(path) as target:
+        with atomic_output(path) as target:
             out.to_csv(target, index=False, date_format="%Y-%m-%d", lineterminator="\n")
         written.append(path)
     return written

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import kpi_core
 from workbook_templates import engine
-from workbook_templates.account import account_layout, customer_subset
-from workbook_templates.labels import t
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.templates.account import account_layout, customer_subset
+from workbook_templates.spec.labels import t
+from workbook_templates.writing.xlsx import write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

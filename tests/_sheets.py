@@ -3,7 +3,7 @@
 A computed sheet holds two kinds of things: label | value rows (a label in one
 cell, its number in the cell to its right) and tables (a header row of texts,
 one row per month or customer below, the first column naming the row). The
-helpers here locate both from the label texts of ``workbook_templates.labels``,
+helpers here locate both from the label texts of ``workbook_templates.spec.labels``,
 so a test keeps working when a sheet's layout moves.
 """
 

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 
 import kpi_core
-from workbook_templates.account import account_layout, customer_subset
-from workbook_templates.labels import STATUS, t
-from workbook_templates.refresh import refresh_workbook
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.templates.account import account_layout, customer_subset
+from workbook_templates.spec.labels import STATUS, t
+from workbook_templates.refresh.plan import refresh_workbook
+from workbook_templates.writing.xlsx import write_xlsx
 
 from _workbooks import assert_kpis_equal, workbook_kpis
 

@@ -8,8 +8,10 @@ import io
 import pytest
 
 import kpi_core
-from workbook_templates import batch, refresh, xlsx
-from workbook_templates.batch import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
+from workbook_templates.batch import local as batch
+from workbook_templates.refresh import plan as refresh
+from workbook_templates.writing import xlsx
+from workbook_templates.batch.local import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
 from cskpi.cli import main
 
 from _workbooks import write_csv_folder

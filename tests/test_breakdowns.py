@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpi_core
-import workbook_templates.account as account
+import workbook_templates.templates.account as account
 from kpi_core import COMPANY_TABLES, Dataset, customer_subset, headline_kpis, kpis_by
 
 from _helpers import assert_error

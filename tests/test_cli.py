@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kpi_core
-from workbook_templates.account import customer_subset
+from workbook_templates.templates.account import customer_subset
 from cskpi.cli import main
 
 from _workbooks import assert_kpis_equal, sheet_cells, workbook_kpis, write_csv_folder

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from workbook_templates import defined_name_values, recalculate, write_xlsx
-from workbook_templates.customer_value import customer_value_names, customer_value_sheet
-from workbook_templates.layout import WorkbookLayout
+from workbook_templates.templates.customer_value import customer_value_names, customer_value_sheet
+from workbook_templates.spec.layout import WorkbookLayout
 
 COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary", "p_alive", "expected_purchases",
            "expected_avg_value", "clv"]
@@ -92,7 +92,7 @@ def orders_frame(customers, dates, amounts=None):
 
 
 def test_from_orders_without_repeat_purchases_explains_why(tmp_path):
-    from workbook_templates.customer_value import customer_value_from_orders
+    from workbook_templates.templates.customer_value import customer_value_from_orders
 
     sheet = customer_value_from_orders(orders_frame(["a", "b"], ["2026-01-01", "2026-01-05"]), "en")
     assert "no customer bought again" in sheet.cells[(3, 1)].value
@@ -104,7 +104,7 @@ def test_from_orders_without_repeat_purchases_explains_why(tmp_path):
 def test_from_orders_without_the_extra_says_how_to_install_it(monkeypatch):
     import sys
 
-    from workbook_templates.customer_value import customer_value_from_orders
+    from workbook_templates.templates.customer_value import customer_value_from_orders
 
     for name in ("pymc_marketing", "pymc_marketing.clv"):
         monkeypatch.setitem(sys.modules, name, None)
@@ -116,7 +116,7 @@ def test_from_orders_without_the_extra_says_how_to_install_it(monkeypatch):
 
 def test_from_orders_bad_cell_still_fails_the_build():
     from kpi_core import KpiInputError
-    from workbook_templates.customer_value import customer_value_from_orders
+    from workbook_templates.templates.customer_value import customer_value_from_orders
 
     with pytest.raises(KpiInputError, match="column amount, row index 1"):
         customer_value_from_orders(orders_frame(["a", "a"], ["2026-01-01", "2026-01-09"], [10.0, -1.0]), "en")
@@ -126,7 +126,7 @@ def test_sheet_joins_a_portfolio_workbook_and_its_total_recalculates(tmp_path):
     # how a template includes it: append the sheet, add its names (the lead wires this into portfolio.py)
     import kpi_core
     from workbook_templates import portfolio_layout
-    from workbook_templates.customer_value import customer_value_from_orders
+    from workbook_templates.templates.customer_value import customer_value_from_orders
 
     ds = kpi_core.sample_dataset(n_customers=40)
     layout = portfolio_layout(ds)

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from workbook_templates.cells import set_value, write_text, write_value
+from workbook_templates.writing.cells import set_value, write_text, write_value
 from workbook_templates.engine import (
     EngineError,
     defined_name_values,

@@ -31,8 +31,8 @@ from openpyxl.worksheet.table import Table
 import kpi_core
 from cskpi.cli import main
 from kpi_core import KpiInputError, ReadLimits, load_dataset
-from workbook_templates import batch
-from workbook_templates.batch import build_workbooks
+from workbook_templates.batch import local as batch
+from workbook_templates.batch.local import build_workbooks
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -130,8 +130,8 @@ def remount_ro(where: Path) -> None:
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory) -> Path:
     """A small cskpi workbook (portfolio of 5 customers), copied by each test that edits it."""
-    from workbook_templates.portfolio import portfolio_layout
-    from workbook_templates.xlsx import write_xlsx
+    from workbook_templates.templates.portfolio import portfolio_layout
+    from workbook_templates.writing.xlsx import write_xlsx
 
     path = tmp_path_factory.mktemp("built") / "book.xlsx"
     return write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path)

@@ -9,7 +9,7 @@ import pytest
 import kpi_core
 from cskpi.cli import main
 from kpi_core import HealthConfig
-from workbook_templates.manifest import MANIFEST_NAME, Manifest, build_fingerprint
+from workbook_templates.batch.manifest import MANIFEST_NAME, Manifest, build_fingerprint
 
 from _workbooks import write_csv_folder
 

@@ -16,9 +16,9 @@ from test_workbook_numbers import SHEETS, Book, prove_sheets
 import kpi_core
 from kpi_core.mapping import EXAMPLES_DIR
 from workbook_templates.engine import recalculate
-from workbook_templates.labels import t
-from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.spec.labels import t
+from workbook_templates.templates.portfolio import portfolio_layout
+from workbook_templates.writing.xlsx import write_xlsx
 
 pytestmark = pytest.mark.engine
 

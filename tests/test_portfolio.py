@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import kpi_core
-from workbook_templates import portfolio
+from workbook_templates.templates import portfolio
 
 
 def test_a_table_longer_than_an_excel_sheet_is_refused_naming_it(monkeypatch):

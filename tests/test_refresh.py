@@ -9,10 +9,10 @@ import pytest
 from openpyxl.chart import BarChart, Reference
 
 import kpi_core
-from workbook_templates.labels import t
-from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.refresh import read_stamp, refresh_workbook
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.spec.labels import t
+from workbook_templates.templates.portfolio import portfolio_layout
+from workbook_templates.refresh.plan import read_stamp, refresh_workbook
+from workbook_templates.writing.xlsx import write_xlsx
 
 from _workbooks import assert_kpis_equal, sheet_cells, workbook_kpis
 

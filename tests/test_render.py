@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 import kpi_core
-from workbook_templates.account import account_layout, customer_subset
+from workbook_templates.templates.account import account_layout, customer_subset
 from workbook_templates.engine import render_pdf
-from workbook_templates.labels import t
-from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.spec.labels import t
+from workbook_templates.templates.portfolio import portfolio_layout
+from workbook_templates.writing.xlsx import write_xlsx
 
 
 def _text(pdf: Path) -> list[str]:

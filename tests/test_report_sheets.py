@@ -33,10 +33,10 @@ from openpyxl.utils.cell import range_boundaries
 
 import kpi_core
 from workbook_templates.engine import defined_name_values, recalculate
-from workbook_templates.labels import STATUS, t
-from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.refresh import refresh_workbook
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.spec.labels import STATUS, t
+from workbook_templates.templates.portfolio import portfolio_layout
+from workbook_templates.refresh.plan import refresh_workbook
+from workbook_templates.writing.xlsx import write_xlsx
 
 REL = 1e-9
 NA = {"en": "n/a", "fr": "n.d."}

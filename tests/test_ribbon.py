@@ -28,8 +28,8 @@ from xlwings.server import custom_scripts_call, custom_scripts_meta
 
 import kpi_core
 from addin import live, ribbon
-from workbook_templates.layout import ref
-from workbook_templates.portfolio import portfolio_layout
+from workbook_templates.spec.layout import ref
+from workbook_templates.templates.portfolio import portfolio_layout
 
 DATA_SHEETS = {"Customers", "Subscriptions", "Responses", "Tickets", "Usage"}
 USER_SHEET = "My notes"

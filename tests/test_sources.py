@@ -1,7 +1,7 @@
 """The ribbon's Build KPI workbook on a workbook of raw exports and a Mapping table (``addin.sources``, DESIGN.md §12).
 
 The workbook is the template ``cskpi sample --mapping --out book.xlsx`` writes
-(``workbook_templates.data_book.mapping_template_layout``), posted to xlwings' remote
+(``workbook_templates.templates.data_book.mapping_template_layout``), posted to xlwings' remote
 engine as the Office.js add-in posts it (``tests/test_ribbon.py``'s payload builder).
 Proved: the build goes through the mapping and writes, as the data tables of the KPI
 sheets it adds, exactly the tables that ``cskpi import`` derives from the same exports
@@ -21,7 +21,7 @@ from test_ribbon import book_json, run, targets
 import kpi_core
 from addin import sources
 from kpi_core.mapping import EXAMPLE_SHEETS, EXAMPLES_DIR
-from workbook_templates.data_book import mapping_template_layout
+from workbook_templates.templates.data_book import mapping_template_layout
 
 EXPORTS = set(EXAMPLE_SHEETS.values()) | {"Mapping", "Read me"}
 

@@ -1,4 +1,4 @@
-"""How a value becomes a cell (workbook_templates.values): the rules every writer shares.
+"""How a value becomes a cell (workbook_templates.writing.values): the rules every writer shares.
 
 Expected values are worked out independently: Excel serial numbers against openpyxl's own
 ``to_excel``, the OOXML escape against a decoder written here from the ECMA-376 rule
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.datetime import to_excel
 
-from workbook_templates import values
+from workbook_templates.writing import values
 
 OWASP = ("=", "+", "-", "@", "\t", "\r")
 

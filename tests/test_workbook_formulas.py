@@ -42,9 +42,9 @@ from openpyxl.utils import get_column_letter
 import kpi_core
 from kpi_core import Dataset
 from workbook_templates.engine import defined_name_values, recalculate
-from workbook_templates.labels import t
-from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.spec.labels import t
+from workbook_templates.templates.portfolio import portfolio_layout
+from workbook_templates.writing.xlsx import write_xlsx
 
 ERRORS = frozenset({"#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!"})
 NA = {"en": "n/a", "fr": "n.d."}

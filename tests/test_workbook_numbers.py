@@ -73,9 +73,9 @@ from openpyxl.utils import get_column_letter
 import kpi_core
 from kpi_core import COMPONENTS, Dataset, HealthConfig, KpiInputError, Period
 from workbook_templates.engine import recalculate
-from workbook_templates.labels import STATUS, t
-from workbook_templates.portfolio import portfolio_layout
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.spec.labels import STATUS, t
+from workbook_templates.templates.portfolio import portfolio_layout
+from workbook_templates.writing.xlsx import write_xlsx
 
 SHEETS = ("surveys", "support", "revenue", "movements", "cohorts", "health", "commerce", "dashboard", "calc_charts")
 #: the sheets with a title and a "Report period" row (calc_charts is a helper sheet without one)

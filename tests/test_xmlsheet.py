@@ -1,4 +1,4 @@
-"""The streaming serializer (workbook_templates.xmlsheet via xlsx.write_xlsx), through LibreOffice.
+"""The streaming serializer (workbook_templates.writing.xmlsheet via xlsx.write_xlsx), through LibreOffice.
 
 One workbook holds every kind of value a data block can carry (numbers big and small,
 integers, booleans, dates with and without times, NaN / NaT / None, unicode, control
@@ -22,8 +22,8 @@ import pytest
 from openpyxl import load_workbook
 
 from workbook_templates.engine import defined_name_values, recalculate
-from workbook_templates.layout import Block, SheetLayout, WorkbookLayout, formula
-from workbook_templates.xlsx import write_xlsx
+from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout, formula
+from workbook_templates.writing.xlsx import write_xlsx
 
 TEXTS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "-2+3", "=", "#N/A",
          "#DIV/0!", "TRUE", "00123", "1e5", "'quoted", " leading and trailing ", "\ttab", "two\nlines",

@@ -1,5 +1,23 @@
 """workbook_templates: templated KPI workbooks with live Excel formulas, one or thousands.
 
+The package is organised by concern, imports running one way (each layer uses
+only the ones above it):
+
+- :mod:`~workbook_templates.spec`: what a workbook says: the layout records
+  (sheets, cells, blocks, charts), labels in English and French, styles and the
+  formula layer;
+- :mod:`~workbook_templates.templates`: the templates (portfolio, account,
+  customer value), one sheet builder per topic;
+- :mod:`~workbook_templates.writing`: how a layout becomes a file: the cell
+  encoder, the OOXML package writer and the template stamp;
+- :mod:`~workbook_templates.refresh`: the refresh plan, shared by ``cskpi refresh``
+  and the ribbon;
+- :mod:`~workbook_templates.batch`: many workbooks: local process pool, Dask, manifest;
+- :mod:`~workbook_templates.engine`: LibreOffice headless (recalculation, rendering).
+
+The public names below are imported on first use, so importing one part of the
+package does not load the others.
+
 Examples
 --------
 >>> import kpi_core, tempfile, pathlib
@@ -10,19 +28,35 @@ Examples
 True
 """
 
-from .account import account_layout
-from .batch import BatchResult, build_workbooks
-from .customer_value import customer_value_from_orders, customer_value_names, customer_value_sheet
-from .engine import EngineError, defined_name_values, pdf_to_png, recalculate, render_pdf
-from .files import OutputError, atomic_output, check_output_folder
-from .layout import WorkbookLayout
-from .portfolio import portfolio_layout
-from .refresh import refresh_workbook
-from .xlsx import write_xlsx
+from __future__ import annotations
 
-__all__ = [
-    "portfolio_layout", "account_layout", "WorkbookLayout", "write_xlsx", "build_workbooks",
-    "BatchResult", "refresh_workbook", "recalculate", "render_pdf", "pdf_to_png", "defined_name_values",
-    "EngineError", "customer_value_sheet", "customer_value_from_orders", "customer_value_names",
-    "OutputError", "atomic_output", "check_output_folder",
-]
+import importlib
+
+#: module -> the public names it defines
+_EXPORTS = {
+    "spec.layout": ("WorkbookLayout",),
+    "templates.portfolio": ("portfolio_layout",),
+    "templates.account": ("account_layout",),
+    "templates.customer_value": ("customer_value_sheet", "customer_value_from_orders", "customer_value_names"),
+    "writing.xlsx": ("write_xlsx",),
+    "refresh.plan": ("refresh_workbook",),
+    "batch.local": ("build_workbooks", "BatchResult"),
+    "engine": ("recalculate", "render_pdf", "pdf_to_png", "defined_name_values", "EngineError"),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = list(_HOME)
+
+
+def __getattr__(name: str):
+    """Import a public name from its module the first time it is used (PEP 562)."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbook_templates' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

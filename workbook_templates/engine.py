@@ -39,7 +39,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_output
+from kpi_core.files import atomic_output
 
 __all__ = [
     "EngineError",

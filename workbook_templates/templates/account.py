@@ -29,9 +29,9 @@ from openpyxl.utils import get_column_letter as L
 import kpi_core
 from kpi_core import COMPANY_TABLES, Dataset, HealthConfig, KpiInputError
 
-from . import formulas as fx
-from .labels import t
-from .layout import Chart, Series, WorkbookLayout, formula, ref
+from ..spec import formulas as fx
+from ..spec.labels import t
+from ..spec.layout import Chart, Series, WorkbookLayout, formula, ref
 from .portfolio import PortfolioBuilder
 
 __all__ = ["account_layout", "COMPANY_TABLES", "customer_ids", "customer_subset"]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from kpi_core import HealthConfig
 
-from .files import atomic_output
+from kpi_core.files import atomic_output
 
 __all__ = ["MANIFEST_NAME", "Manifest", "build_fingerprint", "file_sha256"]
 

@@ -1,7 +1,7 @@
 """Write data values into openpyxl cells without ever turning text into a formula.
 
 The rules (which value is blank, a number, a date or text, which text is risky)
-are those of :mod:`workbook_templates.values`; this module applies them to openpyxl
+are those of :mod:`workbook_templates.writing.values`; this module applies them to openpyxl
 cells.
 
 openpyxl infers a cell's type from the Python value: a ``str`` longer than one

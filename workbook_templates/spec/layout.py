@@ -4,7 +4,7 @@ A template (portfolio, csm, account) turns a dataset into a
 :class:`WorkbookLayout`: sheets of cells (values and live formulas, each
 with a style key), data blocks (DataFrames, written as Excel tables or as
 helper matrices), charts, conditional formats, validations and defined
-names. :mod:`workbook_templates.xlsx` writes it to a file with openpyxl;
+names. :mod:`workbook_templates.writing.xlsx` writes it to a file with openpyxl;
 the ribbon (:mod:`addin.ribbon`) writes the computed sheets of the same
 layout into the open workbook through xlwings. Neither writer decides
 anything about content.
@@ -18,7 +18,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 __all__ = [
-    "Cell", "formula", "Block", "Chart", "Series", "CondFormat", "Validation", "SheetLayout",
+    "Cell", "formula", "Block", "FormulaBlock", "Chart", "Series", "CondFormat", "Validation", "SheetLayout",
     "WorkbookLayout", "ref", "col_ref",
 ]
 
@@ -81,6 +81,39 @@ class Block:
         return ref(sheet, self.first_data_row, j, max(self.last_row, self.first_data_row), j, absolute)
 
 
+@dataclass
+class FormulaBlock:
+    """Formula columns repeated down `rows` rows from (`row`, `col`): one formula per column.
+
+    ``columns[j]`` is ``(formula, style)`` for column ``col + j``, written for the block's
+    first row with relative row references (``=IF($D5=0,"",E5/F5)``); every row below holds
+    the same formula moved down by its offset (R1C1-identical), so writers store each
+    column once (a shared formula in a file) and spreadsheets compile it once. A column
+    whose formula is None is left empty.
+
+    Examples
+    --------
+    >>> b = FormulaBlock(row=5, col=2, rows=3, columns=[("=A5*2", "int"), (None, None)])
+    >>> b.last_row, b.last_col
+    (7, 3)
+    """
+
+    row: int
+    col: int
+    rows: int
+    columns: list
+
+    @property
+    def last_row(self) -> int:
+        """Row of the last line (the row above `row` when the block has no rows)."""
+        return self.row + self.rows - 1
+
+    @property
+    def last_col(self) -> int:
+        """Column of the last formula column."""
+        return self.col + len(self.columns) - 1
+
+
 @dataclass(frozen=True)
 class Series:
     """One chart series: its values as an absolute range (``'Sheet'!$B$2:$B$9``)."""
@@ -141,6 +174,7 @@ class SheetLayout:
     title: str
     cells: dict = field(default_factory=dict)
     blocks: list = field(default_factory=list)
+    formula_blocks: list = field(default_factory=list)  # FormulaBlock: formula columns repeated down rows
     widths: dict = field(default_factory=dict)
     charts: list = field(default_factory=list)
     cond_formats: list = field(default_factory=list)
@@ -170,7 +204,7 @@ class SheetLayout:
     @property
     def max_row(self) -> int:
         """Last used row."""
-        rows = [r for r, _ in self.cells] + [b.last_row for b in self.blocks]
+        rows = [r for r, _ in self.cells] + [b.last_row for b in [*self.blocks, *self.formula_blocks]]
         return max(rows, default=0)
 
 

@@ -31,11 +31,11 @@ from openpyxl.utils import get_column_letter as L
 import kpi_core
 from kpi_core import COMPONENTS, Dataset, HealthConfig, KpiInputError, Period
 
-from . import formulas as fx
-from .guide import guide_rows
-from .labels import STATUS, t
-from .layout import Block, Chart, CondFormat, Series, SheetLayout, Validation, WorkbookLayout, formula, ref
-from .styles import AMBER, BRAND, GREEN, RED
+from ..spec import formulas as fx
+from ..spec.guide import guide_rows
+from ..spec.labels import STATUS, t
+from ..spec.layout import Block, Chart, CondFormat, Series, SheetLayout, Validation, WorkbookLayout, formula, ref
+from ..spec.styles import AMBER, BRAND, GREEN, RED
 
 __all__ = ["portfolio_layout", "PortfolioBuilder", "DATA_ORDER", "month_axis"]
 

@@ -1,12 +1,12 @@
 """Stream a sheet's cells as worksheet XML (``<sheetData>``), column at a time.
 
-The file writer (:mod:`workbook_templates.xlsx`) lets openpyxl write the
+The file writer (:mod:`workbook_templates.writing.xlsx`) lets openpyxl write the
 workbook's skeleton (styles, tables, charts, defined names, conditional
 formats, validations, column widths, freeze panes) and takes the cells of
 every sheet from here: data blocks are encoded a column at a time into XML
 text (numbers by NumPy, text once per distinct value, one style per column),
 with no cell object per value. What a value becomes is decided by
-:mod:`workbook_templates.values`, as for the other writers:
+:mod:`workbook_templates.writing.values`, as for the other writers:
 
 - numbers are ``<v>`` elements in Python's shortest round-trip form;
   dates are Excel serial numbers with the column's date format;
@@ -28,7 +28,7 @@ import numpy as np
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from .layout import Block, SheetLayout
+from ..spec.layout import Block, SheetLayout
 from .values import Column, cell_value, column, default_style, excel_serial, needs_quote_prefix, xstring
 
 __all__ = ["sheet_data", "StyleId"]
@@ -187,7 +187,7 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
     Examples
     --------
     >>> import pandas as pd
-    >>> from workbook_templates.layout import Block, SheetLayout
+    >>> from workbook_templates.spec.layout import Block, SheetLayout
     >>> sheet = SheetLayout("data", "Data", blocks=[Block(pd.DataFrame({"n": [1.5], "t": ["=1+1"]}))])
     >>> print("".join(sheet_data(sheet, lambda key, quote: {"header": 1}.get(key, 0) + 2 * quote)))
     ... # doctest: +NORMALIZE_WHITESPACE

@@ -20,10 +20,10 @@
 - A group that fails is reported and the others go on; the
   :class:`BatchResult` says what was written and what failed, and why.
 - With ``scheduler`` the workbooks are built on a Dask distributed cluster
-  (:mod:`workbook_templates.distributed`, DESIGN.md §10): the same groups,
+  (:mod:`workbook_templates.batch.distributed`, DESIGN.md §10): the same groups,
   progress bar and result.
 - With ``manifest`` (what ``cskpi build`` does) every file written is
-  recorded in the folder's manifest (:mod:`workbook_templates.manifest`);
+  recorded in the folder's manifest (:mod:`workbook_templates.batch.manifest`);
   with ``resume`` the workbooks already complete there (same data and
   settings, checksum intact) are skipped.
 """
@@ -44,12 +44,12 @@ from pathlib import Path
 import kpi_core
 from kpi_core import Dataset, HealthConfig, KpiInputError
 
-from .account import account_layout, customer_ids, customer_subset
-from .files import OutputError
-from .labels import t
+from ..templates.account import account_layout, customer_ids, customer_subset
+from kpi_core.files import OutputError
+from ..spec.labels import t
 from .manifest import Manifest, build_fingerprint
-from .portfolio import portfolio_layout
-from .xlsx import write_xlsx, xlsx_bytes
+from ..templates.portfolio import portfolio_layout
+from ..writing.xlsx import write_xlsx, xlsx_bytes
 
 __all__ = ["BY", "Group", "BatchResult", "plan_groups", "build_workbooks", "safe_filename", "unique_stems",
            "Progress", "build_group", "failure_reason"]
@@ -402,7 +402,7 @@ def build_workbooks(ds: Dataset, out_dir, *, by: str | None = None, lang: str = 
         ``"portfolio"`` for the portfolio); default: all of them.
     manifest : bool, default False
         Record each file written in `out_dir`'s manifest
-        (``.cskpi-manifest.jsonl``, see :mod:`workbook_templates.manifest`),
+        (``.cskpi-manifest.jsonl``, see :mod:`workbook_templates.batch.manifest`),
         so that a later build with `resume` can skip it.
     resume : bool, default False
         Skip the workbooks already complete in `out_dir` according to its

@@ -2,7 +2,8 @@
 
 - :func:`dataset_layout`: one sheet per table of a dataset, each an Excel
   table named as in DESIGN.md §3 (what ``cskpi import --out data.xlsx``
-  writes; ``load_dataset`` reads it back). The data sheets are those of the
+  writes with :func:`workbook_templates.writing.xlsx.write_data_xlsx`;
+  ``load_dataset`` reads it back). The data sheets are those of the
   portfolio workbook (:meth:`PortfolioBuilder.data_sheets`): one home.
 - :func:`mapping_template_layout`: the example exports of
   :mod:`kpi_core.mapping` pasted as plain ranges on sheets (a billing export,
@@ -22,12 +23,10 @@ import kpi_core
 from kpi_core.mapping import EXAMPLES_DIR, EXAMPLE_SHEETS, rows_from_dict
 from kpi_core.mapping.spec import read_toml
 
-from .files import atomic_output
-from .layout import Block, SheetLayout, WorkbookLayout
+from ..spec.layout import Block, SheetLayout, WorkbookLayout
 from .portfolio import DATA_ORDER, PortfolioBuilder
-from .xlsx import build_openpyxl
 
-__all__ = ["dataset_layout", "mapping_template_layout", "write_data_book", "README_LINES"]
+__all__ = ["dataset_layout", "mapping_template_layout", "README_LINES"]
 
 #: the "Read me" sheet of the template
 README_LINES = (
@@ -92,9 +91,3 @@ def mapping_template_layout() -> WorkbookLayout:
     mapping.widths.update({"A": 16, "B": 26, "C": 60, "D": 30})
     sheets.append(mapping)
     return WorkbookLayout(sheets=sheets, lang="en", title="exports")
-
-
-def write_data_book(layout: WorkbookLayout, path) -> None:
-    """Write a data workbook atomically (no template stamp: it is data, not a KPI workbook to refresh)."""
-    with atomic_output(path) as tmp:
-        build_openpyxl(layout).save(tmp)

@@ -28,7 +28,7 @@ _MONEY = {"money", "kpi_money", "change_money"}
 _LCID = {"en": "[$-409]", "fr": "[$-40C]"}
 _TO = {"en": "to", "fr": "à"}  # "May 2026 to Oct 2026" where the period end stands alone (the labels' "to")
 
-#: style key -> font / fill / alignment settings (see :mod:`workbook_templates.xlsx`).
+#: style key -> font / fill / alignment settings (see :mod:`workbook_templates.writing.xlsx`).
 STYLES = {
     "title": {"font": {"bold": True, "size": 16, "color": BRAND}},
     "subtitle": {"font": {"italic": True, "color": "595959"}},

@@ -1,8 +1,8 @@
 """How a value becomes a cell: one set of rules for every writer.
 
 Three writers put layout values into cells: the streaming serializer of a
-file build (:mod:`workbook_templates.xmlsheet`), openpyxl cells (Refresh of a
-file, :mod:`workbook_templates.cells`) and the live xlwings book
+file build (:mod:`workbook_templates.writing.xmlsheet`), openpyxl cells (Refresh of a
+file, :mod:`workbook_templates.writing.cells`) and the live xlwings book
 (:mod:`addin.live`). All of them take their values from here, so a file
 build and a ribbon refresh cannot disagree on what a cell holds:
 
@@ -25,7 +25,7 @@ build and a ribbon refresh cannot disagree on what a cell holds:
 :func:`column` converts a whole DataFrame column at once (vectorised: text
 is decided once per distinct value), and :func:`number_format` gives the
 number format of a style key (the formats themselves live in
-:mod:`workbook_templates.styles`).
+:mod:`workbook_templates.spec.styles`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .styles import number_format as _number_format
+from ..spec.styles import number_format as _number_format
 
 __all__ = [
     "FORMULA_TRIGGERS", "ERROR_TEXTS", "cell_value", "xstring", "needs_quote_prefix", "is_plain_text",
@@ -175,7 +175,7 @@ def column_style(series: pd.Series, style: str | None = None) -> str | None:
 
 def number_format(style: str | None, lang: str = "en", currency: str = "") -> str | None:
     """The Excel number format of a style key, with `currency` on money (formats live in
-    :mod:`workbook_templates.styles`).
+    :mod:`workbook_templates.spec.styles`).
 
     Examples
     --------

@@ -16,8 +16,8 @@ from openpyxl.utils import get_column_letter
 
 import kpi_core
 
-from .labels import t
-from .layout import Block, CondFormat, SheetLayout, formula, ref
+from ..spec.labels import t
+from ..spec.layout import Block, CondFormat, SheetLayout, formula, ref
 
 __all__ = ["customer_value_sheet", "customer_value_names", "customer_value_from_orders", "unavailable_sheet", "TABLE",
            "COLUMN_STYLES"]

@@ -15,11 +15,12 @@ from typing import Callable
 
 from kpi_core import COMPONENTS, HealthConfig, KpiInputError
 
-from .labels import LANGS, SHEETS, t
-from .layout import WorkbookLayout
+from ..spec.labels import LANGS, SHEETS, t
+from ..spec.layout import WorkbookLayout
+from ..writing.stamp import stamp_of
 
 __all__ = ["SETTINGS_NAMES", "settings_from_names", "detect_lang", "computed_titles", "TEMPLATE_NAMES",
-           "TEMPLATES", "stamp", "read_stamp", "infer_template", "template_layout",
+           "read_stamp", "infer_template", "template_layout",
            "report_settings_from_names", "refresh_workbook"]
 
 #: defined names Refresh reads back from Settings
@@ -125,52 +126,23 @@ def computed_titles(layout: WorkbookLayout) -> list[str]:
 
 
 # -- which template built a workbook ------------------------------------------------------------
-#: the template kinds a workbook can be stamped with (see :func:`stamp`)
-TEMPLATES = ("portfolio", "account")
-_KEYWORD = "cskpi-template="
-
-
 def _layout_function(kind: str):
     """The layout function of a template kind (looked up at call time)."""
-    from . import account, portfolio
+    from ..templates import account, portfolio
 
     return {"portfolio": portfolio.portfolio_layout, "account": account.account_layout}[kind]
-
-
-def stamp(wb, template: str, scope: str) -> None:
-    """Record in the workbook's document properties which template built it, and its scope.
-
-    ``keywords`` holds ``cskpi-template=<kind>`` and ``subject`` the scope
-    (the text after "Dashboard — " in the titles). Excel keeps both (File >
-    Info > Properties), so :func:`refresh_workbook` rebuilds the same template.
-
-    Examples
-    --------
-    >>> from openpyxl import Workbook
-    >>> wb = Workbook()
-    >>> stamp(wb, "portfolio", "CSM: Zoé Martin")
-    >>> read_stamp(wb)
-    ('portfolio', 'CSM: Zoé Martin')
-    """
-    if template not in TEMPLATES:
-        raise ValueError(f"unknown template {template!r}; expected one of {', '.join(TEMPLATES)}")
-    wb.properties.keywords = f"{_KEYWORD}{template}"
-    wb.properties.subject = scope
-    wb.properties.title = scope
-    wb.properties.creator = "cskpi"
 
 
 def read_stamp(wb) -> tuple[str, str]:
     """(template kind, scope) of a workbook built by cskpi.
 
-    Read from the document properties written by :func:`stamp`; for a
+    Read from the document properties the writer stamps (:mod:`workbook_templates.writing.stamp`); for a
     workbook without them, inferred from its sheets: an Account sheet means
     the account template, and the scope is the Dashboard title after " — ".
     """
-    words = (wb.properties.keywords or "").split()
-    kind = next((w[len(_KEYWORD):] for w in words if w.startswith(_KEYWORD)), None)
-    if kind in TEMPLATES and wb.properties.subject:
-        return kind, wb.properties.subject
+    found = stamp_of(wb.properties.keywords, wb.properties.subject)
+    if found is not None:
+        return found.template, found.scope
     dashboard = t("dashboard", detect_lang(wb.sheetnames))
     head = wb[dashboard].cell(1, 1).value if dashboard in wb.sheetnames else None
     return infer_template(wb.sheetnames, head)
@@ -279,8 +251,8 @@ def refresh_workbook(path):
     Examples
     --------
     >>> import tempfile, pathlib, kpi_core
-    >>> from workbook_templates.portfolio import portfolio_layout
-    >>> from workbook_templates.xlsx import write_xlsx
+    >>> from workbook_templates.templates.portfolio import portfolio_layout
+    >>> from workbook_templates.writing.xlsx import write_xlsx
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
     >>> _ = write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path)
     >>> refresh_workbook(path).name
@@ -292,8 +264,8 @@ def refresh_workbook(path):
 
     from kpi_core import load_dataset
 
-    from .files import atomic_output, check_replaceable
-    from .xlsx import set_names, write_sheet
+    from kpi_core.files import atomic_output, check_replaceable
+    from ..writing.xlsx import set_names, write_sheet
 
     path = Path(path)
     check_replaceable(path)

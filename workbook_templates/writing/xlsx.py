@@ -3,10 +3,10 @@
 openpyxl (write-only mode) writes the workbook's skeleton: styles, tables,
 charts, defined names, conditional formats, validations, widths, panes and
 print setup. The cells of every sheet are streamed into its worksheet XML by
-:mod:`workbook_templates.xmlsheet`, a column at a time, and the file is
+:mod:`workbook_templates.writing.xmlsheet`, a column at a time, and the file is
 written atomically: a failed build leaves no file behind. What a value
 becomes (type, number format, text safety) is decided by
-:mod:`workbook_templates.values` for this writer, for the openpyxl cells of a
+:mod:`workbook_templates.writing.values` for this writer, for the openpyxl cells of a
 headless Refresh (:func:`write_sheet`) and for the live xlwings writer alike.
 """
 
@@ -41,10 +41,10 @@ from openpyxl.writer.excel import ExcelWriter
 
 from . import values
 from .cells import set_value
-from .files import atomic_output
-from .layout import Block, Cell, SheetLayout, WorkbookLayout
-from .refresh import stamp
-from .styles import AMBER, GREEN, RED, STYLES
+from kpi_core.files import atomic_output
+from ..spec.layout import Block, Cell, SheetLayout, WorkbookLayout
+from .stamp import Stamp
+from ..spec.styles import AMBER, GREEN, RED, STYLES
 from .xmlsheet import sheet_data
 
 __all__ = ["write_xlsx", "xlsx_bytes", "build_openpyxl", "write_sheet", "set_names"]
@@ -210,7 +210,7 @@ def write_sheet(ws, sheet: SheetLayout, lang: str, *, cells: bool = True) -> Non
 
     With ``cells=False`` everything but the cells (widths, panes, tables, charts,
     conditional formats, validations, print setup): :func:`write_xlsx` streams the
-    cells itself (:mod:`workbook_templates.xmlsheet`).
+    cells itself (:mod:`workbook_templates.writing.xmlsheet`).
     """
     for col, width in sheet.widths.items():
         ws.column_dimensions[col if isinstance(col, str) else get_column_letter(col)].width = width
@@ -334,10 +334,18 @@ class _StreamingWriter(ExcelWriter):
         self.manifest.append(ws)
 
 
+def _stamp(wb: Workbook, stamp: Stamp) -> None:
+    """Write the template stamp into the workbook's document properties."""
+    wb.properties.keywords = stamp.keywords
+    wb.properties.subject = stamp.scope
+    wb.properties.title = stamp.title
+    wb.properties.creator = stamp.creator
+
+
 def _stream(layout: WorkbookLayout, target) -> None:
     """Write the file: openpyxl's skeleton, with every sheet's cells streamed into its XML."""
     wb = build_openpyxl(layout, cells=False)
-    stamp(wb, layout.template, layout.title)
+    _stamp(wb, Stamp(layout.template, layout.title))
     style_id = _style_ids(wb, layout.lang)
     rows = {ws.title: sheet_data(sheet, style_id) for ws, sheet in zip(wb.worksheets, layout.sheets)}
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=_LEVEL) as archive:
@@ -348,7 +356,7 @@ def _stream(layout: WorkbookLayout, target) -> None:
 def write_xlsx(layout: WorkbookLayout, path) -> Path:
     """Write the layout to `path` atomically (temporary file, then rename), stamped with its template.
 
-    The only file writer of a build: the stamp (:func:`workbook_templates.refresh.stamp`)
+    The only file writer of a build: the stamp (:mod:`workbook_templates.writing.stamp`)
     tells ``cskpi refresh`` which template and scope to rebuild the file with. openpyxl
     writes the workbook's skeleton (styles, tables, charts, names, formats); the cells
     are streamed by :func:`workbook_templates.xmlsheet.sheet_data`.
@@ -361,7 +369,7 @@ def write_xlsx(layout: WorkbookLayout, path) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib, kpi_core
-    >>> from workbook_templates.portfolio import portfolio_layout
+    >>> from workbook_templates.templates.portfolio import portfolio_layout
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
     >>> write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path).name
     'book.xlsx'
@@ -371,13 +379,30 @@ def write_xlsx(layout: WorkbookLayout, path) -> Path:
     return Path(path)
 
 
+def write_data_xlsx(layout: WorkbookLayout, path) -> Path:
+    """Write a layout of data sheets atomically, without a template stamp (it is data, not a KPI workbook to
+    refresh): what ``cskpi import --out data.xlsx`` and ``cskpi sample --mapping --out book.xlsx`` write.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, kpi_core
+    >>> from workbook_templates.templates.data_book import dataset_layout
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.xlsx"
+    >>> kpi_core.load_dataset(write_data_xlsx(dataset_layout(kpi_core.sample_dataset(n_customers=3)), path))
+    Dataset('...data.xlsx': Customers=3, Subscriptions=..., ...)
+    """
+    with atomic_output(path) as tmp:
+        build_openpyxl(layout).save(tmp)
+    return Path(path)
+
+
 def xlsx_bytes(layout: WorkbookLayout) -> bytes:
     """The bytes of the file :func:`write_xlsx` writes, in memory (a distributed task returns them).
 
     Examples
     --------
     >>> import kpi_core
-    >>> from workbook_templates.portfolio import portfolio_layout
+    >>> from workbook_templates.templates.portfolio import portfolio_layout
     >>> xlsx_bytes(portfolio_layout(kpi_core.sample_dataset(n_customers=5)))[:2]
     b'PK'
     """

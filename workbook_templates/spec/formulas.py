@@ -11,7 +11,7 @@ the CSAT positive minimum and answer scales (:data:`kpi_core.CSAT_POSITIVE_MIN`,
 linear scale and status thresholds (DESIGN.md §5), and the revenue
 definitions of DESIGN.md §4.
 
-The templates (:mod:`workbook_templates.portfolio`, :mod:`workbook_templates.account`)
+The templates (:mod:`workbook_templates.templates.portfolio`, :mod:`workbook_templates.templates.account`)
 only decide where cells go; the tests recalculate the workbooks with
 LibreOffice and compare every number with kpi_core.
 
