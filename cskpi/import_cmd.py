@@ -37,8 +37,8 @@ def summary_lines(ds: kpi_core.Dataset, report: list) -> list[str]:
 
     Examples
     --------
-    >>> ds = kpi_core.apply_mapping("baremetrics", [kpi_core.mapping.EXAMPLES_DIR / "billing.csv"],
-    ...                             report=(rep := []))
+    >>> from kpi_core.mapping import EXAMPLES_DIR
+    >>> ds = kpi_core.apply_mapping("baremetrics", [EXAMPLES_DIR / "billing.csv"], report=(rep := []))
     >>> print("\\n".join(summary_lines(ds, rep)))
     Customers       12 rows  from billing.csv (16 rows): 4 repeated rows of the same customers merged
     Subscriptions  136 rows  from billing.csv (16 rows): derived from 16 subscription rows (from = "subscriptions")
@@ -62,7 +62,9 @@ def _template(args) -> int:
 
     from .data_cmds import refuse_existing
 
-    text = (Path(kpi_core.mapping.__file__).with_name("template.toml")).read_text(encoding="utf-8")
+    from kpi_core.mapping import TEMPLATE_PATH
+
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
     if not args.out:
         sys.stdout.write(text)
         return 0

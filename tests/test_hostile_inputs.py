@@ -839,7 +839,7 @@ def test_import_bad_export_row_is_one_line_naming_file_column_and_row(tmp_path, 
 
 
 def test_import_currency_without_a_rate_is_named(tmp_path, capsys):
-    mapping = (kpi_core.mapping.BUILTIN_MAPPINGS["baremetrics"].read_text(encoding="utf-8")
+    mapping = (kpi_core.BUILTIN_MAPPINGS["baremetrics"].read_text(encoding="utf-8")
                + '\n[Currency]\nrates = { USD = 1.0, EUR = 1.08 }\n').replace('[Subscriptions]\n',
                                                                              '[Subscriptions]\nfile = "billing.csv"\n')
     mapping = mapping.replace('[Customers]\n', '[Customers]\nfile = "billing.csv"\n')

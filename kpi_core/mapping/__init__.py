@@ -23,10 +23,12 @@ from .spec import (BUILTIN_MAPPINGS, MAPPING_COLUMNS, Mapping, Section, load_map
 
 #: the example exports and their mapping (README: "Your own data: from exports to the dashboard")
 EXAMPLES_DIR = Path(__file__).with_name("examples")
+#: the annotated example mapping (``cskpi import --template``)
+TEMPLATE_PATH = Path(__file__).with_name("template.toml")
 #: example export file -> the sheet that holds it in the template workbook (``cskpi sample --mapping``)
 EXAMPLE_SHEETS = {"billing.csv": "Billing export", "survey.csv": "Survey export", "tickets.csv": "Ticket export"}
 
 __all__ = ["monthly_mrr", "convert_currency", "INTERVAL_MONTHS", "WHOLE_MONTH_DAYS", "load_mapping", "apply_mapping",
            "mapped_tables", "mapping_problems", "mapping_from_dict", "mapping_from_rows", "Mapping", "Section",
            "rows_from_dict", "RawTable", "TableReport", "BUILTIN_MAPPINGS", "MAPPING_COLUMNS", "EXAMPLES_DIR",
-           "EXAMPLE_SHEETS"]
+           "EXAMPLE_SHEETS", "TEMPLATE_PATH"]
