@@ -188,20 +188,22 @@ class _Names:
             raise KpiInputError(f"{where}: customer_name is looked up in the Customers table's name column, and "
                                 "there is no Customers table with names (map [Customers] with a name column)",
                                 "value", location=where)
-        keys = names.astype(object).map(lambda v: str(v).strip().casefold() if isinstance(v, str) else None)
-        found = keys.map(lambda k: self.lookup.get(k) if k else None)
-        blank = keys.isna().to_numpy()
-        unknown = found.isna().to_numpy() & ~blank
+        codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=True)  # names repeat: look each up once
+        rows = np.where(codes < 0, len(uniques), codes)
+        keys = [v.strip().casefold() if isinstance(v, str) and v.strip() else None for v in uniques] + [None]
+        matches = [self.lookup.get(k, []) if k else None for k in keys]  # None: a blank cell
+        unknown = np.array([m == [] for m in matches])[rows]
         if unknown.any():
             i = int(np.argmax(unknown))
             _columns.fail_row(locate, CUSTOMER_NAME, i, f"holds {names.iloc[i]!r}, which is no customer's name in "
                               "the Customers table", bad=unknown)
-        several = found.map(lambda ids: isinstance(ids, list) and len(ids) > 1).to_numpy(dtype=bool)
+        several = np.array([m is not None and len(m) > 1 for m in matches])[rows]
         if several.any():
             i = int(np.argmax(several))
             _columns.fail_row(locate, CUSTOMER_NAME, i, f"{names.iloc[i]!r} is the name of several customers "
-                              f"({', '.join(found.iloc[i])}); map customer_id instead", bad=several)
-        return found.map(lambda ids: ids[0] if isinstance(ids, list) else None)
+                              f"({', '.join(matches[rows[i]])}); map customer_id instead", bad=several)
+        ids = np.array([m[0] if m else None for m in matches], dtype=object)
+        return pd.Series(ids[rows], index=names.index, dtype=object)
 
 
 # ---------------------------------------------------------------------------------------- one section
