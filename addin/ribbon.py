@@ -68,7 +68,7 @@ from workbook_templates.batch.local import build_workbooks
 from workbook_templates.refresh import RefreshPlan, detect_lang, plan_refresh, settings_from_names
 from workbook_templates.writing.xlsx import write_xlsx
 
-from . import live
+from . import live, sources
 
 __all__ = ["dispatch", "BUTTONS", "refresh_kpis", "build_workbook", "health_scores", "mrr_movements",
            "validate_data", "export_per_csm", "show_help", "read_tables", "DATA_CHECK", "HELP_TEXT",
@@ -137,8 +137,8 @@ def _rows(value) -> list[list]:
     return value
 
 
-def read_tables(book) -> BookData:
-    """Every Excel table of `book` named as in DESIGN.md §3, as raw DataFrames with cell locators.
+def read_tables(book, names=TABLES) -> BookData:
+    """Every Excel table of `book` named as in DESIGN.md §3 (or one of `names`), as raw DataFrames with cell locators.
 
     The header is the table's header row (wherever the table starts), its data
     is the table's data body (a totals row is left out), extra columns are
@@ -151,7 +151,7 @@ def read_tables(book) -> BookData:
     for ws in book.sheets:
         for table in ws.tables:
             name = table.name
-            if name not in TABLES:
+            if name not in names:
                 continue
             if name in data.tables:
                 raise KpiInputError(f"two Excel tables are named {name} (sheets {data.sheets[name]} and {ws.name})",
@@ -271,6 +271,8 @@ def mrr_movements(book) -> str:
 
 def _dataset_for_build(book) -> tuple[Dataset, BookData, str]:
     data = read_tables(book)
+    if sources.has_mapping(book):  # raw exports + a Mapping table (DESIGN.md §12)
+        return sources.mapped_dataset(book, data), data, "this workbook's exports, through its Mapping table"
     if data.tables:
         return Dataset(data.tables, source=_book_label(book), locators=data.locators), data, "this workbook's tables"
     return kpi_core.sample_dataset(), data, "the bundled sample data (this workbook has no data table)"

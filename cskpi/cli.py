@@ -19,13 +19,13 @@ from pathlib import Path
 import kpi_core
 from kpi_core import KpiInputError
 
-from . import health_cmd, lite_cmd, predict
+from . import health_cmd, import_cmd, lite_cmd, predict
 
 
-def _load(data):
+def _load(data, mapping=None):
     from .data_cmds import load_for_command
 
-    return load_for_command(data)
+    return load_for_command(data, mapping)
 
 
 def _period(ds, args):
@@ -44,7 +44,7 @@ def cmd_kpis(args) -> int:
     if (args.bands or args.targets) and not args.compare:
         print("cskpi: error: --bands and --targets go with --compare", file=sys.stderr)
         return 2
-    ds = _load(args.data)
+    ds = _load(args.data, args.map)
     period = _period(ds, args)
     config = health_cmd.health_config(args)
     bands = kpi_core.load_bands(args.bands) if args.bands else None
@@ -150,8 +150,11 @@ def cmd_build(args) -> int:
 
     from kpi_core.files import check_output_folder
 
+    if args.data is None and args.map is None:
+        print("cskpi build: error: give DATA, or --map MAP (or both)", file=sys.stderr)
+        return 2
     check_output_folder(args.out)
-    ds = _load(args.data)
+    ds = _load(args.data, args.map)
     _period(ds, args)
     config = health_cmd.health_config(args)
     try:
@@ -200,7 +203,7 @@ def _report_options(p) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cskpi``."""
-    from .data_cmds import add_parsers, tables_epilog
+    from .data_cmds import add_map_option, add_parsers, tables_epilog
 
     parser = argparse.ArgumentParser(prog="cskpi", description="Customer-success KPIs: terminal, Excel, workbooks.",
                                      epilog=tables_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -218,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bands", metavar="FILE", help="benchmark bands (.toml or .csv) instead of the defaults")
     p.add_argument("--targets", metavar="FILE", help="targets per KPI (.toml or .csv) for --compare")
     health_cmd.add_health_config_option(p)
+    add_map_option(p)
     p.set_defaults(func=cmd_kpis)
 
     p = sub.add_parser("demo", help="sample dataset -> portfolio and per-CSM workbooks, and dashboard.png")
@@ -231,8 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "from the group names). Per-CSM, per-segment and per-customer workbooks leave "
                                    "out the company-level Funnel and Acquisition tables. Exit status 1 when a "
                                    "workbook failed (the others are still written), 2 on bad input.")
-    p.add_argument("data", help="folder of CSV files or .xlsx holding the tables listed by cskpi --help")
+    p.add_argument("data", nargs="?", help="folder of CSV files or .xlsx holding the tables listed by cskpi --help")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
+    add_map_option(p)
     p.add_argument("--by", choices=("csm", "segment", "customer"), help="also one workbook per group")
     p.add_argument("--lang", choices=("en", "fr"), default="en")
     p.add_argument("--period-start", metavar="YYYY-MM")
@@ -255,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_parser(sub)
     health_cmd.add_parser(sub)
     lite_cmd.add_parser(sub)
+    import_cmd.add_parser(sub)
     add_parsers(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")

@@ -71,6 +71,9 @@ _EXPORTS = {
     # does the health score predict churn? (DESIGN.md §13)
     "backtest": ("auc", "health_backtest", "suggest_health_weights", "HealthBacktest", "WeightSuggestion",
                  "MIN_CHURNED", "HEALTH_STATUSES", "OBSERVATION_COLUMNS"),
+    # your data as it comes (DESIGN.md §12): mappings from exports, MRR from billing data
+    "mapping": ("monthly_mrr", "load_mapping", "apply_mapping", "mapping_problems", "Mapping", "RawTable",
+                "TableReport", "BUILTIN_MAPPINGS"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 

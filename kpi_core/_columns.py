@@ -43,6 +43,20 @@ def _fail(locate: Locate, column: str, pos: int, message: str, kind: str = "valu
     raise KpiInputError(f"{where}: {message}{suffix}", kind, location=where)
 
 
+def fail_row(locate: Locate, column: str, pos: int, message: str, kind: str = "value",
+             bad: np.ndarray | None = None) -> None:
+    """Raise the error for row `pos` of `column` ("<where>: <message> (N more rows like this)").
+
+    `bad` flags every row with the same problem, counted in the message.
+    """
+    _fail(locate, column, pos, message, kind, bad)
+
+
+def blanks(s: pd.Series) -> np.ndarray:
+    """True where a cell is blank (NA/NaN/None, or text that is empty or only spaces)."""
+    return _blanks(s)
+
+
 def _is_blank_value(v) -> bool:
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or (
         isinstance(v, str) and not v.strip())

@@ -383,6 +383,23 @@ def write_xlsx(layout: WorkbookLayout, path) -> Path:
     return Path(path)
 
 
+def write_data_xlsx(layout: WorkbookLayout, path) -> Path:
+    """Write a layout of data sheets atomically, without a template stamp (it is data, not a KPI workbook to
+    refresh): what ``cskpi import --out data.xlsx`` and ``cskpi sample --mapping --out book.xlsx`` write.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, kpi_core
+    >>> from workbook_templates.templates.data_book import dataset_layout
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.xlsx"
+    >>> kpi_core.load_dataset(write_data_xlsx(dataset_layout(kpi_core.sample_dataset(n_customers=3)), path))
+    Dataset('...data.xlsx': Customers=3, Subscriptions=..., ...)
+    """
+    with atomic_output(path) as tmp:
+        build_openpyxl(layout).save(tmp)
+    return Path(path)
+
+
 def xlsx_bytes(layout: WorkbookLayout) -> bytes:
     """The bytes of the file :func:`write_xlsx` writes, in memory (a distributed task returns them).
 
