@@ -64,7 +64,7 @@ from kpi_core import TABLES, Dataset, KpiInputError, validate_tables
 from workbook_templates.spec.labels import t
 from workbook_templates.spec.layout import SheetLayout, WorkbookLayout, split_ref
 from workbook_templates.templates.portfolio import DATA_ORDER, portfolio_layout
-from workbook_templates.batch.local import build_workbooks
+from workbook_templates.batch import build_workbooks
 from workbook_templates.refresh import RefreshPlan, detect_lang, plan_refresh, settings_from_names
 from workbook_templates.writing.xlsx import write_xlsx
 

@@ -130,7 +130,7 @@ def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
 
 def cmd_demo(args) -> int:
     """Sample dataset -> the portfolio and per-CSM workbooks, and a picture of the Dashboard."""
-    from workbook_templates.batch.local import build_workbooks
+    from workbook_templates.batch import build_workbooks
     from kpi_core.files import check_output_folder
 
     check_output_folder(args.out)
@@ -146,7 +146,7 @@ def cmd_demo(args) -> int:
 
 def cmd_build(args) -> int:
     """DATA -> the portfolio workbook, plus one per group with --by."""
-    from workbook_templates.batch.local import build_workbooks
+    from workbook_templates.batch import build_workbooks
 
     from kpi_core.files import check_output_folder
 

@@ -35,8 +35,7 @@ import pandas as pd
 from . import _checks
 from ._columns import NO_WORDS, YES_WORDS
 from .errors import KpiInputError
-from .catalogue import HEADLINE_KEYS, HIGHER_IS_BETTER, KPI_UNITS
-from .periods import Period, previous_period
+from .catalogue import HEADLINE_KEYS, HIGHER_IS_BETTER
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -8,10 +8,10 @@ import io
 import pytest
 
 import kpi_core
-from workbook_templates.batch import local as batch
+from workbook_templates.batch import groups as batch
 from workbook_templates import refresh
 from workbook_templates.writing import xlsx
-from workbook_templates.batch.local import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
+from workbook_templates.batch import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
 from cskpi.cli import main
 
 from _workbooks import write_csv_folder

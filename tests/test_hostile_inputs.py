@@ -31,8 +31,8 @@ from openpyxl.worksheet.table import Table
 import kpi_core
 from cskpi.cli import main
 from kpi_core import KpiInputError, ReadLimits, load_dataset
-from workbook_templates.batch import local as batch
-from workbook_templates.batch.local import build_workbooks
+from workbook_templates.batch import groups as batch
+from workbook_templates.batch import build_workbooks
 
 
 # ----------------------------------------------------------------------------------- helpers

@@ -40,7 +40,7 @@ _EXPORTS = {
     "templates.customer_value": ("customer_value_sheet", "customer_value_from_orders", "customer_value_names"),
     "writing.xlsx": ("write_xlsx",),
     "refresh.workbook": ("refresh_workbook",),
-    "batch.local": ("build_workbooks", "BatchResult"),
+    "batch": ("build_workbooks", "BatchResult"),
     "engine": ("recalculate", "render_pdf", "pdf_to_png", "defined_name_values", "EngineError"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -30,7 +30,6 @@ import pandas as pd
 
 from .. import _columns
 from .._checks import describe
-from ..errors import KpiInputError
 
 __all__ = ["MONTH_NAMES", "DATE_FORMATS", "month_number", "read_dates", "read_months", "header_month",
            "read_numbers", "check_date_format"]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _columns, _xlsx
-from ..dataset import Dataset, TABLES, frame_locator, input_table, read_tables, validate_tables
+from ..dataset import Dataset, frame_locator, input_table, read_tables, validate_tables
 from ..errors import KpiInputError
 from ..limits import ReadLimits, read_limits
 from ._dates import header_month, read_dates, read_months, read_numbers

@@ -30,7 +30,6 @@ import kpi_core
 from kpi_core import COMPANY_TABLES, Dataset, HealthConfig, KpiInputError
 
 from ..spec import formulas as fx
-from ..spec.labels import t
 from ..spec.layout import Chart, FormulaBlock, Series, WorkbookLayout, formula, ref
 from .builder import Built, SheetBuilder
 from .context import Context

@@ -27,7 +27,7 @@ from ..spec.labels import STATUS
 from ..spec.layout import Chart, ColumnRef, CondFormat, Series, formula, ref
 from ..spec.styles import AMBER, BRAND, GREEN, RED
 from .builder import Built, SheetBuilder
-from .context import DATA_ORDER, WINDOWS, Context
+from .context import WINDOWS, Context
 from .followup import GroupRows, ListRows
 from .revenue import GAINS_LOSSES
 

@@ -4,7 +4,7 @@
   table named as in DESIGN.md §3 (what ``cskpi import --out data.xlsx``
   writes with :func:`workbook_templates.writing.xlsx.write_data_xlsx`;
   ``load_dataset`` reads it back). The data sheets are those of the
-  portfolio workbook (:meth:`PortfolioBuilder.data_sheets`): one home.
+  portfolio workbook (the :data:`~.settings.DATA` builder): one home.
 - :func:`mapping_template_layout`: the example exports of
   :mod:`kpi_core.mapping` pasted as plain ranges on sheets (a billing export,
   a survey export, a ticket export) and a ``Mapping`` Excel table (columns
@@ -24,7 +24,9 @@ from kpi_core.mapping import EXAMPLES_DIR, EXAMPLE_SHEETS, rows_from_dict
 from kpi_core.mapping.spec import read_toml
 
 from ..spec.layout import Block, SheetLayout, WorkbookLayout
-from .portfolio import DATA_ORDER, PortfolioBuilder
+from .builder import assemble
+from .context import Context
+from .settings import DATA
 
 __all__ = ["dataset_layout", "mapping_template_layout", "README_LINES"]
 
@@ -43,11 +45,8 @@ README_LINES = (
 def dataset_layout(ds: kpi_core.Dataset) -> WorkbookLayout:
     """The tables of `ds` as Excel tables, one sheet each, in §3 order."""
     months = ds.month_range()
-    period = kpi_core.Period(*(months or ("2000-01", "2000-01")))  # the builder's month axis; not shown
-    builder = PortfolioBuilder(ds, period, "en", "data", None)
-    builder.data_sheets()
-    return WorkbookLayout(sheets=[builder.sheets[k] for k in DATA_ORDER if k in builder.sheets], lang="en",
-                          title="data")
+    period = kpi_core.Period(*(months or ("2000-01", "2000-01")))  # the context's month axis; not shown
+    return WorkbookLayout(sheets=assemble([DATA], Context(ds, period, "en", "data")).sheets, lang="en", title="data")
 
 
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
