@@ -70,7 +70,7 @@ DESIGN_FUNCTIONS = (
 )
 #: §8 functions whose UDF is being added on another branch (AUC: DESIGN.md §13, the health-score backtest).
 #: Strict: once it lands in addin.udfs, the xfail turns into a failure and this set must be emptied.
-PENDING = {"AUC"}
+PENDING: set = set()
 #: the ribbon's buttons as task-pane scripts (README "The ribbon"), Python names
 SCRIPTS = ("cskpi_build_workbook", "cskpi_export_per_csm", "cskpi_health_scores", "cskpi_help",
            "cskpi_mrr_movements", "cskpi_refresh_kpis", "cskpi_validate_data")
@@ -308,9 +308,13 @@ def run_script(path: Path, script: str):
 
 
 def cells(path: Path, titles) -> dict:
-    """{title: {(row, col): value}} of the non-empty cells, numbers as floats (JSON has no int/float split)."""
+    """{title: {(row, col): value}} of the non-empty cells, numbers as floats (JSON has no int/float split) to
+    16 significant digits: :func:`_officejs.replay` saves with openpyxl, which writes a float with 16 digits,
+    so both sides are compared as that medium keeps them."""
     def same(value):
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(f"{value:.16g}")
+        return value
 
     return {title: {k: same(v) for k, v in grid.items() if v != ""}
             for title, grid in sheet_cells(path, titles).items()}
