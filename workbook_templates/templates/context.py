@@ -113,6 +113,14 @@ class Context:
         customers = self.ds.table("Customers")
         return tuple(by for by in kpi_core.BREAKDOWNS if customers is not None and by in customers)
 
+    def kpis_by(self, by: str) -> pd.DataFrame:
+        """:func:`kpi_core.kpis_by` for the report period, computed once per grouping (its row order is the
+        order of the Breakdowns tables and of calc_groups)."""
+        cache = self.__dict__.setdefault("_kpis_by", {})
+        if by not in cache:
+            cache[by] = kpi_core.kpis_by(self.ds, by, self.period.start, self.period.end, self.config)
+        return cache[by]
+
     def group_labels(self, by: str, ids) -> pd.Series:
         """Each customer's group label (``"(unassigned)"`` for a blank or a customer not in Customers), in the
         order of `ids`."""

@@ -148,8 +148,7 @@ def _calc_groups(ctx: Context, a) -> Built:
 
 def _group_order(ctx: Context, by: str) -> list:
     """The groups of `by` in the order of :func:`kpi_core.kpis_by` (by MRR, largest first)."""
-    p = ctx.period
-    return kpi_core.kpis_by(ctx.ds, by, p.start, p.end, ctx.config)[by].tolist()
+    return ctx.kpis_by(by)[by].tolist()
 
 
 def _group_count(calc, by: str, group_row: int, key: str) -> str:
