@@ -17,12 +17,14 @@ _EN = [
              "per component, and the Red/Green thresholds. Scores follow your edits at once."),
     ("label", "Edit or add data: click Refresh"),
     ("text", "The data sheets are Excel tables (Customers, Subscriptions, Responses, Tickets, Usage, Orders, Funnel, "
-             "Acquisition). Survey, support, order, funnel and acquisition KPIs and the end-month MRR read the tables "
-             "directly and follow edits at once. Revenue retention, movements, cohorts, health and repeat-purchase "
-             "figures read helper sheets (calc_mrr, calc_health, calc_orders) derived from the tables, so that a "
-             "workbook of 50 000 customers still recalculates in seconds: after editing or adding data rows (or a new "
-             "month), click CS KPIs > Refresh KPIs in Excel, or run 'cskpi refresh' on the file. Refresh rewrites the "
-             "computed and helper sheets only: your data tables, the Settings and any sheet you added are kept."),
+             "Acquisition). Order, funnel and acquisition KPIs, the end-month MRR and the health components' usage "
+             "values read the tables directly and follow edits at once. Revenue retention, movements, cohorts, "
+             "survey and support KPIs, health sentiment and support, breakdowns and repeat purchases read helper "
+             "sheets (calc_mrr, calc_months, calc_health, calc_groups, calc_orders) derived from the tables, so that "
+             "a workbook of 50 000 customers still recalculates in seconds: after editing or adding data rows (or a "
+             "new month), click CS KPIs > Refresh KPIs in Excel, or run 'cskpi refresh' on the file. Refresh "
+             "rewrites the computed and helper sheets only: your data tables, the Settings and any sheet you added "
+             "are kept."),
     ("label", "Definitions"),
     ("text", "NRR = MRR of the start month's customers in the end month / their MRR in the start month. GRR caps "
              "each customer's MRR at its start value. Logo churn = start customers with no MRR at the end / start "
@@ -42,8 +44,11 @@ _EN = [
              "Dashboard follows. KpiBySegment and KpiByCsm (Breakdowns sheet) follow the period too. The Follow-up "
              "sheet lists the accounts at risk (Red, or a health score that fell by at least the drop set on "
              "Settings) and the detractors to call: these lists are written as of the build or the last Refresh."),
-    ("text", "When a data table was edited in a way the helper sheets do not follow (rows added or removed, an MRR "
-             "or amount changed), the Dashboard says so in red (name DataStale): click Refresh."),
+    ("text", "When a data table was edited in a way the helper sheets do not follow (rows added or removed, an MRR, "
+             "amount, score, date, ticket flag or group changed), the Dashboard says so in red (name DataStale): "
+             "click Refresh. The Score check sheet (does the health score predict churn?) and the Follow-up lists "
+             "are written as of the build or the last Refresh; the Dashboard also says when the period on Settings "
+             "is no longer the lists' period."),
     ("label", "Sheets"),
 ]
 
@@ -61,13 +66,15 @@ _FR = [
              "cible (score 100) par composante, et les seuils Rouge/Vert. Les scores suivent vos modifications."),
     ("label", "Modifier ou ajouter des données : cliquez sur Actualiser"),
     ("text", "Les feuilles de données sont des tableaux Excel (Customers, Subscriptions, Responses, Tickets, Usage, "
-             "Orders, Funnel, Acquisition). Les indicateurs d'enquêtes, de support, de commandes, d'entonnoir et "
-             "d'acquisition et le MRR du mois de fin lisent directement les tables. La rétention du revenu, les "
-             "mouvements, les cohortes, la santé et le réachat lisent des feuilles d'aide (calc_mrr, calc_health, "
-             "calc_orders) dérivées des tables, pour qu'un classeur de 50 000 clients se recalcule en quelques "
-             "secondes : après avoir modifié ou ajouté des lignes (ou un nouveau mois), cliquez sur CS KPIs > "
-             "Refresh KPIs dans Excel, ou lancez 'cskpi refresh' sur le fichier. L'actualisation ne réécrit que les "
-             "feuilles calculées et d'aide : vos tables, les Paramètres et vos propres feuilles sont conservés."),
+             "Orders, Funnel, Acquisition). Les indicateurs de commandes, d'entonnoir et d'acquisition, le MRR du "
+             "mois de fin et les valeurs d'utilisation des composantes de santé lisent directement les tables et "
+             "suivent vos modifications. La rétention du revenu, les mouvements, les cohortes, les indicateurs "
+             "d'enquêtes et de support, le sentiment et le support de la santé, les ventilations et le réachat "
+             "lisent des feuilles d'aide (calc_mrr, calc_months, calc_health, calc_groups, calc_orders) dérivées "
+             "des tables, pour qu'un classeur de 50 000 clients se recalcule en quelques secondes : après avoir "
+             "modifié ou ajouté des lignes (ou un nouveau mois), cliquez sur CS KPIs > Refresh KPIs dans Excel, ou "
+             "lancez 'cskpi refresh' sur le fichier. L'actualisation ne réécrit que les feuilles calculées et "
+             "d'aide : vos tables, les Paramètres et vos propres feuilles sont conservés."),
     ("label", "Définitions"),
     ("text", "NRR = MRR en fin de période des clients du mois de début / leur MRR du mois de début. Le GRR plafonne "
              "le MRR de chaque client à sa valeur de départ. Churn clients = clients du début sans MRR à la fin / "
@@ -89,8 +96,11 @@ _FR = [
              "de santé en baisse d'au moins le seuil des Paramètres) et les détracteurs à rappeler : ces listes sont "
              "écrites à la création ou à la dernière actualisation."),
     ("text", "Quand une table de données a été modifiée d'une façon que les feuilles d'aide ne suivent pas (lignes "
-             "ajoutées ou supprimées, MRR ou montant changé), le tableau de bord l'indique en rouge (nom DataStale) : "
-             "cliquez sur Actualiser."),
+             "ajoutées ou supprimées, MRR, montant, note, date, indicateur de ticket ou groupe changé), le tableau de "
+             "bord l'indique en rouge (nom DataStale) : cliquez sur Actualiser. La feuille Contrôle du score (le "
+             "score de santé prédit-il le churn ?) et les listes du Suivi sont écrites à la création ou à la "
+             "dernière actualisation ; le tableau de bord signale aussi quand la période des Paramètres n'est plus "
+             "celle des listes."),
     ("label", "Feuilles"),
 ]
 
