@@ -23,7 +23,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from .lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -75,20 +75,5 @@ _EXPORTS = {
     "mapping": ("monthly_mrr", "load_mapping", "apply_mapping", "mapping_problems", "Mapping", "RawTable",
                 "TableReport", "BUILTIN_MAPPINGS"),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = list(_HOME)
-
-
-def __getattr__(name: str):
-    """Import a public name from its module the first time it is used (PEP 562)."""
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kpi_core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -30,7 +30,7 @@ True
 
 from __future__ import annotations
 
-import importlib
+from kpi_core.lazy import lazy_exports
 
 #: module -> the public names it defines
 _EXPORTS = {
@@ -43,20 +43,5 @@ _EXPORTS = {
     "batch": ("build_workbooks", "BatchResult"),
     "engine": ("recalculate", "render_pdf", "pdf_to_png", "defined_name_values", "EngineError"),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = list(_HOME)
-
-
-def __getattr__(name: str):
-    """Import a public name from its module the first time it is used (PEP 562)."""
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbook_templates' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
