@@ -141,3 +141,41 @@ def test_only_builds_the_groups_named(tmp_path):
     result = build_workbooks(ds, tmp_path, by="segment", only=["SMB"], progress=io.StringIO())
     assert result.ok and [p.name for p in result.written] == ["segment_SMB.xlsx"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["segment_SMB.xlsx"]
+
+
+def _excel_table(path, name: str):
+    """An Excel table of a written workbook as a DataFrame (its header row, then its rows)."""
+    import openpyxl
+    import pandas as pd
+    from openpyxl.utils.cell import range_boundaries
+
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        if name in ws.tables:
+            c1, r1, c2, r2 = range_boundaries(ws.tables[name].ref)
+            rows = [[ws.cell(r, c).value for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+            frame = pd.DataFrame(rows[1:], columns=rows[0])
+            return frame[frame["customer_id"].notna()]  # an empty table keeps one row (its note, if any)
+    raise LookupError(name)
+
+
+@pytest.mark.parametrize("by", ["csm", "customer"])
+def test_a_groups_follow_up_lists_are_those_of_its_own_data(ds, tmp_path, by):
+    """The batch computes the whole dataset's lists once; each group's workbook must still show exactly
+    kpi_core.at_risk / detractors of the group's own customers."""
+    result = build_workbooks(ds, tmp_path, by=by, progress=io.StringIO(), only=None)
+    assert result.ok
+    period = kpi_core.report_period(ds)
+    groups = {g.path: g for g in plan_groups(ds, tmp_path, by)}
+    checked = 0
+    for path in result.written[1:6]:
+        own = batch.customer_subset(ds, groups[path].customers)
+        risk = kpi_core.at_risk(own, period.start, period.end)
+        det = kpi_core.detractors(own, period.start, period.end)
+        got_risk, got_det = _excel_table(path, "AtRisk"), _excel_table(path, "Detractors")
+        assert got_risk["customer_id"].tolist() == risk["customer_id"].tolist()
+        assert got_risk["health"].astype(float).round(9).tolist() == risk["health"].round(9).tolist()
+        assert got_det["customer_id"].tolist() == det["customer_id"].tolist()
+        assert got_det["score"].astype(float).tolist() == det["score"].astype(float).tolist()
+        checked += len(risk) + len(det)
+    assert checked > 0  # the groups checked do list accounts

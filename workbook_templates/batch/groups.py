@@ -19,11 +19,12 @@ from kpi_core.files import OutputError
 
 from ..spec.labels import t
 from ..templates.account import account_layout, customer_ids, customer_subset
+from ..templates.followup import FollowUpLists
 from ..templates.portfolio import portfolio_layout
 from ..writing.xlsx import xlsx_bytes
 
 __all__ = ["BY", "Group", "Job", "plan_groups", "safe_filename", "unique_stems", "group_layout", "build_group",
-           "failure_reason"]
+           "batch_lists", "failure_reason"]
 
 #: the --by choices
 BY = ("csm", "segment", "customer")
@@ -145,6 +146,7 @@ class Job:
     groups: dict
     predict: bool = False  # the portfolio gets the Customer value sheet
     currency: str = ""
+    lists: object = None  # the whole dataset's FollowUpLists, computed once for the groups' workbooks
 
 
 def group_layout(group: Group, job: Job):
@@ -152,11 +154,21 @@ def group_layout(group: Group, job: Job):
     start, end = job.period.start, job.period.end
     if group.template == "account":
         ds = customer_subset(job.ds, group.customers, f"{job.ds.source} [{group.label}]")
-        return account_layout(ds, start, end, lang=job.lang, config=job.config, currency=job.currency)
-    ds = job.ds if group.customers is None else customer_subset(job.ds, group.customers,
-                                                                  f"{job.ds.source} [{group.label}]")
+        return account_layout(ds, start, end, lang=job.lang, config=job.config, currency=job.currency,
+                              lists=job.lists)
+    if group.customers is None:
+        return portfolio_layout(job.ds, start, end, lang=job.lang, scope=group.scope, config=job.config,
+                                currency=job.currency, customer_value=job.predict)
+    ds = customer_subset(job.ds, group.customers, f"{job.ds.source} [{group.label}]")
     return portfolio_layout(ds, start, end, lang=job.lang, scope=group.scope, config=job.config,
-                            currency=job.currency, customer_value=job.predict and group.customers is None)
+                            currency=job.currency, lists=job.lists)
+
+
+def batch_lists(ds: Dataset, groups, period: kpi_core.Period, config: HealthConfig | None):
+    """The whole dataset's follow-up lists when some group is a subset of its customers (else None)."""
+    if not any(g.customers is not None for g in groups):
+        return None
+    return FollowUpLists.of(ds, period, config or HealthConfig())
 
 
 def failure_reason(err: BaseException) -> str:
@@ -171,7 +183,8 @@ def failure_reason(err: BaseException) -> str:
 
 
 def build_group(ds: Dataset, group: Group, period: kpi_core.Period, *, lang: str = "en",
-                config: HealthConfig | None = None, predict: bool = False, currency: str = "") -> bytes:
+                config: HealthConfig | None = None, predict: bool = False, currency: str = "",
+                lists=None) -> bytes:
     """The workbook of one group as .xlsx bytes, the file :func:`build_workbooks` writes (a distributed task).
 
     Examples
@@ -181,6 +194,6 @@ def build_group(ds: Dataset, group: Group, period: kpi_core.Period, *, lang: str
     >>> build_group(ds, group, kpi_core.report_period(ds))[:2]
     b'PK'
     """
-    return xlsx_bytes(group_layout(group, Job(ds, period, lang, config, {}, predict, currency)))
+    return xlsx_bytes(group_layout(group, Job(ds, period, lang, config, {}, predict, currency, lists)))
 
 

@@ -43,7 +43,7 @@ import kpi_core
 from kpi_core import Dataset, HealthConfig
 
 from ..writing.xlsx import write_xlsx
-from .groups import Job, failure_reason, group_layout, plan_groups
+from .groups import Job, batch_lists, failure_reason, group_layout, plan_groups
 from .manifest import Manifest, build_fingerprint
 
 __all__ = ["BatchResult", "build_workbooks", "Progress"]
@@ -316,6 +316,7 @@ def _build(ds, period, groups, out_dir, lang, config, jobs, progress, record, re
             result.failed[group.label] = error
         bar.advance(group.path.name, failed=error is not None)
 
+    options = {**options, "lists": batch_lists(ds, groups, period, config)}  # once, before the workers start
     _JOB = Job(ds, period, lang, config, dict(enumerate(groups)), **options)
     try:
         if cluster is not None:

@@ -32,7 +32,7 @@ from kpi_core import COMPANY_TABLES, Dataset, HealthConfig, KpiInputError
 from ..spec import formulas as fx
 from ..spec.layout import Chart, FormulaBlock, Series, WorkbookLayout, formula, ref
 from .builder import Built, SheetBuilder
-from .context import Context
+from .context import Context, customer_ids
 from .health import HealthColumns, HealthHelper, health_heads, health_row
 from .portfolio import PORTFOLIO, layout_of
 
@@ -45,24 +45,6 @@ _COUNTS_ROW = 10  # answers and tickets of the period, with their links
 _MONTHS_HEAD = 20  # the monthly table's header row
 _MONTHLY = ("month", "mrr", "answers")  # its first columns, before the health row
 _CHART_COL, _CHART_WIDTH = 5, 9  # the two charts, side by side above the monthly table
-
-
-def customer_ids(ds: Dataset) -> list[str]:
-    """Every customer id of a dataset, sorted: the Customers table's, else those of any table.
-
-    Examples
-    --------
-    >>> customer_ids(kpi_core.sample_dataset(n_customers=3))
-    ['C0001', 'C0002', 'C0003']
-    """
-    customers = ds.table("Customers")
-    if customers is not None:
-        return sorted(customers["customer_id"].unique().tolist())
-    ids: set = set()
-    for name, frame in ds.tables.items():
-        if name not in COMPANY_TABLES and "customer_id" in frame:
-            ids.update(frame["customer_id"].unique().tolist())
-    return sorted(ids)
 
 
 def customer_subset(ds: Dataset, ids, source: str | None = None) -> Dataset:
@@ -155,7 +137,8 @@ ACCOUNT = SheetBuilder("account", _account, uses=("health.calc",))
 
 
 def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
-                   config: HealthConfig | None = None, bands=None, targets=None, currency: str = "") -> WorkbookLayout:
+                   config: HealthConfig | None = None, bands=None, targets=None, currency: str = "",
+                   lists=None) -> WorkbookLayout:
     """The workbook layout of one customer: the portfolio sheets plus an Account sheet.
 
     Parameters
@@ -168,6 +151,8 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     lang : {"en", "fr"}
     config : HealthConfig, optional
         The health configuration written to Settings.
+    lists : FollowUpLists, optional
+        The follow-up lists of the whole dataset, for the same period and settings (a batch's).
 
     Raises
     ------
@@ -192,5 +177,5 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     if customers is not None and "name" in customers and len(customers) and pd.notna(customers["name"].iloc[0]):
         name = str(customers["name"].iloc[0]) or name
     period = kpi_core.report_period(ds, period_start, period_end)
-    ctx = Context(ds, period, lang, name, config, bands, targets, currency)
+    ctx = Context(ds, period, lang, name, config, bands, targets, currency, lists=lists)
     return layout_of(ctx, (*PORTFOLIO, ACCOUNT), own=("account",), template="account")

@@ -23,7 +23,7 @@ from ..spec.labels import STATUS, t
 from ..spec.layout import CondFormat, SheetLayout, formula, ref
 from ..spec.styles import AMBER, GREEN, RED
 
-__all__ = ["Context", "Window", "WINDOWS", "DATA_ORDER", "blank_zeros"]
+__all__ = ["Context", "Window", "WINDOWS", "DATA_ORDER", "blank_zeros", "customer_ids"]
 
 #: order of the data sheets (DESIGN.md §3)
 DATA_ORDER = ("Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders", "Funnel", "Acquisition")
@@ -55,6 +55,25 @@ def blank_zeros(values: np.ndarray) -> np.ndarray:
     return np.where(values == 0, np.nan, values)
 
 
+def customer_ids(ds: Dataset) -> list[str]:
+    """Every customer id of a dataset, sorted: the Customers table's, else those of any table.
+
+    Examples
+    --------
+    >>> customer_ids(kpi_core.sample_dataset(n_customers=3))
+    ['C0001', 'C0002', 'C0003']
+    """
+    customers = ds.table("Customers")
+    if customers is not None:
+        return sorted(customers["customer_id"].unique().tolist())
+    ids: set = set()
+    for name, frame in ds.tables.items():
+        if name not in kpi_core.COMPANY_TABLES and "customer_id" in frame:
+            ids.update(frame["customer_id"].unique().tolist())
+    return sorted(ids)
+
+
+
 @dataclass
 class Context:
     """The inputs of a template build.
@@ -68,6 +87,9 @@ class Context:
         The Dashboard's benchmark bands, targets and money symbol.
     customer_value : bool
         Whether the Customer value sheet (a model fit) is wanted.
+    lists : FollowUpLists, optional
+        The follow-up lists of a larger dataset for the same period and settings (a batch's), of which the
+        Follow-up sheet shows this dataset's customers' rows instead of computing them again.
     """
 
     ds: Dataset
@@ -79,6 +101,7 @@ class Context:
     targets: dict = field(default_factory=dict)
     currency: str = ""
     customer_value: bool = False
+    lists: object = None  # the batch's FollowUpLists (templates.followup), when a batch computed them once
 
     def __post_init__(self) -> None:
         self.config = self.config or HealthConfig()

@@ -28,15 +28,44 @@ from ..spec.fingerprints import Read
 from ..spec.labels import STATUS, month_text
 from ..spec.layout import Block, formula, ref
 from .builder import Built, SheetBuilder
-from .context import Context, blank_zeros
+from .context import Context, blank_zeros, customer_ids
 from .revenue import MrrHelper
 
-__all__ = ["FOLLOWUP", "CALC_GROUPS", "BREAKDOWNS", "ListRows", "GroupRows"]
+__all__ = ["FOLLOWUP", "CALC_GROUPS", "BREAKDOWNS", "ListRows", "GroupRows", "FollowUpLists"]
 
 _GROUP_COUNTS = ("nps_promoters", "nps_detractors", "nps_answers", "csat_positive", "csat_answers")
 _GROUP_HEAD = 2  # calc_groups: row 1 names the blocks, row 2 holds the months
 _LIST_STYLES = {"mrr": "money", "health": "ratio", "previous_health": "ratio", "change": "points"}
 _FOLLOWUP_WIDTHS = {"A": 14, "B": 30, "C": 20, "D": 18, "E": 14, "F": 12, "G": 17, "H": 12, "I": 12, "J": 20}
+
+
+@dataclass(frozen=True)
+class FollowUpLists:
+    """The follow-up lists of a dataset for a period: :func:`kpi_core.at_risk` and :func:`kpi_core.detractors`
+    (None without their table).
+
+    Both depend on each customer's own rows only, so a group's lists are the whole dataset's rows of its
+    customers (:meth:`of_customers`): a batch of per-CSM or per-account workbooks computes them once
+    (:func:`workbook_templates.batch.build_workbooks`) instead of once per workbook.
+    """
+
+    at_risk: pd.DataFrame | None
+    detractors: pd.DataFrame | None
+
+    @classmethod
+    def of(cls, ds, period, config) -> FollowUpLists:
+        """The lists of `ds` for `period`."""
+        risk = kpi_core.at_risk(ds, period.start, period.end, config) if ds.table("Usage") is not None else None
+        det = kpi_core.detractors(ds, period.start, period.end) if ds.table("Responses") is not None else None
+        return cls(risk, det)
+
+    def of_customers(self, ids) -> FollowUpLists:
+        """The rows of the customers `ids`, in the lists' order."""
+        keep = set(ids)
+
+        def mine(frame):
+            return None if frame is None else frame[frame["customer_id"].isin(keep)].reset_index(drop=True)
+        return FollowUpLists(mine(self.at_risk), mine(self.detractors))
 
 
 @dataclass(frozen=True)
@@ -73,9 +102,13 @@ def as_of_row(ctx: Context, s, row: int, names: dict, hidden_col: int) -> None:
 
 
 def _followup(ctx: Context, _) -> Built:
-    p = ctx.period
-    risk = kpi_core.at_risk(ctx.ds, p.start, p.end, ctx.config) if ctx.has("Usage") else None
-    det = kpi_core.detractors(ctx.ds, p.start, p.end) if ctx.has("Responses") else None
+    if ctx.lists is None:
+        lists = FollowUpLists.of(ctx.ds, ctx.period, ctx.config)
+    else:  # the batch's lists: this workbook's customers' rows
+        lists = ctx.lists.of_customers(customer_ids(ctx.ds))
+        lists = FollowUpLists(lists.at_risk if ctx.has("Usage") else None,
+                              lists.detractors if ctx.has("Responses") else None)
+    risk, det = lists.at_risk, lists.detractors
     s = ctx.sheet("followup", landscape=True)
     names: dict = {}
     s.set(1, 1, f"{ctx.t('followup')} — {ctx.scope}", "title")

@@ -78,7 +78,7 @@ def layout_of(ctx: Context, builders, own: tuple = (), template: str = "portfoli
 
 def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
                      scope: str | None = None, config: HealthConfig | None = None, bands=None, targets=None,
-                     currency: str = "", customer_value: bool = False) -> WorkbookLayout:
+                     currency: str = "", customer_value: bool = False, lists=None) -> WorkbookLayout:
     """The portfolio workbook layout for a dataset.
 
     Parameters
@@ -101,6 +101,9 @@ def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: s
         Add the "Customer value" sheet (BG/NBD + Gamma-Gamma predictions of the
         Orders table, DESIGN.md §11, as of the build) and its total on the
         Dashboard. It fits models (seconds), so batches add it to the portfolio only.
+    lists : FollowUpLists, optional
+        The follow-up lists of a dataset `ds` is part of, for the same period and settings (a batch
+        computes them once for all its workbooks).
 
     Examples
     --------
@@ -109,5 +112,6 @@ def portfolio_layout(ds: Dataset, period_start=None, period_end=None, *, lang: s
     (['Dashboard', 'Guide', 'Settings', 'Follow-up'], "'Dashboard'!$B$10")
     """
     period = kpi_core.report_period(ds, period_start, period_end)
-    ctx = Context(ds, period, lang, scope or t("portfolio", lang), config, bands, targets, currency, customer_value)
+    ctx = Context(ds, period, lang, scope or t("portfolio", lang), config, bands, targets, currency, customer_value,
+                  lists)
     return layout_of(ctx, PORTFOLIO)
