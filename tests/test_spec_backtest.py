@@ -209,6 +209,28 @@ def test_horizon_one_checks_the_next_month():
     assert bt.horizon == 1 and bt.unscored == 8
 
 
+def test_explicit_zero_mrr_rows_mean_no_mrr():
+    # §13: "with MRR > 0 in M"; "churned: no MRR in M + h" (§3: an absent row is 0, so is a 0 row)
+    subs = pd.DataFrame([("H", m, 100.0) for m in JAN_JUN[:3]] + [("H", "2026-04", 0.0)]
+                        + [("I", "2026-01", 0.0)] + [("I", m, 100.0) for m in JAN_JUN[1:4]]
+                        + [("Z", m, 100.0) for m in JAN_JUN[:4]], columns=["customer_id", "month", "mrr"])
+    usage = pd.DataFrame([(c, "2026-01", 0.5) for c in "HIZ"], columns=["customer_id", "month", "goals_met"])
+    bt = health_backtest(Dataset({"Subscriptions": subs, "Usage": usage}), horizon=3)
+    assert _observations(bt) == {("2026-01", "H", 50.0, "Amber", True), ("2026-01", "Z", 50.0, "Amber", False)}
+
+
+def test_status_and_score_follow_the_configs_thresholds_and_weights():
+    # §13 "its score, its status" are §5's, with the config's weights and thresholds
+    config = HealthConfig(red_below=25.0, green_from=85.0)
+    statuses = {(m, c): st_ for m, c, _, st_, _ in _observations(health_backtest(_hand_dataset(), config))}
+    assert statuses[("2026-01", "A")] == "Green" and statuses[("2026-02", "A")] == "Amber"
+    assert statuses[("2026-01", "B")] == "Amber" and statuses[("2026-01", "F")] == "Red"
+    weights = {c: 1.0 for c in COMPONENTS} | {"goals": 3.0}
+    bt = health_backtest(_hand_dataset(), HealthConfig(weights=weights))
+    g = bt.observations[bt.observations["customer_id"] == "G"]
+    assert g["score"].tolist() == [pytest.approx((3 * 50 + (8 - 6) / 3 * 100) / 4)]
+
+
 def test_pooled_auc_status_table_and_lift_on_the_hand_dataset():
     bt = health_backtest(_hand_dataset(), horizon=3)
     obs = bt.observations
@@ -541,6 +563,111 @@ def test_churn_driven_by_two_components_ranks_them_first(suggestions):
     _, _, s = suggestions[2]
     top_two = sorted(s.fitted, key=s.fitted.get, reverse=True)[:2]
     assert set(top_two) == {"adoption", "support"}, s.fitted
+
+
+_SCORES = [f"{c}_score" for c in COMPONENTS]
+
+
+def _ridge_logistic_weights(obs: pd.DataFrame, total: float, ridge: float = 1.0) -> dict:
+    """§13's regression, fitted independently with scipy (README "The regression" fixes what §13 leaves open).
+
+    Staying on the six scaled component scores; "a missing component at that month's
+    population mean" (the mean of the month's observations); predictors standardised over
+    the fit (population standard deviation); penalty ridge/2 x |beta|² on the summed
+    log-likelihood, intercept free, coefficients >= 0 (L-BFGS-B bounds); weights =
+    coefficient / standard deviation, rescaled to `total`.
+    """
+    from scipy.optimize import minimize
+
+    x = obs[_SCORES]
+    x = x.fillna(x.groupby(obs["month"]).transform("mean")).fillna(x.mean())
+    sd = x.std(ddof=0).to_numpy()
+    z = ((x - x.mean()) / sd).to_numpy()
+    y = (~obs["churned"].astype(bool)).to_numpy(float)
+
+    def loss(w):
+        eta = w[0] + z @ w[1:]
+        return -(y * eta - np.logaddexp(0, eta)).sum() + ridge / 2 * (w[1:] @ w[1:])
+
+    def grad(w):
+        r = y - 1 / (1 + np.exp(-(w[0] + z @ w[1:])))
+        return np.concatenate([[-r.sum()], -(z.T @ r) + ridge * w[1:]])
+
+    fit = minimize(loss, np.zeros(7), jac=grad, method="L-BFGS-B", bounds=[(None, None)] + [(0, None)] * 6,
+                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+    weights = fit.x[1:] / sd
+    return dict(zip(COMPONENTS, weights / weights.sum() * total))
+
+
+def _section5_scores(obs: pd.DataFrame, weights: dict) -> pd.Series:
+    """§5: Σ wᵢ·sᵢ / Σ wᵢ over the components that have a value."""
+    x = obs[_SCORES].to_numpy()
+    w = np.array([weights[c] for c in COMPONENTS])
+    present = ~np.isnan(x)
+    return pd.Series(np.nansum(x * w, axis=1) / (present * w).sum(axis=1), index=obs.index)
+
+
+def test_fitted_weights_equal_an_independent_ridge_logistic_fit(suggestions):
+    # §13: "a ridge-penalised logistic regression of churn on the six scaled component scores (a
+    # missing component at that month's population mean), weights ≥ 0 rescaled to the config's
+    # total". On the sample, sentiment is missing in a third of the observations: imputing the
+    # pooled mean instead of the month's moves the goals weight by 4e-3, ten times the tolerance.
+    for _, bt, s in suggestions[:1] + suggestions[2:]:
+        expected = _ridge_logistic_weights(bt.observations, total=6.0)
+        assert s.fitted == pytest.approx(expected, abs=2e-4), (s.fitted, expected)
+
+
+def _paired_clustered_difference(a, b, churned, clusters):
+    """AUC(a) − AUC(b) on the same observations and its 95 % interval: DeLong's paired
+    comparison with Obuchowski's (1997) clustered variances and covariance (a customer = a cluster)."""
+    churned, clusters = np.asarray(churned, bool), np.asarray(clusters)
+    ids = np.unique(clusters)
+    k = len(ids)
+
+    def parts(scores):
+        scores = np.asarray(scores, float)
+        psi = _pairs(scores[~churned], scores[churned])
+        theta = psi.mean()
+        v10 = pd.Series(psi.mean(axis=1)).groupby(clusters[~churned]).sum().reindex(ids, fill_value=0)
+        v01 = pd.Series(psi.mean(axis=0)).groupby(clusters[churned]).sum().reindex(ids, fill_value=0)
+        m_i = pd.Series(1, index=clusters[~churned]).groupby(level=0).sum().reindex(ids, fill_value=0)
+        n_i = pd.Series(1, index=clusters[churned]).groupby(level=0).sum().reindex(ids, fill_value=0)
+        return theta, (v10 - m_i * theta).to_numpy(), (v01 - n_i * theta).to_numpy(), psi.shape
+
+    ta, xa, ya, (big_m, big_n) = parts(a)
+    tb, xb, yb, _ = parts(b)
+
+    def cov(x1, y1, x2, y2):
+        return k / (k - 1) * ((x1 * x2).sum() / big_m ** 2 + (y1 * y2).sum() / big_n ** 2
+                              + ((x1 * y2).sum() + (y1 * x2).sum()) / (big_m * big_n))
+
+    var = cov(xa, ya, xa, ya) + cov(xb, yb, xb, yb) - 2 * cov(xa, ya, xb, yb)
+    diff = ta - tb
+    return diff, diff - Z95 * math.sqrt(var), diff + Z95 * math.sqrt(var)
+
+
+def test_rolling_origin_aucs_and_the_difference_interval_recomputed_independently(suggestions):
+    # §13: "judged by rolling-origin AUC (fit on the observations of months before M, score M,
+    # from the seventh month on) against the current weights, and suggested only when ... the
+    # DeLong 95 % interval of the difference excludes 0". Each month of `rolling` is scored
+    # here with weights fitted by the independent regression on the months it names.
+    _, bt, s = suggestions[0]
+    obs = bt.observations.assign(month=pd.to_datetime(bt.observations["month"]))
+    fitted_scores = []
+    for row in s.rolling.itertuples():
+        if row.observations == 0:
+            continue
+        train = obs[obs["month"] <= pd.Timestamp(row.trained_through)]
+        weights = _ridge_logistic_weights(train, total=6.0)
+        fitted_scores.append(_section5_scores(obs[obs["month"] == pd.Timestamp(row.month)], weights))
+    fitted = pd.concat(fitted_scores)
+    evaluated = obs.loc[fitted.index]
+    assert len(evaluated) == s.evaluated_observations
+    assert s.auc_current == pytest.approx(_mann_whitney(evaluated["score"], evaluated["churned"]), abs=1e-12)
+    assert s.auc_fitted == pytest.approx(_mann_whitney(fitted, evaluated["churned"]), abs=5e-4)
+    diff, low, high = _paired_clustered_difference(fitted, evaluated["score"], evaluated["churned"],
+                                                   evaluated["customer_id"])
+    assert (s.difference, s.difference_low, s.difference_high) == pytest.approx((diff, low, high), abs=1e-3)
 
 
 # ---------------------------------------------------------------- the command line

@@ -1371,3 +1371,45 @@ def test_cskpi_kpis_with_map_equals_kpis_on_the_imported_tables(tmp_path, capsys
     assert got["period_end"] == "2020-05" and got["kpis"]["mrr"] == pytest.approx(172.0)
     status, out, err = _run(capsys, "validate", "--map", mapping)
     assert status == 0, err
+
+
+def test_an_invalid_score_in_an_unpivoted_column_names_the_question_header_and_data_row(tmp_path):
+    # §12: "Errors name the source file, the source's column header and the data row": after
+    # unpivoting, the row is still the export's (data row 3), not the Responses table's
+    _write_csv(tmp_path / "export.csv", ["Compte", "Date", "Recommanderiez-vous ?", "Satisfait ?"],
+               [["c1", "2026-03-05", "9", "4"], ["c2", "2026-03-06", "", "5"], ["c3", "2026-03-07", "11", "3"]])
+    message = _apply_error(tmp_path, """
+[Responses]
+file = "export.csv"
+columns = { customer_id = "Compte", date = "Date" }
+unpivot = { "Recommanderiez-vous ?" = "NPS", "Satisfait ?" = "CSAT" }
+""")
+    assert "export.csv" in message and "Recommanderiez-vous ?" in message, message
+    assert re.search(r"\brow 3\b", message) and not re.search(r"\brow [45]\b", message), message
+
+
+def test_cskpi_import_sources_fill_the_sections_without_file_in_order(tmp_path, capsys):
+    # §12: "SOURCE files on the command line ... fill the sections without `file`, in order"
+    _write_csv(tmp_path / "mrr.csv", ["Client", "Jan 2026", "Feb 2026"], [["c1", "10", "12"]])
+    _write_csv(tmp_path / "nps.csv", ["customer_id", "date", "score"], [["c1", "2026-01-05", "9"]])
+    mapping = tmp_path / "two.toml"
+    mapping.write_text('[Subscriptions]\nfrom = "months"\ncolumns = { customer_id = "Client" }\n\n'
+                       '[Responses]\nconstants = { survey = "NPS" }\n', encoding="utf-8")
+    status, out, err = _run(capsys, "import", tmp_path / "mrr.csv", tmp_path / "nps.csv", "--map", mapping,
+                            "--out", tmp_path / "data")
+    assert status == 0, err
+    ds = kpi_core.load_dataset(tmp_path / "data")
+    _assert_same(ds.table("Subscriptions"), {("c1", "2026-01"): 10.0, ("c1", "2026-02"): 12.0})
+    assert ds.table("Responses")[["customer_id", "survey", "score"]].values.tolist() == [["c1", "NPS", 9.0]]
+
+
+def test_cskpi_import_to_a_workbook_holds_the_same_tables(tmp_path, capsys):
+    # §12 / issue 15: "--out data.xlsx" writes the tables as an .xlsx that load_dataset reads
+    billing = _write_csv(tmp_path / "billing.csv", _BAREMETRICS_HEADER, _BAREMETRICS_EXAMPLE + _BAREMETRICS_MORE)
+    status, out, err = _run(capsys, "import", billing, "--map", "baremetrics", "--out", tmp_path / "data.xlsx")
+    assert status == 0, err
+    # issue 15: it "prints what it read, derived and dropped (... total MRR at the last month)"
+    assert "172.00" in out, out
+    ds = kpi_core.load_dataset(tmp_path / "data.xlsx")
+    _assert_same(ds.table("Subscriptions"), _baremetrics_expected(), rel=1e-9)
+    assert sorted(ds.table("Customers")["customer_id"]) == ["customer_1", "customer_2", "customer_3"]
