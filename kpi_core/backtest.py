@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import _checks, _columns, _stats
+from . import _checks, _stats
 from .dataset import Dataset
 from .errors import KpiInputError
 from .headline import report_period
 from .health import COMPONENTS, HealthConfig, combined_scores, health_scores
+from .periods import code_to_month, month_codes
 
 __all__ = ["auc", "health_backtest", "suggest_health_weights", "HealthBacktest", "WeightSuggestion",
            "MIN_CHURNED", "ROLLING_START", "HEALTH_STATUSES", "OBSERVATION_COLUMNS"]
@@ -115,8 +116,8 @@ def _pooled(ds: Dataset, config: HealthConfig, horizon: int) -> tuple[pd.DataFra
             raise KpiInputError(f"{ds.source}: the health-score backtest needs the {name} table ({why})", "value")
     if not len(subs) or not len(usage):
         raise KpiInputError(f"{ds.source}: the Usage and Subscriptions tables need rows for a backtest", "value")
-    last = int(_columns.month_codes(pd.Series([subs["month"].max()]))[0])
-    usage_codes = np.unique(_columns.month_codes(usage["month"]))
+    last = int(month_codes(pd.Series([subs["month"].max()]))[0])
+    usage_codes = np.unique(month_codes(usage["month"]))
     codes = usage_codes[usage_codes + horizon <= last]
     if not codes.size:
         raise KpiInputError(
@@ -125,9 +126,9 @@ def _pooled(ds: Dataset, config: HealthConfig, horizon: int) -> tuple[pd.DataFra
             "a backtest needs scored months followed by the horizon", "value")
     paying = subs[subs["mrr"] > 0]
     paying_keys = pd.MultiIndex.from_arrays([paying["customer_id"].to_numpy(dtype=object),
-                                             _columns.month_codes(paying["month"])])
+                                             month_codes(paying["month"])])
     frames = []
-    for code, month in zip(codes, _columns.code_to_month(codes)):
+    for code, month in zip(codes, code_to_month(codes)):
         # the score a report for the six months ending at M gives (sentiment from their NPS answers)
         scores = health_scores(ds, month, config, period_start=report_period(ds, period_end=month).start)
         frames.append(scores[["customer_id", "score", "status"] + _SCALED].assign(month=month, code=code))
@@ -136,14 +137,14 @@ def _pooled(ds: Dataset, config: HealthConfig, horizon: int) -> tuple[pd.DataFra
     paid_now = pd.MultiIndex.from_arrays([ids, obs["code"].to_numpy()]).isin(paying_keys)
     paid_later = pd.MultiIndex.from_arrays([ids, obs["code"].to_numpy() + horizon]).isin(paying_keys)
     keep = paid_now & obs["score"].notna().to_numpy()
-    unscored = int(np.isin(_columns.month_codes(paying["month"]), codes).sum() - keep.sum())
+    unscored = int(np.isin(month_codes(paying["month"]), codes).sum() - keep.sum())
     obs = obs.loc[keep].assign(churned=~paid_later[keep])
     obs = obs.sort_values(["code", "customer_id"], kind="stable").reset_index(drop=True)
     return obs[list(OBSERVATION_COLUMNS) + ["code"]], unscored
 
 
 def _label(code) -> str:
-    return f"{_columns.code_to_month([code])[0]:%Y-%m}"
+    return f"{code_to_month([code])[0]:%Y-%m}"
 
 
 def _rate_table(groups: np.ndarray, churned: np.ndarray, labels, confidence: float) -> pd.DataFrame:
@@ -522,7 +523,7 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
     if backtest is not None:
         if backtest.horizon != horizon or backtest.config != config:
             raise KpiInputError("backtest: computed with another horizon or health config than asked for", "value")
-        obs = backtest.observations.assign(code=_columns.month_codes(backtest.observations["month"]))
+        obs = backtest.observations.assign(code=month_codes(backtest.observations["month"]))
     else:
         obs, _ = _pooled(ds, config, horizon)
     current_w, _, _ = config.arrays()
@@ -558,8 +559,8 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
         folds.append([m, m - horizon, int(train.sum()), int(churned[train].sum()), int(scored.sum()),
                       int(churned[scored].sum())])
     rolling = pd.DataFrame(folds, columns=_ROLLING_COLUMNS)
-    rolling["month"] = _columns.code_to_month(rolling["month"].to_numpy())
-    rolling["trained_through"] = _columns.code_to_month(rolling["trained_through"].to_numpy())
+    rolling["month"] = code_to_month(rolling["month"].to_numpy())
+    rolling["trained_through"] = code_to_month(rolling["trained_through"].to_numpy())
     judged = ~np.isnan(candidate)
     n_judged, k_judged = int(judged.sum()), int(churned[judged].sum())
     months = int(len(np.unique(code_col[judged])))

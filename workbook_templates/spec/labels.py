@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kpi_core.catalogue import KPIS
 
-__all__ = ["t", "LANGS", "SHEETS", "STATUS"]
+__all__ = ["t", "month_text", "LANGS", "SHEETS", "STATUS"]
 
 LANGS = ("en", "fr")
 
@@ -24,6 +24,7 @@ SHEETS = {
     "surveys": ("Surveys", "Enquêtes"),
     "support": ("Support", "Support"),
     "health": ("Health", "Santé"),
+    "score_check": ("Score check", "Contrôle du score"),
     "commerce": ("E-commerce", "E-commerce"),
     "Customers": ("Customers", "Clients"),
     "Subscriptions": ("Subscriptions", "Abonnements"),
@@ -200,8 +201,8 @@ _TEXT = {
     "at_risk_top": ("Top accounts at risk (by MRR)", "Principaux comptes à risque (par MRR)"),
     "detractors_list": ("Detractors to call", "Détracteurs à rappeler"),
     "as_of": ("As of the report period", "Pour la période du rapport"),
-    "lists_as_of": ("Lists computed on", "Listes calculées le"),
-    "lists_period": ("for the report period", "pour la période du rapport"),
+    "lists_as_of": ("Listed on {date} for the report period {start} to {end}.",
+                    "Listes établies le {date} pour la période {start} à {end}."),
     "lists_stale": ("These lists were computed for another period than the one now set on Settings: click CS KPIs "
                     "> Refresh KPIs (or run cskpi refresh) to list the accounts for this period.",
                     "Ces listes ont été calculées pour une autre période que celle des Paramètres : cliquez sur "
@@ -228,6 +229,42 @@ _TEXT = {
     "data_from": ("Data", "Données"),
     "no_at_risk": ("No account at risk in this period.", "Aucun compte à risque sur la période."),
     "no_detractor": ("No detractor in this period.", "Aucun détracteur sur la période."),
+    # Score check sheet (does the health score predict churn? DESIGN.md §13)
+    "sc_as_of": ("Computed on {date} with the health settings of that time: the customers scored (and paying) in "
+                 "each month from {start} to {end}, pooled; churned means no MRR {horizon} months later.",
+                 "Calculé le {date} avec les paramètres de santé d'alors : les clients notés (et payants) de chaque "
+                 "mois de {start} à {end}, regroupés ; parti signifie plus de MRR {horizon} mois plus tard."),
+    "sc_auc": ("AUC of the score for staying", "AUC du score pour la rétention"),
+    "sc_figures": ("out-of-sample AUC {fitted:.3f} against {current:.3f} for the current weights (difference "
+                   "{diff:+.3f}, 95 % interval {low:+.3f} to {high:+.3f}, {months} months)",
+                   "AUC hors échantillon {fitted:.3f} contre {current:.3f} pour les poids actuels (écart "
+                   "{diff:+.3f}, intervalle à 95 % {low:+.3f} à {high:+.3f}, {months} mois)"),
+    "sc_suggested_yes": ("Suggested: {figures}. Copy the suggested weights to Settings, or write them to a health "
+                         "configuration with cskpi health --backtest --write-config FILE.",
+                         "Suggérés : {figures}. Recopiez les poids suggérés dans les Paramètres, ou écrivez-les "
+                         "dans une configuration de santé avec cskpi health --backtest --write-config FICHIER."),
+    "sc_suggested_no": ("No weights suggested: {figures}; the fitted weights are not clearly better, keep the "
+                        "current ones.",
+                        "Aucun poids suggéré : {figures} ; les poids ajustés ne sont pas nettement meilleurs, "
+                        "gardez les poids actuels."),
+    "sc_auc_note": ("The chance that a customer who stayed scored higher than one who churned: 0.5 is no better "
+                    "than chance, 1 a perfect ranking.",
+                    "La probabilité qu'un client resté ait un meilleur score qu'un client parti : 0,5 ne fait pas "
+                    "mieux que le hasard, 1 est un classement parfait."),
+    "sc_by_status": ("Churn by health status", "Churn par statut de santé"),
+    "sc_by_decile": ("Churn by score decile (1: lowest scores)", "Churn par décile de score (1 : scores les plus bas)"),
+    "sc_lift": ("Lift: churn rate of Red / churn rate of Green", "Lift : taux de churn Rouge / taux de churn Vert"),
+    "sc_chart": ("Churn rate by score decile", "Taux de churn par décile de score"),
+    "sc_weights": ("Health weights: the current ones and those the history suggests",
+                   "Poids de santé : les actuels et ceux que suggère l'historique"),
+    "sc_current": ("Current weight", "Poids actuel"),
+    "sc_suggested": ("Suggested weight", "Poids suggéré"),
+    "observations": ("Customer-months", "Clients-mois"),
+    "churned_obs": ("Churned", "Partis"),
+    "churn_rate": ("Churn rate", "Taux de churn"),
+    "rate_low": ("95 % low", "Bas 95 %"),
+    "rate_high": ("95 % high", "Haut 95 %"),
+    "decile": ("Decile", "Décile"),
     # Customer value sheet (predicted customer value, DESIGN.md §11)
     "cv_title": ("Predicted customer value", "Valeur client prédite"),
     "cv_as_of": ("Order history up to", "Historique des commandes jusqu'au"),
@@ -250,6 +287,23 @@ _TEXT = {
         "expected_purchases : achats répétés attendus sur l'horizon ; expected_avg_value : valeur attendue "
         "d'un achat ; clv : valeur de ces achats sur l'horizon, actualisée."),
 }
+
+
+_MONTHS_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def month_text(month, lang: str) -> str:
+    """A month as text, as the workbooks' month format shows it: ``May 2026``, ``mai 2026``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> month_text(dt.date(2026, 2, 1), "en"), month_text(dt.date(2026, 2, 1), "fr")
+    ('Feb 2026', 'févr. 2026')
+    """
+    if lang == "fr":
+        return f"{_MONTHS_FR[month.month - 1]} {month.year}"
+    return f"{month:%b %Y}"
 
 
 def t(key: str, lang: str) -> str:

@@ -25,7 +25,7 @@ import kpi_core
 
 from ..spec import formulas as fx
 from ..spec.fingerprints import Read
-from ..spec.labels import STATUS
+from ..spec.labels import STATUS, month_text
 from ..spec.layout import Block, formula, ref
 from .builder import Built, SheetBuilder
 from .context import Context, blank_zeros
@@ -59,16 +59,17 @@ class GroupRows:
     cols: dict  # column of KpiBySegment ("segment", "customers", "mrr", ...) -> sheet column
 
 
-def as_of_rows(ctx: Context, s, row: int, names: dict) -> None:
-    """Rows `row`, `row` + 1: the date the lists were made and the period they were made for, as fixed values."""
-    s.set(row, 1, ctx.t("lists_as_of"), "label")
-    s.set(row, 2, _dt.datetime.combine(_dt.date.today(), _dt.time()), "date")
-    s.set(row + 1, 1, ctx.t("lists_period"), "label")
-    s.set(row + 1, 2, ctx.period.start.to_pydatetime(), "month_right")
-    s.set(row + 1, 3, ctx.t("to"), "center")
-    s.set(row + 1, 4, ctx.period.end.to_pydatetime(), "month_left")
-    ctx.name(names, "ListsPeriodStart", s, row + 1, 2)
-    ctx.name(names, "ListsPeriodEnd", s, row + 1, 4)
+def as_of_row(ctx: Context, s, row: int, names: dict, hidden_col: int) -> None:
+    """Row `row`: the date the lists were made and the period they were made for, as fixed text; the period's
+    months also as fixed values in two hidden cells (``ListsPeriodStart``, ``ListsPeriodEnd``) that the
+    Dashboard compares with the period on Settings."""
+    s.set(row, 1, ctx.t("lists_as_of").format(date=f"{_dt.date.today():%Y-%m-%d}",
+                                              start=month_text(ctx.period.start, ctx.lang),
+                                              end=month_text(ctx.period.end, ctx.lang)), "label")
+    for k, (name, month) in enumerate((("ListsPeriodStart", ctx.period.start), ("ListsPeriodEnd", ctx.period.end))):
+        s.set(row, hidden_col + k, month.to_pydatetime(), "month")
+        ctx.name(names, name, s, row, hidden_col + k)
+        s.hidden_columns.add(hidden_col + k)
 
 
 def _followup(ctx: Context, _) -> Built:
@@ -78,9 +79,9 @@ def _followup(ctx: Context, _) -> Built:
     s = ctx.sheet("followup", landscape=True)
     names: dict = {}
     s.set(1, 1, f"{ctx.t('followup')} — {ctx.scope}", "title")
-    as_of_rows(ctx, s, 2, names)
-    s.set(4, 1, ctx.t("as_of_note"), "subtitle")
-    row = 6
+    as_of_row(ctx, s, 2, names, len(kpi_core.AT_RISK_COLUMNS) + 2)
+    s.set(3, 1, ctx.t("as_of_note"), "subtitle")
+    row = 5
     anchors = {"followup": None}
     if risk is not None:
         s.set(row, 1, ctx.t("at_risk"), "label")

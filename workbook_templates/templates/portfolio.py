@@ -34,6 +34,7 @@ from .dashboard import CALC_CHARTS, DASHBOARD
 from .followup import BREAKDOWNS, CALC_GROUPS, FOLLOWUP
 from .health import CALC_HEALTH, HEALTH
 from .revenue import CALC_MRR, COHORTS, MOVEMENTS, REVENUE
+from .score_check import SCORE_CHECK
 from .settings import DATA, SETTINGS
 from .surveys import CALC_MONTHS, SUPPORT, SURVEYS
 
@@ -41,10 +42,11 @@ __all__ = ["portfolio_layout", "layout_of", "PORTFOLIO", "SHEET_ORDER", "DATA_OR
 
 #: the portfolio's sheet builders (their order here is only a tie-break: anchors decide)
 PORTFOLIO = (SETTINGS, DATA, CALC_MRR, MOVEMENTS, REVENUE, COHORTS, CALC_MONTHS, SURVEYS, SUPPORT, CALC_ORDERS,
-             COMMERCE, CALC_HEALTH, HEALTH, CUSTOMER_VALUE, FOLLOWUP, CALC_GROUPS, BREAKDOWNS, CALC_CHARTS, DASHBOARD)
+             COMMERCE, CALC_HEALTH, HEALTH, SCORE_CHECK, CUSTOMER_VALUE, FOLLOWUP, CALC_GROUPS, BREAKDOWNS,
+             CALC_CHARTS, DASHBOARD)
 #: the workbook's sheets, in order (a template's own sheets go right after the Dashboard)
 SHEET_ORDER = ("dashboard", "guide", "settings", "followup", "breakdowns", "revenue", "movements", "cohorts",
-               "surveys", "support", "health", "commerce", "customer_value", *DATA_ORDER,
+               "surveys", "support", "health", "score_check", "commerce", "customer_value", *DATA_ORDER,
                "calc_mrr", "calc_health", "calc_orders", "calc_months", "calc_charts", "calc_groups")
 
 

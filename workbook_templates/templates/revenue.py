@@ -153,13 +153,14 @@ def _revenue(ctx: Context, a) -> Built:
     moves = {h: c.range for h, c in a["movements"].items()}
     s = ctx.sheet("revenue")
     ctx.title(s, "revenue")
-    ctx.window_heads(s, 6)
+    head = 6
+    ctx.window_heads(s, head)
     na = ctx.na
     kpis: dict = {}
     bridge: dict = {}
     for w in WINDOWS:
         m0, m1 = mrr.of(w.start), mrr.of(w.end)
-        r = ctx.label_rows(s, 7, [
+        cohort = [
             ("start_mrr", f"=SUM({m0})", "money"),
             ("end_mrr", f"=SUM({m1})", "money"),
             ("cohort_expansion", f"={fx.expansion(m0, m1)}", "money"),
@@ -169,10 +170,14 @@ def _revenue(ctx: Context, a) -> Built:
             ("customers_end", f"={fx.active(m1)}", "int"),
             ("new_customers", f"={fx.gained(m0, m1)}", "int"),
             ("lost_customers", f"={fx.lost(m0, m1)}", "int"),
-        ], w.col)
-        s.set(17, 1, ctx.t("period_movements"), "label")
+        ]
+        r = ctx.label_rows(s, head + 1, cohort, w.col)
+        moves_head = head + 1 + len(cohort) + 1  # a blank row, then the period's movements
+        s.set(moves_head, 1, ctx.t("period_movements"), "label")
         window = fx.movement_months(moves["month"], w.start, w.end)
-        gains = ctx.label_rows(s, 18, [(k, f"=SUMIFS({moves[k]},{window})", "money") for k in GAINS_LOSSES], w.col)
+        gains = ctx.label_rows(s, moves_head + 1, [(k, f"=SUMIFS({moves[k]},{window})", "money")
+                                                   for k in GAINS_LOSSES], w.col)
+        arpa = moves_head + 1 + len(GAINS_LOSSES) + 1
         start, end = r["start_mrr"], r["end_mrr"]
         exp, contr, churn = r["cohort_expansion"], r["cohort_contraction"], r["cohort_churn"]
         n0, n1, new, lost = r["customers_start"], r["customers_end"], r["new_customers"], r["lost_customers"]
@@ -188,8 +193,8 @@ def _revenue(ctx: Context, a) -> Built:
             f"{p}NET_CUSTOMER_CHANGE": (f"={new}-{lost}", "kpi_int"),
             f"{p}QUICK_RATIO": (f"={fx.quick_ratio(*(gains[k] for k in GAINS_LOSSES), na)}", "kpi_ratio"),
         })
-        s.set(24, 1, ctx.t("arpa"), "label")
-        s.set(24, w.col, formula(f"={fx.ratio(end, n1, na)}", "money"))
+        s.set(arpa, 1, ctx.t("arpa"), "label")
+        s.set(arpa, w.col, formula(f"={fx.ratio(end, n1, na)}", "money"))
         if w.prefix == "KPI_":
             bridge = {"start": start, "end": end, **gains}
     return Built([s], anchors={"kpis.revenue": kpis, "bridge": bridge})

@@ -91,32 +91,34 @@ def _surveys(ctx: Context, a) -> Built:
     ctx.title(s, "surveys")
     na = ctx.na
     kpis: dict = {}
-    ctx.window_heads(s, 3)
+    head = 3
+    ctx.window_heads(s, head)
     for w in WINDOWS:
         def over(name: str) -> str:
             return counts.over(name, w.start, w.end)
 
-        r = ctx.label_rows(s, 4, [
+        r = ctx.label_rows(s, head + 1, [
             ("promoters", f"={over('nps_promoters')}", "int"),
             ("passives", f"={over('nps_passives')}", "int"),
             ("detractors", f"={over('nps_detractors')}", "int"),
         ], w.col)
         p, pa, d = r["promoters"], r["passives"], r["detractors"]
-        r.update(ctx.label_rows(s, 7, [("answers", f"={p}+{pa}+{d}", "int")], w.col))
-        n = r["answers"]
-        r.update(ctx.label_rows(s, 8, [
+        rest = [("answers", f"={p}+{pa}+{d}", "int")]
+        n = s.address(head + 4, w.col)  # the answers' cell, the next row
+        rest += [
             ("nps_low", f"={fx.nps_bound(p, d, n, 'NpsConfidence', -1, na)}", "points"),
             ("nps_high", f"={fx.nps_bound(p, d, n, 'NpsConfidence', 1, na)}", "points"),
             ("csat_positive", f"={over('csat_positive')}", "int"),
             ("csat_answers", f"={over('csat_answers')}", "int"),
             ("ces_answers", f"={over('ces_answers')}", "int"),
-        ], w.col))
+        ]
+        r.update(ctx.label_rows(s, head + 4, rest, w.col))
         kpis.update({
             f"{w.prefix}NPS": (f"={fx.nps_from_counts(p, d, n, na)}", "kpi_points"),
             f"{w.prefix}CSAT": (f'={fx.ratio(r["csat_positive"], r["csat_answers"], na)}', "kpi_pct"),
             f"{w.prefix}CES": (f'={fx.ratio(over("ces_sum"), r["ces_answers"], na)}', "kpi_ratio"),
         })
-    head = 15
+    head += 3 + len(rest) + 3  # a blank row, the trend's title, its header
     s.set(head - 1, 1, ctx.t("trend"), "label")
     s.put_row(head, 1, [ctx.t("month"), ctx.t("answers"), "NPS", "CSAT", "CES"], "header")
     blank = '""'
@@ -143,7 +145,8 @@ def _support(ctx: Context, a) -> Built:
     na, blank = ctx.na, '""'
     hours = "first_response_hours" in ctx.table("Tickets")
     kpis: dict = {}
-    ctx.window_heads(s, 3)
+    head = 3
+    ctx.window_heads(s, head)
     for w in WINDOWS:
         rows = [("tickets", f"={counts.over('tickets', w.start, w.end)}", "int"),
                 ("resolved_first", f"={counts.over('resolved_first', w.start, w.end)}", "int")]
@@ -151,9 +154,9 @@ def _support(ctx: Context, a) -> Built:
             mean = fx.ratio(counts.over("response_hours", w.start, w.end),
                             counts.over("responses_timed", w.start, w.end), na)
             rows.append(("avg_response", f"={mean}", "ratio"))
-        r = ctx.label_rows(s, 4, rows, w.col)
+        r = ctx.label_rows(s, head + 1, rows, w.col)
         kpis[f"{w.prefix}FCR"] = (f'={fx.ratio(r["resolved_first"], r["tickets"], na)}', "kpi_pct")
-    head = 9
+    head += len(rows) + 3  # a blank row, the trend's title, its header
     s.set(head - 1, 1, ctx.t("trend"), "label")
     s.put_row(head, 1, [ctx.t("month"), ctx.t("tickets"), "FCR"] + ([ctx.t("avg_response")] if hours else []),
               "header")
