@@ -416,14 +416,19 @@ def test_deciles_keep_equal_scores_in_one_decile(rows):
 # ---------------------------------------------------------------- AUC
 
 
+def _scored_outcomes(max_size: int):
+    """(scores, churned) lists with both outcomes, scores on a coarse grid so that ties are common."""
+    rows = st.lists(st.tuples(st.integers(0, 20).map(lambda v: v * 5.0), st.booleans()), min_size=2,
+                    max_size=max_size).filter(lambda rows: 0 < sum(c for _, c in rows) < len(rows))
+    return rows.map(lambda rows: ([s for s, _ in rows], [c for _, c in rows]))
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 20).map(lambda v: v * 5.0), st.booleans()), min_size=2, max_size=80)
-       .filter(lambda rows: 0 < sum(c for _, c in rows) < len(rows)))
-def test_auc_equals_the_mann_whitney_pair_count_with_ties_one_half(rows):
+@given(_scored_outcomes(80))
+def test_auc_equals_the_mann_whitney_pair_count_with_ties_one_half(case):
     # §13: "the probability that a customer who stayed has a higher score than one who
     # churned, ties counting one half"; outcomes 1/TRUE = churned
-    scores = [s for s, _ in rows]
-    churned = [c for _, c in rows]
+    scores, churned = case
     expected = _mann_whitney(scores, churned)
     assert auc(scores, churned) == pytest.approx(expected, abs=1e-12)
     assert auc(np.array(scores), np.array(churned, dtype=int)) == pytest.approx(expected, abs=1e-12)
@@ -463,13 +468,11 @@ def _column(values):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 10).map(lambda v: v * 10), st.booleans()), min_size=2, max_size=30)
-       .filter(lambda rows: 0 < sum(c for _, c in rows) < len(rows)))
-def test_excel_auc_returns_the_same_auc(rows):
+@given(_scored_outcomes(30))
+def test_excel_auc_returns_the_same_auc(case):
     # §13: "The Excel function AUC(scores, outcomes) takes outcomes 1/TRUE = churned, 0/FALSE =
     # stayed, and returns the same AUC (for staying)"
-    scores = [s for s, _ in rows]
-    churned = [c for _, c in rows]
+    scores, churned = case
     expected = _mann_whitney(scores, churned)
     assert _excel("auc", _column(scores), _column(churned)) == [[pytest.approx(expected, abs=1e-12)]]
     assert _excel("auc", _column(scores), _column([int(c) for c in churned])) == [[pytest.approx(expected, abs=1e-12)]]
