@@ -308,9 +308,13 @@ def run_script(path: Path, script: str):
 
 
 def cells(path: Path, titles) -> dict:
-    """{title: {(row, col): value}} of the non-empty cells, numbers as floats (JSON has no int/float split)."""
+    """{title: {(row, col): value}} of the non-empty cells, numbers as floats (JSON has no int/float split) to
+    16 significant digits: :func:`_officejs.replay` saves with openpyxl, which writes a float with 16 digits,
+    so both sides are compared as that medium keeps them."""
     def same(value):
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(f"{value:.16g}")
+        return value
 
     return {title: {k: same(v) for k, v in grid.items() if v != ""}
             for title, grid in sheet_cells(path, titles).items()}

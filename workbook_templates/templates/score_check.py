@@ -65,7 +65,7 @@ def _verdict(ctx: Context, suggestion) -> str:
 
 
 def _score_check(ctx: Context, _) -> Built:
-    s = ctx.sheet("score_check", landscape=True, one_page=True)
+    s = ctx.sheet("score_check", landscape=True)
     s.set(1, 1, f"{ctx.t('score_check')} — {ctx.scope}", "title")
     s.widths.update({"A": 50, "B": 16, "C": 16, "D": 16, "E": 16, "F": 16, "G": 3})
     try:
