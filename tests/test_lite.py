@@ -68,7 +68,7 @@ DESIGN_FUNCTIONS = (
     "CONVERSION_RATE", "ABANDONMENT_RATE", "HEALTH_SCORE", "HEALTH_STATUS", "MRR_MOVEMENTS", "COHORT_RETENTION",
     "P_ALIVE", "EXPECTED_PURCHASES", "AUC",
 )
-#: §8 functions whose UDF is being added on another branch (none: AUC, DESIGN.md §13, has landed).
+#: §8 functions whose UDF is being added on another branch (AUC: DESIGN.md §13, the health-score backtest).
 #: Strict: once it lands in addin.udfs, the xfail turns into a failure and this set must be emptied.
 PENDING: set = set()
 #: the ribbon's buttons as task-pane scripts (README "The ribbon"), Python names
