@@ -436,8 +436,8 @@ class WeightSuggestion:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "rolling"}
         out = {key: {k: _clean(v) for k, v in value.items()} if isinstance(value, dict) else _clean(value)
                for key, value in out.items()}
-        rolling = self.rolling.assign(month=self.rolling["month"].dt.strftime("%Y-%m"),
-                                      trained_through=self.rolling["trained_through"].dt.strftime("%Y-%m"))
+        rolling = self.rolling.assign(**{c: pd.to_datetime(self.rolling[c]).dt.strftime("%Y-%m")
+                                         for c in ("month", "trained_through")})  # empty: no month scored
         out["rolling"] = _records(rolling)
         return out
 

@@ -1236,12 +1236,6 @@ def test_cskpi_import_baremetrics_writes_the_tables_a_user_expects(tmp_path):
 # ================================================================ more of §12's mapping rules
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "§12 'Source columns the mapping does not use are ignored, as extra §3 columns are': a Subscriptions-only "
-    "mapping of a Baremetrics export that maps customer_id = \"customer_oid\" is refused with 'customer_name is "
-    "looked up in the Customers table's name column, and there is no Customers table with names', because the "
-    "export also has a column named customer_name, which the mapping does not use. Expected: the MRR, "
-    "customer_name ignored"))
 def test_an_unused_customer_name_column_is_ignored_when_customer_id_is_mapped(tmp_path):
     _write_csv(tmp_path / "billing.csv", _BAREMETRICS_HEADER, _BAREMETRICS_EXAMPLE)
     ds = _apply(tmp_path, """
@@ -1325,11 +1319,6 @@ def test_a_workbook_mapping_table_reads_like_the_toml_file(tmp_path, monkeypatch
     _assert_same(apply_mapping(tmp_path / "mapping.toml").table("Subscriptions"), _WORKBOOK_MAPPING_MRR)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "§12 'a section's `file` is relative to the mapping file': in a workbook's Mapping table, file = \"subs.csv\" "
-    "is looked up in the current directory, not beside the workbook: from another directory, "
-    "apply_mapping('.../exports.xlsx') raises 'exports.xlsx, table Mapping, cell 'Settings'!D2 (column value): "
-    "the file subs.csv does not exist' although subs.csv is beside exports.xlsx (a .toml mapping resolves it)"))
 def test_a_file_named_in_a_workbook_mapping_table_is_relative_to_the_workbook(tmp_path, monkeypatch):
     (tmp_path / "exports").mkdir()
     workbook = _workbook_mapping(tmp_path / "exports")

@@ -139,6 +139,8 @@ def _headers(sec: Section, raw: RawTable, fields: dict, mapping: Mapping) -> dic
         elif name not in sec.constants and name in raw.columns and not (
                 name == "customer_id" and CUSTOMER_NAME in sec.columns):
             header_of[name] = name
+    if ("customer_id" in header_of or "customer_id" in sec.constants) and CUSTOMER_NAME not in sec.columns:
+        header_of.pop(CUSTOMER_NAME, None)  # a customer_name column the mapping does not use is ignored (§12)
     if "currency" in fields and "currency" not in header_of and mapping.currency_column in raw.columns:
         header_of["currency"] = mapping.currency_column
     for name, header in header_of.items():

@@ -369,7 +369,9 @@ def mapping_from_rows(frame: pd.DataFrame, locate, origin: str, *, workbook: Pat
                                     "value", location=locate("key", pos))
             section[setting] = value
             cells[(table, setting, None)] = where
-    return mapping_from_dict(data, origin, workbook=workbook, cells=cells)
+    # a file the table names is relative to the workbook holding it, as a mapping file's are to that file (§12)
+    return mapping_from_dict(data, origin, workbook=workbook, cells=cells,
+                             base=workbook.parent if workbook is not None else None)
 
 
 def rows_from_dict(data: dict) -> pd.DataFrame:
