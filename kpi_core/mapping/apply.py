@@ -125,7 +125,7 @@ def _read_all(mapping: Mapping, assigned: dict, sheets, limits: ReadLimits) -> d
 def _fail_header(sec: Section, raw: RawTable, header: str, field_: str) -> None:
     where = sec.cells.get(("columns", field_)) or sec.cells.get(("unpivot", header)) or sec.where
     meant = _xlsx.near_miss(header, raw.columns)
-    hint = f"; did you mean \"{meant}\"?" if meant else ""
+    hint = f"; did you mean \"{meant}\"?" if meant else "."
     raise KpiInputError(f"{where}: {raw.label} has no column \"{header}\" (for {field_}){hint} Its columns: "
                         f"{', '.join(repr(c) for c in raw.columns)}", "value", location=where)
 
