@@ -10,7 +10,7 @@ import pytest
 import kpi_core
 from workbook_templates.batch import local as batch
 from workbook_templates.refresh import plan as refresh
-from workbook_templates.writing import xlsx
+from workbook_templates.writing.parts import worksheet
 from workbook_templates.batch.local import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
 from cskpi.cli import main
 
@@ -59,7 +59,7 @@ def test_a_failure_while_saving_leaves_neither_the_file_nor_a_temp_file(ds, tmp_
         yield '<row r="1"><c r="A1"><v>1</v></c></row>'
         raise OSError("disk full")
 
-    monkeypatch.setattr(xlsx, "sheet_data", half_written)
+    monkeypatch.setattr(worksheet, "sheet_data", half_written)
     result = build_workbooks(ds, tmp_path, by="segment", progress=io.StringIO())
     assert result.written == [] and len(result.failed) == 4
     assert set(result.failed.values()) == {"OSError: disk full"}
