@@ -1,6 +1,6 @@
 """What Refresh needs to know about a generated workbook, whoever writes it.
 
-``cskpi refresh`` (openpyxl, on a file) and the ribbon's Refresh (xlwings,
+``cskpi refresh`` (on the file's package) and the ribbon's Refresh (xlwings,
 on the open workbook) both re-derive the computed sheets from the
 workbook's own tables. They read the report period and the health
 configuration the user left on the Settings sheet through the workbook's
@@ -133,19 +133,24 @@ def _layout_function(kind: str):
     return {"portfolio": portfolio.portfolio_layout, "account": account.account_layout}[kind]
 
 
-def read_stamp(wb) -> tuple[str, str]:
+def read_stamp(book) -> tuple[str, str]:
     """(template kind, scope) of a workbook built by cskpi.
 
     Read from the document properties the writer stamps (:mod:`workbook_templates.writing.stamp`); for a
     workbook without them, inferred from its sheets: an Account sheet means
     the account template, and the scope is the Dashboard title after " — ".
+
+    Parameters
+    ----------
+    book : workbook_templates.writing.update.UserWorkbook
+        The workbook (:func:`workbook_templates.writing.update.read_workbook`).
     """
-    found = stamp_of(wb.properties.keywords, wb.properties.subject)
+    found = stamp_of(book.keywords, book.subject)
     if found is not None:
         return found.template, found.scope
-    dashboard = t("dashboard", detect_lang(wb.sheetnames))
-    head = wb[dashboard].cell(1, 1).value if dashboard in wb.sheetnames else None
-    return infer_template(wb.sheetnames, head)
+    dashboard = t("dashboard", detect_lang(book.sheetnames))
+    head = book.cell(dashboard, 1, 1) if dashboard in book.sheetnames else None
+    return infer_template(book.sheetnames, head)
 
 
 def infer_template(sheet_titles, dashboard_title) -> tuple[str, str]:
@@ -174,25 +179,6 @@ def template_layout(kind: str, ds, period_start, period_end, *, lang: str, scope
 
 
 # -- cskpi refresh --------------------------------------------------------------------------------
-def _name_reader(wb) -> Callable[[str], object]:
-    """``read(name)`` over an openpyxl workbook's defined names (a value, or rows of values)."""
-    from openpyxl.utils.cell import range_boundaries
-
-    def read(name: str):
-        if name not in wb.defined_names:
-            raise KpiInputError(f"Settings: the workbook has no defined name {name}", "value", location=name)
-        dests = list(wb.defined_names[name].destinations)
-        if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
-            raise KpiInputError(f"Settings: the name {name} does not refer to a cell", "value", location=name)
-        sheet, where = dests[0]
-        ws = wb[sheet]
-        c0, r0, c1, r1 = range_boundaries(where.replace("$", ""))
-        if (c0, r0) == (c1, r1):
-            return ws.cell(r0, c0).value
-        return [[ws.cell(r, c).value for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
-    return read
-
-
 def _computed_candidates(lang: str) -> set[str]:
     """Titles a computed sheet of any template can have in `lang`."""
     kept = {"guide", "settings", "Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders",
@@ -225,10 +211,10 @@ def refresh_workbook(path):
     Settings, Guide and every sheet the user added are kept; an .xlsm keeps
     its macros.
 
-    openpyxl cannot keep charts and images of the sheets it loads: charts and
-    images on user-added sheets are lost (the computed sheets' charts are
-    rewritten). The ribbon's Refresh inside Excel does not have this
-    limitation.
+    The file is rewritten at the package level
+    (:mod:`workbook_templates.writing.update`): every part but the computed
+    sheets', the workbook's sheet list, names and styles is kept byte for byte,
+    so pictures, shapes, text boxes and charts on the user's sheets survive.
 
     Parameters
     ----------
@@ -260,48 +246,28 @@ def refresh_workbook(path):
     """
     from pathlib import Path
 
-    import openpyxl
-
     from kpi_core import load_dataset
-
     from kpi_core.files import atomic_output, check_replaceable
-    from ..writing.xlsx import set_names, write_sheet
+
+    from ..writing.update import read_workbook
 
     path = Path(path)
     check_replaceable(path)
     ds = load_dataset(path)
-    try:
-        # an .xlsm keeps its macros and its macro-enabled content type
-        wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
-        raise KpiInputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})", "value") from None
-    lang = detect_lang(wb.sheetnames)
-    read = _name_reader(wb)
-    start, end, config = settings_from_names(read)
-    kind, scope = read_stamp(wb)
-    report = report_settings_from_names(read)
-    if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
-        report["customer_value"] = t("customer_value", lang) in wb.sheetnames
-    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
-    computed = [s for s in layout.sheets if s.computed]
-    new_titles = {s.title for s in computed}
-    old_computed = _computed_candidates(lang) & set(wb.sheetnames)
-    order = _final_order(wb.sheetnames, old_computed, [s.title for s in layout.sheets], new_titles)
-    for title in old_computed:
-        wb.remove(wb[title])
-    for sheet in computed:
-        write_sheet(wb.create_sheet(sheet.title), sheet, lang)
-    for i, title in enumerate(order):
-        wb.move_sheet(wb[title], offset=i - wb.sheetnames.index(title))
-    stale = [n for n in wb.defined_names if (n.startswith("KPI_") or n in TEMPLATE_NAMES) and n not in layout.names]
-    for name in stale:
-        del wb.defined_names[name]
-    set_names(wb, layout)
-    first = order.index(computed[0].title) if computed else 0
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = False
-    wb.active = first
-    wb.active.sheet_view.tabSelected = True
-    with atomic_output(path) as tmp:
-        wb.save(tmp)
+    with atomic_output(path) as tmp, read_workbook(path) as book:  # closed before the new file replaces it
+        lang = detect_lang(book.sheetnames)
+        start, end, config = settings_from_names(book.name_value)
+        kind, scope = read_stamp(book)
+        report = report_settings_from_names(book.name_value)
+        if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
+            report["customer_value"] = t("customer_value", lang) in book.sheetnames
+        layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
+        computed = [s for s in layout.sheets if s.computed]
+        new_titles = {s.title for s in computed}
+        old_computed = _computed_candidates(lang) & set(book.sheetnames)
+        order = _final_order(book.sheetnames, old_computed, [s.title for s in layout.sheets], new_titles)
+        stale = [n for n, local, _ in book.names if local is None and (n.startswith("KPI_") or n in TEMPLATE_NAMES)
+                 and n not in layout.names]
+        book.replace_sheets(tmp, computed, remove=old_computed, order=order, names=layout.names, drop_names=stale,
+                            lang=lang, currency=layout.currency, active=computed[0].title if computed else None)
     return path

@@ -45,7 +45,8 @@ def relative_target(source: str, target: str) -> str:
 
 
 def rels_xml(rels: list) -> bytes:
-    """A relationships part from ``(id, type, target)`` triples (type: a key of ``ooxml.REL`` or a full URI).
+    """A relationships part from ``(id, type, target)`` triples (type: a key of ``ooxml.REL`` or a full URI);
+    a fourth item True marks an external target.
 
     Examples
     --------
@@ -55,8 +56,9 @@ def rels_xml(rels: list) -> bytes:
     Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
     Target="../drawings/drawing1.xml"/></Relationships>
     """
-    items = "".join(f"<Relationship Id={quote_attr(rid)} Type={quote_attr(REL.get(kind, kind))} "
-                    f"Target={quote_attr(target)}/>" for rid, kind, target in rels)
+    items = "".join(f"<Relationship Id={quote_attr(rel[0])} Type={quote_attr(REL.get(rel[1], rel[1]))} "
+                    f"Target={quote_attr(rel[2])}" + (' TargetMode="External"' if rel[3:] and rel[3] else "") + "/>"
+                    for rel in rels)
     return (DECLARATION + f'<Relationships xmlns="{NS_PKG_REL}">{items}</Relationships>').encode("utf-8")
 
 

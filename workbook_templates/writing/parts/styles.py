@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ...spec.styles import STYLES, number_format
 from ..ooxml import DECLARATION, NS_MAIN, quote_attr
 
-__all__ = ["StyleSheet", "Dxfs", "Look", "look", "xf_xml", "builtin_format_id", "argb"]
+__all__ = ["StyleSheet", "Dxfs", "Items", "Look", "look", "xf_xml", "builtin_format_id", "argb"]
 
 #: number formats Excel knows by id (ECMA-376 §18.8.30): written as that id
 _BUILTIN = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
@@ -62,8 +62,15 @@ def _fill_xml(rgb: str) -> str:
     return f'<fill><patternFill patternType="solid"><fgColor rgb="{colour}"/><bgColor rgb="{colour}"/></patternFill></fill>'
 
 
-class _Indexed:
-    """XML items by index, each written once (an identical item gets the same index)."""
+class Items:
+    """XML items by index, each written once (an identical item gets the same index).
+
+    Examples
+    --------
+    >>> items = Items(['<a/>'], start=5)
+    >>> items.add('<b/>'), items.add('<a/>'), items.items
+    (6, 5, ['<a/>', '<b/>'])
+    """
 
     def __init__(self, first=(), start: int = 0) -> None:
         self.items: list[str] = list(first)
@@ -147,7 +154,7 @@ class Dxfs:
     """
 
     def __init__(self, start: int = 0) -> None:
-        self._items = _Indexed(start=start)  # start: the dxfs a workbook already has (Refresh appends)
+        self._items = Items(start=start)  # start: the dxfs a workbook already has (Refresh appends)
 
     def add(self, fill: str | None = None, font: str | None = None) -> int:
         """The index of the format: a solid `fill` and/or a bold `font` colour."""
@@ -183,10 +190,10 @@ class StyleSheet:
 
     def __init__(self, lang: str = "en", currency: str = "") -> None:
         self.lang, self.currency = lang, currency
-        self._fonts = _Indexed([_DEFAULT_FONT])
-        self._fills = _Indexed(_RESERVED_FILLS)
-        self._formats = _Indexed(start=164)
-        self._xfs = _Indexed(['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'])
+        self._fonts = Items([_DEFAULT_FONT])
+        self._fills = Items(_RESERVED_FILLS)
+        self._formats = Items(start=164)
+        self._xfs = Items(['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'])
         self._ids: dict = {(None, False): 0}
         self._head: tuple[int, bytes] | None = None
         self._lock = threading.Lock()  # a Dask worker may build in several threads
