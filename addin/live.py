@@ -17,8 +17,11 @@ What a sheet write does (:func:`write_sheets`):
 3. all plain values of the sheet's cells in **one** ``range.value`` call (the
    bounding box of the cells, formulas left empty), each data block in one
    ``range.value`` call (header + rows), every rectangle of formulas in one
-   ``range.formula`` call, and number formats / fonts / fills one call per
-   rectangle of cells sharing a style;
+   ``range.formula`` call, each column of a formula block in one
+   ``range.formula`` call of its first row's formula on the whole column
+   range (Excel and Office.js fill it down, adjusting relative references,
+   as for a shared formula in a file), and number formats / fonts / fills one
+   call per rectangle of cells sharing a style;
 4. column widths, conditional formats (cell-value rules and colour scales,
    ``range.conditional_formats``) and, for a data block that is an Excel table,
    ``sheet.tables.add``.
@@ -60,18 +63,15 @@ Validations, print setup, freeze panes, tab colours
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 
-import numpy as np
-from openpyxl.utils import get_column_letter
-
-from workbook_templates.writing import values
 from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout
 from workbook_templates.spec.styles import AMBER, GREEN, RED, STYLES
+from workbook_templates.writing import values
+from workbook_templates.writing.ooxml import column_letter, split_reference
 from workbook_templates.writing.values import live_text as as_text
 
 __all__ = ["is_remote", "as_text", "write_sheets", "define_names", "sheet_titles", "same_reference",
-           "CHART_TYPES"]
+           "CHART_TYPES", "column_letter", "split_reference"]
 
 #: layout chart kinds -> xlwings chart types
 CHART_TYPES = {"line": "line", "column": "column_clustered", "bar": "bar_clustered",
@@ -89,12 +89,7 @@ def is_remote(book) -> bool:
 def _cell_value(value):
     """A Python/pandas value as written with ``range.value`` (the rules of
     :mod:`workbook_templates.writing.values`; text quote-prefixed where Excel would parse it)."""
-    value = values.cell_value(value)
-    if isinstance(value, str):
-        return as_text(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    return values.python_value(value, as_text)
 
 
 def _rectangles(positions) -> list[tuple[int, int, int, int]]:
@@ -132,23 +127,9 @@ def _rectangles(positions) -> list[tuple[int, int, int, int]]:
 
 
 def _block_matrix(block: Block) -> list[list]:
-    """Header (if any) and rows of a block as a 2-D list of cell values."""
-    frame = block.frame
-    columns = []
-    for _, series in frame.items():
-        col = values.column(series)
-        if col.kind == "text":  # decided once per distinct text
-            table = np.array([as_text(t) for t in col.uniques] + [None], dtype=object)
-            columns.append(table[col.codes].tolist())
-        elif col.kind == "mixed":
-            columns.append([_cell_value(v) for v in col.python()])
-        else:
-            columns.append(col.python())
-    rows = [list(r) for r in zip(*columns)] if len(frame) else []
-    if block.header:
-        headers = block.headers or [str(c) for c in frame.columns]
-        rows.insert(0, [_cell_value(h) for h in headers])
-    return rows
+    """Header (if any) and rows of a block as a 2-D list of cell values (text decided once per distinct text)."""
+    headers = block.headers or [str(c) for c in block.frame.columns]
+    return values.rows(block.frame, header=block.header, headers=headers, text=as_text)
 
 
 def _style_positions(sheet: SheetLayout) -> dict[str, set]:
@@ -166,30 +147,26 @@ def _style_positions(sheet: SheetLayout) -> dict[str, set]:
             if style and len(block.frame):
                 for i in range(block.first_data_row, block.last_row + 1):
                     out[style].add((i, block.col + j))
+    for fb in sheet.formula_blocks:
+        for j, (text, style) in enumerate(fb.columns):
+            if text is not None and style:
+                out[style].update((i, fb.col + j) for i in range(fb.row, fb.last_row + 1))
     return out
 
 
 def _address(r1, c1, r2=None, c2=None) -> str:
-    text = f"{get_column_letter(c1)}{r1}"
+    text = f"{column_letter(c1)}{r1}"
     if r2 is not None and (r2, c2) != (r1, c1):
-        text += f":{get_column_letter(c2)}{r2}"
+        text += f":{column_letter(c2)}{r2}"
     return text
-
-
-def _split_ref(reference: str) -> tuple[str, str]:
-    """``'My sheet'!$A$1:$B$2`` -> (``My sheet``, ``A1:B2``)."""
-    sheet, _, address = reference.lstrip("=").rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
-    return sheet, address.replace("$", "")
 
 
 def same_reference(a: str | None, b: str | None) -> bool:
     """Whether two references (``=Sheet!$A$1``, ``'Sheet'!A1``) name the same cells."""
     if not a or not b:
         return False
-    sa, aa = _split_ref(a)
-    sb, ab = _split_ref(b)
+    sa, aa = split_reference(a)
+    sb, ab = split_reference(b)
     return sa.casefold() == sb.casefold() and aa.upper() == ab.upper()
 
 
@@ -246,6 +223,12 @@ def _write_formulas(ws, sheet: SheetLayout) -> None:
     for r1, c1, r2, c2 in _rectangles(formulas):
         ws.range((r1, c1)).options(ndim=2).formula = [[formulas[(r, c)] for c in range(c1, c2 + 1)]
                                                       for r in range(r1, r2 + 1)]
+    for fb in sheet.formula_blocks:  # one call per column: the first row's formula, filled down by Excel
+        if fb.rows <= 0:
+            continue
+        for j, (text, _) in enumerate(fb.columns):
+            if text is not None:
+                ws.range((fb.row, fb.col + j), (fb.last_row, fb.col + j)).formula = text
 
 
 def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool, currency: str = "") -> None:
@@ -277,7 +260,7 @@ def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool, currency: str
             if spec.get("fill"):
                 rng.color = "#" + spec["fill"]
     for col, width in sheet.widths.items():
-        letter = col if isinstance(col, str) else get_column_letter(col)
+        letter = col if isinstance(col, str) else column_letter(col)
         # desktop Excel measures column widths in characters, Office.js in points
         ws.range(f"{letter}1").column_width = round(width * 5.6 + 4, 1) if remote else width
 
@@ -301,7 +284,7 @@ def _write_charts(ws, sheet: SheetLayout, book) -> None:
         series = [s for s in spec.series if s.color != "none"]
         if not series:
             continue
-        where = [_split_ref(s.values) for s in series]
+        where = [split_reference(s.values) for s in series]
         sheet_name = where[0][0]
         bounds = []
         for _, address in where:
@@ -313,7 +296,7 @@ def _write_charts(ws, sheet: SheetLayout, book) -> None:
         source = src.range(first_rng, last_rng)
         chart = ws.charts.add(anchor=ws.range(spec.anchor), chart_type=CHART_TYPES[spec.kind], source=source,
                               plot_by="columns", width=spec.width * 28.35, height=spec.height * 28.35)
-        cat_sheet, cat_address = _split_ref(spec.categories)
+        cat_sheet, cat_address = split_reference(spec.categories)
         chart.set_x_axis_values(book.sheets[cat_sheet].range(cat_address))
         chart.title = spec.title
         chart.legend.visible = bool(spec.legend)

@@ -168,7 +168,7 @@ def read_tables(book) -> BookData:
             frame = pd.DataFrame([body[i] for i in keep], columns=header, dtype=object)
             rows = [first_row + i for i in keep]
             col0 = header_range.column
-            letters = {h: live.get_column_letter(col0 + j) for j, h in enumerate(header)}
+            letters = {h: live.column_letter(col0 + j) for j, h in enumerate(header)}
 
             def locate(column, pos, t=name, s=ws.name, L=letters, R=rows):
                 cell = "'{}'!{}{}".format(s.replace("'", "''"), L.get(column, "?"), R[pos] if pos < len(R) else "?")
@@ -231,7 +231,7 @@ def _built_context(book) -> _Context:
 def _write(book, layout: WorkbookLayout, titles, protected) -> list[str]:
     written = live.write_sheets(book, layout, titles, protected=protected)
     present = {s.casefold() for s in live.sheet_titles(book)}
-    names = {n: ref for n, ref in layout.names.items() if live._split_ref(ref)[0].casefold() in present}
+    names = {n: ref for n, ref in layout.names.items() if live.split_reference(ref)[0].casefold() in present}
     live.define_names(book, names)
     return written
 
@@ -250,7 +250,7 @@ def _write_keys(book, ctx: _Context, titles) -> list[str]:
     wanted = {x.casefold() for x in titles}
     written = live.write_sheets(book, ctx.layout, titles, protected=ctx.data.table_sheets)
     # names pointing into the sheets just written (MrrMatrix, MonthList, ...)
-    names = {n: ref for n, ref in ctx.layout.names.items() if live._split_ref(ref)[0].casefold() in wanted}
+    names = {n: ref for n, ref in ctx.layout.names.items() if live.split_reference(ref)[0].casefold() in wanted}
     live.define_names(book, names)
     return written
 
