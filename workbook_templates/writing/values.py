@@ -46,14 +46,16 @@ import pandas as pd
 from ..spec.styles import number_format as _number_format
 
 __all__ = [
-    "FORMULA_TRIGGERS", "ERROR_TEXTS", "cell_value", "xstring", "needs_quote_prefix", "is_plain_text",
-    "live_text", "excel_serial", "date_serial", "default_style", "column_style", "number_format", "Column", "column",
-    "python_value", "rows",
+    "FORMULA_TRIGGERS", "ERROR_TEXTS", "MAX_TEXT", "fit_text", "cell_value", "xstring", "needs_quote_prefix",
+    "is_plain_text", "live_text", "excel_serial", "date_serial", "default_style", "column_style", "number_format",
+    "Column", "column", "python_value", "rows",
 ]
 
 #: First characters that make Excel or LibreOffice parse typed-in text as a formula
 #: (OWASP "CSV injection" list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: The most characters a cell holds (Excel's limit); longer text is cut (:func:`fit_text`).
+MAX_TEXT = 32_767
 #: Excel's error values: as data they are text.
 ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"})
 
@@ -69,7 +71,8 @@ _EPOCH = np.datetime64("1899-12-30", "D")  # Excel's (Windows) day 0
 
 def cell_value(value: Any) -> Any:
     """A value as a cell holds it: ``None`` (blank), ``bool``, ``int``, ``float``, ``Decimal``,
-    ``str``, or a naive ``datetime`` / ``date`` / ``time``.
+    ``str`` (at most :data:`MAX_TEXT` characters, see :func:`fit_text`), or a naive
+    ``datetime`` / ``date`` / ``time``.
 
     Raises
     ------
@@ -85,7 +88,7 @@ def cell_value(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return value or None
+        return fit_text(value) or None
     if isinstance(value, _dt.datetime) and hasattr(value, "to_pydatetime"):
         if value != value:  # NaT
             return None
@@ -115,6 +118,23 @@ def cell_value(value: Any) -> Any:
             raise ValueError(f"{value!r} cannot be stored in a spreadsheet cell")
         return value if isinstance(value, Decimal) else number
     raise ValueError(f"cannot store a {type(value).__name__} in a cell: {value!r}")
+
+
+def fit_text(text: str) -> str:
+    """`text` cut to Excel's limit of :data:`MAX_TEXT` characters in a cell (UTF-16 code units, as
+    Excel counts them; a character is never cut in half). Excel, openpyxl and XlsxWriter truncate too.
+
+    Examples
+    --------
+    >>> len(fit_text("x" * 40_000)), len(fit_text("🎉" * 20_000)), fit_text("short")
+    (32767, 16383, 'short')
+    """
+    if len(text) <= MAX_TEXT // 2:  # cannot pass the limit even in UTF-16 surrogate pairs
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * MAX_TEXT:
+        return text
+    return units[:2 * MAX_TEXT].decode("utf-16-le", errors="ignore")
 
 
 def xstring(text: str) -> str:
@@ -264,7 +284,7 @@ class Column:
 
 def _text_column(values, style: str | None) -> Column:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [str(u) for u in uniques]
+    texts = [fit_text(str(u)) for u in uniques]
     empty = np.array([t == "" for t in texts] + [True], dtype=bool)
     codes = np.where(empty[codes], -1, codes)
     quoted = np.fromiter((needs_quote_prefix(t) for t in texts), dtype=bool, count=len(texts))

@@ -185,7 +185,8 @@ def _write(layout: WorkbookLayout, target, skeleton: Skeleton) -> None:
     for plan in plans:
         types.update(plan.content_types())
     book_rels = [(f"rId{i}", "worksheet", relative_target("xl/workbook.xml", p.part)) for i, p in enumerate(plans, 1)]
-    book_rels += [(f"rId{len(plans) + 1}", "styles", "styles.xml"), (f"rId{len(plans) + 2}", "theme", "theme/theme1.xml")]
+    book_rels += [(f"rId{len(plans) + 1}", "styles", "styles.xml"),
+                  (f"rId{len(plans) + 2}", "theme", "theme/theme1.xml")]
     with Package(target) as pkg:
         pkg.add("[Content_Types].xml", content_types_xml(types))
         pkg.add("_rels/.rels", _ROOT_RELS)

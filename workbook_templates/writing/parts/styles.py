@@ -26,8 +26,10 @@ __all__ = ["StyleSheet", "Dxfs", "Items", "Look", "look", "xf_xml", "builtin_for
 
 #: number formats Excel knows by id (ECMA-376 §18.8.30): written as that id
 _BUILTIN = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
-_DEFAULT_FONT = '<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
-_RESERVED_FILLS = ('<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>')
+_DEFAULT_FONT = ('<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/>'
+                 "</font>")
+_RESERVED_FILLS = ('<fill><patternFill patternType="none"/></fill>',
+                   '<fill><patternFill patternType="gray125"/></fill>')
 
 
 def argb(rgb: str) -> str:
@@ -59,7 +61,8 @@ def _font_xml(font: dict) -> str:
 
 def _fill_xml(rgb: str) -> str:
     colour = argb(rgb)
-    return f'<fill><patternFill patternType="solid"><fgColor rgb="{colour}"/><bgColor rgb="{colour}"/></patternFill></fill>'
+    return (f'<fill><patternFill patternType="solid"><fgColor rgb="{colour}"/><bgColor rgb="{colour}"/>'
+            "</patternFill></fill>")
 
 
 class Items:
