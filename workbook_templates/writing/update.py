@@ -156,7 +156,7 @@ class _MergedStyles:
         self.next_format = max([163, *self.codes.values()]) + 1
         self.new_formats: list[str] = []
         self.ids: dict = {}
-        self.dxfs = Dxfs(start=self.n["dxfs"])
+        self.dxfs = Dxfs(lists["dxfs"])
 
     def xf(self, key: str | None, quote: bool = False) -> int:
         """The user's ``cellXfs`` index of a style key (added to the part when it is not there yet)."""
@@ -182,7 +182,7 @@ class _MergedStyles:
         order = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
         added = {"numFmts": self.new_formats, "fonts": self.fonts.items[n["fonts"]:],
                  "fills": self.fills.items[n["fills"]:], "cellXfs": self.xfs.items[n["cellXfs"]:],
-                 "dxfs": self.dxfs.items}
+                 "dxfs": self.dxfs.items[n["dxfs"]:]}
         for local, items in added.items():
             text = _section(text, p, local, items, n[local] + len(items), order[:order.index(local)], where)
         return text.encode("utf-8")

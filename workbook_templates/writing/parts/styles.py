@@ -156,8 +156,8 @@ class Dxfs:
     (0, 1, 0)
     """
 
-    def __init__(self, start: int = 0) -> None:
-        self._items = Items(start=start)  # start: the dxfs a workbook already has (Refresh appends)
+    def __init__(self, existing=()) -> None:
+        self._items = Items(existing)  # the ``<dxf>`` elements a workbook already has (Refresh appends to them)
 
     def add(self, fill: str | None = None, font: str | None = None) -> int:
         """The index of the format: a solid `fill` and/or a bold `font` colour."""
@@ -168,7 +168,7 @@ class Dxfs:
 
     @property
     def items(self) -> list[str]:
-        """The ``<dxf>`` elements, in index order."""
+        """The ``<dxf>`` elements, in index order (those it started with first)."""
         return self._items.items
 
 
