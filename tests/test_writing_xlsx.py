@@ -224,9 +224,12 @@ def shared(tmp_path_factory):
         hostile.set(2 + i, 6, formula(f"=ISTEXT(E{2 + i})"))
         hostile.set(2 + i, 7, formula(f"=LEN(E{2 + i})"))
     layout = WorkbookLayout([_sheet("Shared", shared=True), _sheet("Cells", shared=False), other, lookup, hostile])
-    folder = tmp_path_factory.mktemp("shared")
-    built = write_xlsx(layout, folder / "shared.xlsx")
-    return built, recalculate(built, folder / "shared.recalc.xlsx", timeout=300)
+    return write_xlsx(layout, tmp_path_factory.mktemp("shared") / "shared.xlsx")
+
+
+@pytest.fixture(scope="module")
+def recalculated(shared):
+    return recalculate(shared, shared.with_name("shared.recalc.xlsx"), timeout=300)
 
 
 LONG = "=" + "x" * 39_999
@@ -234,7 +237,7 @@ HOSTILE = ["=1+1", "+SUM(A1)", "@cmd", "-2", "=cmd|' /C calc'!A0", "_x0041_", "b
 
 
 def test_a_column_of_a_formula_block_is_one_shared_formula(shared):
-    built, _ = shared
+    built = shared
     with zipfile.ZipFile(built) as z:
         names = {n for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
         xml = z.read(sorted(names)[0]).decode()
@@ -247,9 +250,8 @@ def test_a_column_of_a_formula_block_is_one_shared_formula(shared):
 
 
 @pytest.mark.engine
-def test_libreoffice_computes_shared_formulas_as_the_same_formulas_cell_by_cell(shared):
-    _, recalced = shared
-    wb = load_workbook(recalced, data_only=True)
+def test_libreoffice_computes_shared_formulas_as_the_same_formulas_cell_by_cell(recalculated):
+    wb = load_workbook(recalculated, data_only=True)
     a, b = wb["Shared"], wb["Cells"]
     got = [[a.cell(5 + i, 5 + j).value for j in range(len(FORMULAS))] for i in range(N)]
     want = [[b.cell(5 + i, 5 + j).value for j in range(len(FORMULAS))] for i in range(N)]
@@ -263,14 +265,13 @@ def test_libreoffice_computes_shared_formulas_as_the_same_formulas_cell_by_cell(
 
 
 @pytest.mark.engine
-def test_hostile_text_stays_text_of_its_length_in_single_cells_and_blocks(shared):
-    built, recalced = shared
-    ws = load_workbook(recalced, data_only=True)["Hostile"]
+def test_hostile_text_stays_text_of_its_length_in_single_cells_and_blocks(shared, recalculated):
+    ws = load_workbook(recalculated, data_only=True)["Hostile"]
     lengths = [min(len(t), 32767) for t in HOSTILE]
     assert [ws.cell(1 + i, 2).value for i in range(len(HOSTILE))] == [True] * len(HOSTILE)
     assert [ws.cell(1 + i, 3).value for i in range(len(HOSTILE))] == lengths
     assert [ws.cell(2 + i, 6).value for i in range(len(HOSTILE))] == [True] * len(HOSTILE)
     assert [ws.cell(2 + i, 7).value for i in range(len(HOSTILE))] == lengths
-    raw = load_workbook(built)["Hostile"]
+    raw = load_workbook(shared)["Hostile"]
     assert raw["A1"].quotePrefix and raw["A9"].quotePrefix and not raw["A6"].quotePrefix
     assert raw["A6"].value == "_x005F_x0041_"  # stored escaped: Excel shows _x0041_

@@ -37,6 +37,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from numbers import Integral, Real
 from typing import Any
 
@@ -228,6 +229,7 @@ def excel_serial(values: np.ndarray) -> np.ndarray:
     return days + seconds / 86400
 
 
+@lru_cache(maxsize=4096)  # the same months and days come back in every sheet
 def date_serial(value) -> float:
     """A ``date``, naive ``datetime`` or ``time`` as an Excel serial number (as :func:`excel_serial`).
 

@@ -22,12 +22,14 @@ import bisect
 import datetime as _dt
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 
 from ..spec.layout import Block, FormulaBlock, SheetLayout
 from .ooxml import cell_ref, column_letter, escape
-from .values import Column, cell_value, column, date_serial, default_style, excel_serial, needs_quote_prefix, xstring
+from .values import (Column, cell_value, column, column_style, date_serial, default_style, excel_serial,
+                     needs_quote_prefix, xstring)
 
 __all__ = ["sheet_data", "StyleId", "number_text", "sheet_extent"]
 
@@ -35,6 +37,7 @@ __all__ = ["sheet_data", "StyleId", "number_text", "sheet_extent"]
 StyleId = Callable[[str | None, bool], int]
 
 _CHUNK = 20_000  # rows encoded at a time
+_SMALL = 64  # blocks of at most this many rows are encoded value by value
 _WHOLE = 2.0 ** 53  # floats below this that are whole are written as integers
 
 
@@ -85,6 +88,19 @@ def _cell_frag(cell, style_id: StyleId) -> str | None:
     return _value_frag(cell.value, cell.style, style_id)
 
 
+@lru_cache(maxsize=1 << 16)
+def _cached_cell(kind: type, cell, style_id: StyleId) -> str | None:
+    return _cell_frag(cell, style_id)
+
+
+def _encoded_cell(cell, style_id: StyleId) -> str | None:
+    """:func:`_cell_frag`, remembered: the same labels and formulas come back in every workbook of a batch."""
+    try:
+        return _cached_cell(type(cell.value), cell, style_id)  # the type: True == 1, but they are other cells
+    except TypeError:  # a value that cannot be hashed
+        return _cell_frag(cell, style_id)
+
+
 def _numbers_text(values: np.ndarray) -> list:
     """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'."""
     if values.dtype.kind == "f":
@@ -132,6 +148,18 @@ class _Encoded:
         return out
 
 
+class _Listed:
+    """A short block column encoded value by value, by the same rules (pandas' cost per column would dominate)."""
+
+    def __init__(self, series, style: str | None, style_id: StyleId) -> None:
+        style = column_style(series, style)
+        self.frags = np.array([_value_frag(v, style, style_id) or "/>" for v in series.tolist()] + [""],
+                              dtype=object)[:-1]
+
+    def chunk(self, lo: int, hi: int) -> np.ndarray:
+        return self.frags[lo:hi]
+
+
 class _BlockRows:
     """A data block: its header cells and its encoded columns (a source of rows for :func:`_band`)."""
 
@@ -139,7 +167,9 @@ class _BlockRows:
         self.block = block
         self.first, self.last = block.first_data_row, block.last_row
         self.cols = list(range(block.col, block.last_col + 1))
-        self.columns = [_Encoded(column(series, block.styles.get(name)), style_id)
+        small = len(block.frame) <= _SMALL
+        self.columns = [_Listed(series, block.styles.get(name), style_id) if small else
+                        _Encoded(column(series, block.styles.get(name)), style_id)
                         for name, series in block.frame.items()]
         headers = block.headers or [str(c) for c in block.frame.columns]
         self.header = [_value_frag(h, "header", style_id) for h in headers] if block.header else None
@@ -193,7 +223,7 @@ def _row_xml(r: int, cells: dict, style_id: StyleId, heights: dict | None = None
     """One row from its cells: column -> fragment text, or a layout :class:`Cell` encoded here."""
     parts = []
     for c, item in sorted(cells.items()):
-        frag = item if isinstance(item, str) else _cell_frag(item, style_id)
+        frag = item if isinstance(item, str) else _encoded_cell(item, style_id)
         if frag is not None:
             parts.append(f'<c r="{column_letter(c)}{r}"{frag}')
     height = (heights or {}).get(r)
