@@ -1,7 +1,7 @@
 """Write a :class:`~workbook_templates.layout.WorkbookLayout` into an open workbook through xlwings.
 
 The second writer of the same layout (the first is
-:mod:`workbook_templates.writing.xlsx`, openpyxl, to a file). It works only through
+:mod:`workbook_templates.writing.xlsx`, to a file). It works only through
 xlwings' Book API, so the same code runs in desktop Excel (COM / AppleScript)
 and on xlwings' remote engine (xlwings Server / xlwings Lite, Office.js), where
 every call becomes a queued JSON action that the add-in replays in Excel.
@@ -47,8 +47,8 @@ Charts
     Lite): series colours are therefore left to Excel's chart style on both
     engines, and a series the layout marks invisible (the floating base of the
     dashboard's waterfall) is left out, so the waterfall shows total, gains and
-    losses as stacked bars from zero. The openpyxl-built workbook has the
-    floating waterfall until the first Refresh.
+    losses as stacked bars from zero. The built workbook (and ``cskpi refresh``)
+    has the floating waterfall until the first Refresh in Excel.
 Conditional formats
     Re-created on both engines (``add_cell_value("equal_to", ...)`` for the
     health status colours, ``add_color_scale`` for the cohort heat map).

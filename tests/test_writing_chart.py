@@ -37,7 +37,8 @@ def _axes(cat="b", val="l", fmt=""):
 
 def test_waterfall_stacked_columns_with_an_invisible_base_and_no_legend():
     chart = Chart("stacked", "MRR bridge", "J2", "'calc_charts'!$H$2:$H$8",
-                  [Series("'calc_charts'!$I$2:$I$8", "base", "none"), Series("'calc_charts'!$J$2:$J$8", "total", "1F4E79")],
+                  [Series("'calc_charts'!$I$2:$I$8", "base", "none"),
+                   Series("'calc_charts'!$J$2:$J$8", "total", "1F4E79")],
                   y_format="#,##0", legend=False)
     fill = '<a:solidFill><a:srgbClr val="1F4E79"/></a:solidFill>'
     expected = (HEAD + _title("MRR bridge") + '<c:plotArea><c:layout/><c:barChart><c:barDir val="col"/>'

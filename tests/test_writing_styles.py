@@ -116,7 +116,8 @@ def test_dxfs_hold_a_bold_coloured_font_or_a_solid_fill_each_once():
     assert root.find("x:dxfs", NS).get("count") == "3"
     same_xml(ET.tostring(items[0]), f'<dxf xmlns="{MAIN}"><font><b/><color rgb="FF00875A"/></font></dxf>')
     same_xml(ET.tostring(items[2]), f'<dxf xmlns="{MAIN}"><font><b/><color rgb="FFC00000"/></font><fill>'
-                                    '<patternFill patternType="solid"><fgColor rgb="FF63BE7B"/><bgColor rgb="FF63BE7B"/>'
+                                    '<patternFill patternType="solid"><fgColor rgb="FF63BE7B"/>'
+                                    '<bgColor rgb="FF63BE7B"/>'
                                     '</patternFill></fill></dxf>')
 
 

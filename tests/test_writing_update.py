@@ -83,7 +83,8 @@ def _graft(built: Path, out: Path, tmp: Path, *, extra_names: str = "", calc_cha
             b"<sheetView ", b'<sheetView tabSelected="1" ', 1)
     assert (b'tabSelected="1"' in new["xl/worksheets/sheet900.xml"]) == select_user
     types = ET.fromstring(donor["[Content_Types].xml"])
-    extra = "".join(f'<Override PartName="/{rename[o.get("PartName").lstrip("/")]}" ContentType="{o.get("ContentType")}"/>'
+    extra = "".join(f'<Override PartName="/{rename[o.get("PartName").lstrip("/")]}" '
+                    f'ContentType="{o.get("ContentType")}"/>'
                     for o in types.iter(f"{{{CT}}}Override") if o.get("PartName").lstrip("/") in rename)
     extra += '<Default Extension="png" ContentType="image/png"/><Default Extension="vml" ' \
              'ContentType="application/vnd.openxmlformats-officedocument.vmlDrawing"/>'

@@ -50,7 +50,8 @@ def test_an_empty_table_keeps_one_data_row_and_its_headers_override_the_column_n
 
 def test_core_properties_carry_the_stamp_and_the_time():
     got = core_xml(Stamp("account", "Zoé <Acme>"), dt.datetime(2026, 12, 5, 9, 30, 0))
-    same_xml(got, """<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+    same_xml(got, """<cp:coreProperties
+      xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
       xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"
       xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
       <dc:title>Zoé &lt;Acme&gt;</dc:title><dc:subject>Zoé &lt;Acme&gt;</dc:subject><dc:creator>cskpi</dc:creator>

@@ -47,7 +47,8 @@ def test_a_sheet_with_every_setting_is_the_hand_written_part():
         <selection pane="bottomRight" activeCell="C5" sqref="C5"/>
       </sheetView></sheetViews>
       <sheetFormatPr defaultRowHeight="15"/>
-      <cols><col min="1" max="1" width="30" customWidth="1"/><col min="4" max="4" width="12.5" customWidth="1" hidden="1"/>
+      <cols><col min="1" max="1" width="30" customWidth="1"/>
+            <col min="4" max="4" width="12.5" customWidth="1" hidden="1"/>
             <col min="6" max="6" width="9.140625" hidden="1"/></cols>
       <sheetData>
         <row r="1"><c r="A1" s="1" t="inlineStr"><is><t>Health</t></is></c></row>

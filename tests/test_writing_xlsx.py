@@ -46,7 +46,8 @@ def _report_layout() -> WorkbookLayout:
                        CondFormat("B6:B8", formula="$B6>100", font="00875A"), CondFormat("C6:C8")]
     s.validations.append(Validation("E2:E3", "MonthList", "Pick a month"))
     s.charts += [Chart("stacked", "Bridge", "G2", ref("Report", 6, 3, 8, 3),
-                       [Series(ref("Report", 6, 2, 8, 2), "base", "none"), Series(ref("calc", 1, 1, 3, 1), "gain", "63BE7B")],
+                       [Series(ref("Report", 6, 2, 8, 2), "base", "none"),
+                        Series(ref("calc", 1, 1, 3, 1), "gain", "63BE7B")],
                        y_format="#,##0", legend=False, width=12, height=7),
                  Chart("line", "Trend", "G20", ref("Report", 6, 3, 8, 3), [Series(ref("Report", 6, 2, 8, 2), "MRR")],
                        blanks="span")]

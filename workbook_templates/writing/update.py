@@ -39,7 +39,7 @@ from kpi_core import KpiInputError, XlsxArchive, read_limits
 
 from ..spec.layout import SheetLayout
 from .ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL, parse_range, quote_attr, split_reference
-from .package import Package, content_types_xml, rels_part, rels_xml
+from .package import Package, content_types_xml, relative_target, rels_part, rels_xml
 from .parts.docprops import NS_CORE
 from .parts.styles import Dxfs, Items, builtin_format_id, look, xf_xml
 from .parts.workbook import defined_name_xml
@@ -397,8 +397,9 @@ class UserWorkbook:
         Raises
         ------
         KpiInputError
-            The workbook's parts cannot be read, a new table's name is already used by a kept sheet's table,
-            or `order` does not list exactly the kept and new sheets.
+            The workbook's parts cannot be read, or a new table's name is already used by a kept sheet's table.
+        ValueError
+            `order` does not list exactly the kept and new sheets.
         """
         where = self._where()
         remove = set(remove)
@@ -445,10 +446,11 @@ class UserWorkbook:
                 n += 1
             used.add(f"rId{n}")
             new_rid[plan.sheet.title] = f"rId{n}"
-            rels.append(_Rel(f"rId{n}", REL["worksheet"], posixpath.relpath(plan.part, posixpath.dirname(
-                self.book_part) or "."), False, plan.part))
+            rels.append(_Rel(f"rId{n}", REL["worksheet"], relative_target(self.book_part, plan.part), False, plan.part))
         book_xml = self._workbook_xml(order, plan_of, new_rid, names, set(drop_names) | set(names), active)
         # content types
+        if not self.archive.has("[Content_Types].xml"):
+            raise _err(where, "not a readable .xlsx workbook (it has no [Content_Types].xml)")
         types_root = self.archive.xml("[Content_Types].xml")
         defaults = {el.get("Extension", ""): el.get("ContentType", "")
                     for el in types_root.iter(f"{{{NS_CT}}}Default")}
