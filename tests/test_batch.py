@@ -11,6 +11,7 @@ import kpi_core
 from workbook_templates.batch import local as batch
 from workbook_templates.refresh import plan as refresh
 from workbook_templates.writing.parts import worksheet
+from workbook_templates.writing.update import read_workbook
 from workbook_templates.batch.local import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
 from cskpi.cli import main
 
@@ -102,7 +103,8 @@ def test_by_customer_writes_account_workbooks(ds, tmp_path):
 
     wb = openpyxl.load_workbook(result.written[1])
     assert wb.sheetnames[:2] == ["Dashboard", "Account"]
-    assert refresh.read_stamp(wb) == ("account", small.table("Customers")["name"].iloc[0])
+    with read_workbook(result.written[1]) as book:
+        assert refresh.read_stamp(book) == ("account", small.table("Customers")["name"].iloc[0])
 
 
 def test_by_a_missing_column_is_an_input_error(ds, tmp_path):
