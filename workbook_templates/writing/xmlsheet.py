@@ -38,6 +38,7 @@ StyleId = Callable[[str | None, bool], int]
 
 _CHUNK = 20_000  # rows encoded at a time
 _SMALL = 64  # blocks of at most this many rows are encoded value by value
+_CACHED_CELLS = 4096  # sheets of at most this many single cells remember their encoding (see _encoded_cell)
 _WHOLE = 2.0 ** 53  # floats below this that are whole are written as integers
 
 
@@ -88,13 +89,14 @@ def _cell_frag(cell, style_id: StyleId) -> str | None:
     return _value_frag(cell.value, cell.style, style_id)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)  # an account workbook's single cells
 def _cached_cell(kind: type, cell, style_id: StyleId) -> str | None:
     return _cell_frag(cell, style_id)
 
 
 def _encoded_cell(cell, style_id: StyleId) -> str | None:
-    """:func:`_cell_frag`, remembered: the same labels and formulas come back in every workbook of a batch."""
+    """:func:`_cell_frag`, remembered: the same labels and formulas come back in every workbook of a batch
+    (used for sheets of a few single cells: on a big sheet most are new and the cache only churns)."""
     try:
         return _cached_cell(type(cell.value), cell, style_id)  # the type: True == 1, but they are other cells
     except TypeError:  # a value that cannot be hashed
@@ -219,11 +221,11 @@ class _FormulaRows:
         return out
 
 
-def _row_xml(r: int, cells: dict, style_id: StyleId, heights: dict | None = None) -> str:
-    """One row from its cells: column -> fragment text, or a layout :class:`Cell` encoded here."""
+def _row_xml(r: int, cells: dict, encode, heights: dict | None = None) -> str:
+    """One row from its cells: column -> fragment text, or a layout :class:`Cell` encoded by `encode`."""
     parts = []
     for c, item in sorted(cells.items()):
-        frag = item if isinstance(item, str) else _encoded_cell(item, style_id)
+        frag = item if isinstance(item, str) else encode(item)
         if frag is not None:
             parts.append(f'<c r="{column_letter(c)}{r}"{frag}')
     height = (heights or {}).get(r)
@@ -286,6 +288,11 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
     si="0"/></c></row>
     """
     _check_formula_blocks(sheet)
+    known = _encoded_cell if len(sheet.cells) <= _CACHED_CELLS else _cell_frag
+
+    def encode(cell) -> str | None:
+        return known(cell, style_id)
+
     sparse: dict[int, dict] = {}  # single cells, encoded when their row is written
     for (r, c), cell in sheet.cells.items():
         sparse.setdefault(r, {})[c] = cell
@@ -322,14 +329,14 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
             raise ValueError(f"sheet {sheet.title!r}: blocks overlap in rows {start}..{stop - 1}")
         for lo in range(start, stop, _CHUNK):
             hi = min(lo + _CHUNK, stop)
-            yield _band(lo, hi, inside, sparse, sparse_rows, style_id, heights)
+            yield _band(lo, hi, inside, sparse, sparse_rows, encode, heights)
 
 
-def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, style_id: StyleId,
+def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, encode,
           heights: dict | None = None) -> str:
     """Rows lo..hi-1 (1-based sheet rows) covered by the same sources (blocks, formula blocks)."""
     if not sources:
-        return "".join(_row_xml(r, sparse[r], style_id, heights) for r in range(lo, hi) if r in sparse)
+        return "".join(_row_xml(r, sparse[r], encode, heights) for r in range(lo, hi) if r in sparse)
     columns = sorted((c, frags) for src in sources for c, frags in zip(src.cols, src.frags(lo, hi)))
     cols = [c for c, _ in columns]
     frag_columns = [f for _, f in columns]
@@ -343,7 +350,7 @@ def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, styl
         if r in sparse:
             cells = {c: f[i] for c, f in zip(cols, frag_columns)}
             cells.update(sparse[r])
-            out.append(_row_xml(r, cells, style_id, heights))
+            out.append(_row_xml(r, cells, encode, heights))
         else:
             out.append(template.format(r, *(f[i] for f in frag_columns)))
     return "".join(out)
