@@ -1,7 +1,7 @@
 """Write a :class:`~workbook_templates.layout.WorkbookLayout` into an open workbook through xlwings.
 
 The second writer of the same layout (the first is
-:mod:`workbook_templates.writing.xlsx`, to a file). It works only through
+:mod:`workbook_templates.writing.xlsx`, openpyxl, to a file). It works only through
 xlwings' Book API, so the same code runs in desktop Excel (COM / AppleScript)
 and on xlwings' remote engine (xlwings Server / xlwings Lite, Office.js), where
 every call becomes a queued JSON action that the add-in replays in Excel.
@@ -17,11 +17,8 @@ What a sheet write does (:func:`write_sheets`):
 3. all plain values of the sheet's cells in **one** ``range.value`` call (the
    bounding box of the cells, formulas left empty), each data block in one
    ``range.value`` call (header + rows), every rectangle of formulas in one
-   ``range.formula`` call, each column of a formula block in one
-   ``range.formula`` call of its first row's formula on the whole column
-   range (Excel and Office.js fill it down, adjusting relative references,
-   as for a shared formula in a file), and number formats / fonts / fills one
-   call per rectangle of cells sharing a style;
+   ``range.formula`` call, and number formats / fonts / fills one call per
+   rectangle of cells sharing a style;
 4. column widths, conditional formats (cell-value rules and colour scales,
    ``range.conditional_formats``) and, for a data block that is an Excel table,
    ``sheet.tables.add``.
@@ -47,8 +44,8 @@ Charts
     Lite): series colours are therefore left to Excel's chart style on both
     engines, and a series the layout marks invisible (the floating base of the
     dashboard's waterfall) is left out, so the waterfall shows total, gains and
-    losses as stacked bars from zero. The built workbook (and ``cskpi refresh``)
-    has the floating waterfall until the first Refresh in Excel.
+    losses as stacked bars from zero. The openpyxl-built workbook has the
+    floating waterfall until the first Refresh.
 Conditional formats
     Re-created on both engines (``add_cell_value("equal_to", ...)`` for the
     health status colours, ``add_color_scale`` for the cohort heat map).
@@ -64,14 +61,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout
+from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout, split_ref
 from workbook_templates.spec.styles import AMBER, GREEN, RED, STYLES
 from workbook_templates.writing import values
-from workbook_templates.writing.ooxml import column_letter, split_reference
+from workbook_templates.writing.ooxml import column_letter
 from workbook_templates.writing.values import live_text as as_text
 
 __all__ = ["is_remote", "as_text", "write_sheets", "define_names", "sheet_titles", "same_reference",
-           "CHART_TYPES", "column_letter", "split_reference"]
+           "CHART_TYPES", "column_letter"]
 
 #: layout chart kinds -> xlwings chart types
 CHART_TYPES = {"line": "line", "column": "column_clustered", "bar": "bar_clustered",
@@ -138,6 +135,10 @@ def _style_positions(sheet: SheetLayout) -> dict[str, set]:
     for (r, c), cell in sheet.cells.items():
         if cell.style:
             out[cell.style].add((r, c))
+    for fb in sheet.formula_blocks:
+        for j, (text, style) in enumerate(fb.columns):
+            if text is not None and style:
+                out[style].update((fb.row + i, fb.col + j) for i in range(fb.rows))
     for block in sheet.blocks:
         if block.header:
             for j in range(len(block.frame.columns)):
@@ -147,10 +148,6 @@ def _style_positions(sheet: SheetLayout) -> dict[str, set]:
             if style and len(block.frame):
                 for i in range(block.first_data_row, block.last_row + 1):
                     out[style].add((i, block.col + j))
-    for fb in sheet.formula_blocks:
-        for j, (text, style) in enumerate(fb.columns):
-            if text is not None and style:
-                out[style].update((i, fb.col + j) for i in range(fb.row, fb.last_row + 1))
     return out
 
 
@@ -165,8 +162,8 @@ def same_reference(a: str | None, b: str | None) -> bool:
     """Whether two references (``=Sheet!$A$1``, ``'Sheet'!A1``) name the same cells."""
     if not a or not b:
         return False
-    sa, aa = split_reference(a)
-    sb, ab = split_reference(b)
+    sa, aa = split_ref(a)
+    sb, ab = split_ref(b)
     return sa.casefold() == sb.casefold() and aa.upper() == ab.upper()
 
 
@@ -198,37 +195,39 @@ def _place_sheet(book, layout: WorkbookLayout, sheet: SheetLayout):
 
 
 def _write_values(ws, sheet: SheetLayout) -> None:
-    plain = {(r, c): cell for (r, c), cell in sheet.cells.items() if not cell.is_formula}
-    if plain:
-        r1 = min(r for r, _ in plain)
-        r2 = max(r for r, _ in plain)
-        c1 = min(c for _, c in plain)
-        c2 = max(c for _, c in plain)
+    """Every plain value of the sheet (its cells and the blocks that are not Excel tables) in one
+    ``range.value`` call over their bounding box; each Excel table in a call of its own."""
+    plain = {(r, c): _cell_value(cell.value) for (r, c), cell in sheet.cells.items() if not cell.is_formula}
+    loose = [(block, _block_matrix(block)) for block in sheet.blocks if not block.table]
+    corners = list(plain) + [(b.row, b.col) for b, m in loose if m] + \
+        [(b.row + len(m) - 1, b.last_col) for b, m in loose if m]
+    if corners:
+        r1, r2 = min(r for r, _ in corners), max(r for r, _ in corners)
+        c1, c2 = min(c for _, c in corners), max(c for _, c in corners)
         grid = [[None] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
-        for (r, c), cell in plain.items():
-            grid[r - r1][c - c1] = _cell_value(cell.value)
+        for block, matrix in loose:
+            for i, row in enumerate(matrix):
+                grid[block.row + i - r1][block.col - c1:block.col - c1 + len(row)] = row
+        for (r, c), value in plain.items():
+            grid[r - r1][c - c1] = value
         ws.range((r1, c1)).options(ndim=2).value = grid
     for block in sheet.blocks:
+        if not block.table:
+            continue
         matrix = _block_matrix(block)
         if matrix:
             ws.range((block.row, block.col)).options(ndim=2).value = matrix
-        if block.table:
-            last_row = max(block.last_row, block.row + 1)  # a table needs one data row
-            ws.tables.add(source=ws.range((block.row, block.col), (last_row, block.last_col)),
-                          name=block.table, has_headers=True, table_style_name="TableStyleMedium2")
+        last_row = max(block.last_row, block.row + 1)  # a table needs one data row
+        ws.tables.add(source=ws.range((block.row, block.col), (last_row, block.last_col)),
+                      name=block.table, has_headers=True, table_style_name="TableStyleMedium2")
 
 
 def _write_formulas(ws, sheet: SheetLayout) -> None:
     formulas = {(r, c): cell.value for (r, c), cell in sheet.cells.items() if cell.is_formula}
+    formulas.update({(r, c): cell.value for fb in sheet.formula_blocks for r, c, cell in fb.cells()})
     for r1, c1, r2, c2 in _rectangles(formulas):
         ws.range((r1, c1)).options(ndim=2).formula = [[formulas[(r, c)] for c in range(c1, c2 + 1)]
                                                       for r in range(r1, r2 + 1)]
-    for fb in sheet.formula_blocks:  # one call per column: the first row's formula, filled down by Excel
-        if fb.rows <= 0:
-            continue
-        for j, (text, _) in enumerate(fb.columns):
-            if text is not None:
-                ws.range((fb.row, fb.col + j), (fb.last_row, fb.col + j)).formula = text
 
 
 def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool, currency: str = "") -> None:
@@ -284,7 +283,7 @@ def _write_charts(ws, sheet: SheetLayout, book) -> None:
         series = [s for s in spec.series if s.color != "none"]
         if not series:
             continue
-        where = [split_reference(s.values) for s in series]
+        where = [split_ref(s.values) for s in series]
         sheet_name = where[0][0]
         bounds = []
         for _, address in where:
@@ -296,7 +295,7 @@ def _write_charts(ws, sheet: SheetLayout, book) -> None:
         source = src.range(first_rng, last_rng)
         chart = ws.charts.add(anchor=ws.range(spec.anchor), chart_type=CHART_TYPES[spec.kind], source=source,
                               plot_by="columns", width=spec.width * 28.35, height=spec.height * 28.35)
-        cat_sheet, cat_address = split_reference(spec.categories)
+        cat_sheet, cat_address = split_ref(spec.categories)
         chart.set_x_axis_values(book.sheets[cat_sheet].range(cat_address))
         chart.title = spec.title
         chart.legend.visible = bool(spec.legend)

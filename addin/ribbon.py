@@ -34,8 +34,9 @@ RefreshKpis (:func:`refresh_kpis`)
 BuildWorkbook (:func:`build_workbook`)
     Builds the portfolio workbook from the workbook's tables (the bundled
     sample data when it has none). Desktop: a new file ``<name> - KPIs.xlsx``
-    next to the workbook. Remote: the browser cannot write files, so the
-    workbook's sheets are added to the open workbook itself.
+    next to the workbook. Remote engine (xlwings Lite, xlwings Server): no
+    file can be written, so the workbook's sheets are added to the open
+    workbook itself.
 HealthScores / MrrMovements (:func:`health_scores`, :func:`mrr_movements`)
     Rewrite only the Health sheet and calc_health, or only the MRR movements
     sheet and calc_mrr (and the names that point into them).
@@ -44,7 +45,7 @@ ValidateData (:func:`validate_data`)
     cell, problem), or says that no problem was found.
 ExportPerCsm (:func:`export_per_csm`)
     One portfolio workbook per CSM in a folder ``<name> - per CSM`` next to the
-    workbook (desktop only).
+    workbook (desktop only; on the remote engine it says to use ``cskpi build --by csm``).
 Help (:func:`show_help`)
     What each button does, and where the documentation is.
 """
@@ -61,14 +62,13 @@ import xlwings as xw
 import kpi_core
 from kpi_core import TABLES, Dataset, KpiInputError, validate_tables
 from workbook_templates.spec.labels import t
-from workbook_templates.spec.layout import SheetLayout, WorkbookLayout
+from workbook_templates.spec.layout import SheetLayout, WorkbookLayout, split_ref
 from workbook_templates.templates.portfolio import DATA_ORDER, portfolio_layout
-from workbook_templates.batch.local import build_workbooks
-from workbook_templates.refresh.plan import (computed_titles, detect_lang, infer_template, report_settings_from_names,
-                                        settings_from_names, template_layout)
+from workbook_templates.batch import build_workbooks
+from workbook_templates.refresh import RefreshPlan, detect_lang, plan_refresh, settings_from_names
 from workbook_templates.writing.xlsx import write_xlsx
 
-from . import live
+from . import live, sources
 
 __all__ = ["dispatch", "BUTTONS", "refresh_kpis", "build_workbook", "health_scores", "mrr_movements",
            "validate_data", "export_per_csm", "show_help", "read_tables", "DATA_CHECK", "HELP_TEXT",
@@ -85,12 +85,13 @@ HELP_TEXT = (
     "Refresh KPIs: re-computes every KPI sheet of this workbook from its data tables "
     "(new rows, new months) with the period and health settings on the Settings sheet.\n"
     "Build KPI workbook: builds the KPI workbook from this workbook's tables (or from sample "
-    "data when it has none) - on desktop as a new file next to this one, in Excel on the web "
-    "as new sheets of this workbook.\n"
+    "data when it has none) - with the desktop add-in as a new file next to this one, in xlwings Lite "
+    "and Excel on the web as new sheets of this workbook.\n"
     "Health scores: updates only the Health sheet.\n"
     "MRR movements: updates only the MRR movements sheet.\n"
     "Validate data: lists every problem of the data tables in a \"Data check\" sheet.\n"
-    "Export per CSM: one KPI workbook per CSM in a folder next to this workbook (desktop only).\n\n"
+    "Export per CSM: one KPI workbook per CSM in a folder next to this workbook (desktop add-in only; "
+    "elsewhere use the command line: cskpi build WORKBOOK.xlsx --by csm).\n\n"
     "Your data sheets and your own sheets are never changed; a button that fails changes nothing "
     "and says why.\n\n"
     f"Documentation: {DOCS}."
@@ -136,8 +137,8 @@ def _rows(value) -> list[list]:
     return value
 
 
-def read_tables(book) -> BookData:
-    """Every Excel table of `book` named as in DESIGN.md §3, as raw DataFrames with cell locators.
+def read_tables(book, names=TABLES) -> BookData:
+    """Every Excel table of `book` named as in DESIGN.md §3 (or one of `names`), as raw DataFrames with cell locators.
 
     The header is the table's header row (wherever the table starts), its data
     is the table's data body (a totals row is left out), extra columns are
@@ -150,7 +151,7 @@ def read_tables(book) -> BookData:
     for ws in book.sheets:
         for table in ws.tables:
             name = table.name
-            if name not in TABLES:
+            if name not in names:
                 continue
             if name in data.tables:
                 raise KpiInputError(f"two Excel tables are named {name} (sheets {data.sheets[name]} and {ws.name})",
@@ -182,77 +183,68 @@ def read_tables(book) -> BookData:
     return data
 
 
-def _names_reader(book):
-    def read(name):
+class LiveBook:
+    """An open workbook, read through xlwings for the refresh plan (:func:`workbook_templates.refresh.plan_refresh`).
+
+    Its tables are read with :func:`read_tables` (kept in :attr:`data`, which
+    says which sheets hold them: those are never written).
+    """
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.data = BookData()
+
+    def sheet_titles(self) -> list[str]:
+        return live.sheet_titles(self.book)
+
+    def read_name(self, name: str):
         try:
-            rng = book.names[name].refers_to_range
+            rng = self.book.names[name].refers_to_range
         except Exception as exc:  # noqa: BLE001 - any engine's "no such name"
             raise KpiInputError(f"this workbook has no defined name {name} (was it built by cskpi? "
                                 "Use Build KPI workbook first)", "value", location=name) from exc
         return rng.value
-    return read
+
+    def dataset(self) -> Dataset:
+        self.data = read_tables(self.book)
+        if not self.data.tables:
+            raise KpiInputError("this workbook has no Excel table named " + ", ".join(TABLES), "value")
+        return Dataset(self.data.tables, source=_book_label(self.book), locators=self.data.locators)
+
+    def stamp(self):
+        return None  # xlwings reads no document properties: the template is inferred from the sheets
+
+    def dashboard_title(self, lang: str):
+        try:
+            return self.book.sheets[t("dashboard", lang)].range("A1").value
+        except Exception:  # noqa: BLE001 - no dashboard: default scope
+            return None
 
 
-def _dashboard_title(book, lang: str):
-    """The Dashboard's A1 title (it carries the scope), or None."""
-    try:
-        return book.sheets[t("dashboard", lang)].range("A1").value
-    except Exception:  # noqa: BLE001 - no dashboard: default scope
-        return None
-
-
-@dataclass
-class _Context:
-    data: BookData
-    ds: Dataset
-    layout: WorkbookLayout
-    start: object = None
-    end: object = None
-
-
-def _built_context(book) -> _Context:
-    """Read a cskpi-built workbook: its tables, language, Settings; build the layout."""
-    titles = live.sheet_titles(book)
-    lang = detect_lang(titles)
-    read = _names_reader(book)
-    start, end, config = settings_from_names(read)
-    report = report_settings_from_names(read)
-    data = read_tables(book)
-    if not data.tables:
-        raise KpiInputError("this workbook has no Excel table named " + ", ".join(TABLES), "value")
-    ds = Dataset(data.tables, source=_book_label(book), locators=data.locators)
-    kind, scope = infer_template(titles, _dashboard_title(book, lang))
-    if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
-        report["customer_value"] = t("customer_value", lang) in titles
-    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
-    return _Context(data, ds, layout, start, end)
+def _plan(book) -> tuple[RefreshPlan, BookData]:
+    """Read a cskpi-built workbook and plan its Refresh (nothing written)."""
+    reader = LiveBook(book)
+    return plan_refresh(reader), reader.data
 
 
 def _write(book, layout: WorkbookLayout, titles, protected) -> list[str]:
+    """Write the layout sheets `titles` and the names that point into sheets of the book."""
     written = live.write_sheets(book, layout, titles, protected=protected)
-    present = {s.casefold() for s in live.sheet_titles(book)}
-    names = {n: ref for n, ref in layout.names.items() if live.split_reference(ref)[0].casefold() in present}
-    live.define_names(book, names)
+    present = {x.casefold() for x in live.sheet_titles(book)}
+    live.define_names(book, {n: r for n, r in layout.names.items() if split_ref(r)[0].casefold() in present})
     return written
 
 
 def _only(book, keys: tuple, what: str, table: str) -> str:
-    ctx = _built_context(book)
-    titles = [s.title for s in ctx.layout.sheets if s.key in keys]
+    plan, data = _plan(book)
+    titles = [x.title for x in plan.layout.sheets if x.key in keys]
     if not titles:
         raise _Failure(f"{what} needs a non-empty {table} table, which this workbook does not have.")
-    written = _write_keys(book, ctx, titles)
+    written = live.write_sheets(book, plan.layout, titles, protected=data.table_sheets)
+    wanted = {x.casefold() for x in titles}  # names pointing into the sheets just written (MrrMatrix, ...)
+    live.define_names(book, {n: r for n, r in plan.layout.names.items() if split_ref(r)[0].casefold() in wanted})
     return (f"{what}: updated {', '.join(written)}. The other sheets were not changed "
             "(Refresh KPIs updates them all).")
-
-
-def _write_keys(book, ctx: _Context, titles) -> list[str]:
-    wanted = {x.casefold() for x in titles}
-    written = live.write_sheets(book, ctx.layout, titles, protected=ctx.data.table_sheets)
-    # names pointing into the sheets just written (MrrMatrix, MonthList, ...)
-    names = {n: ref for n, ref in ctx.layout.names.items() if live.split_reference(ref)[0].casefold() in wanted}
-    live.define_names(book, names)
-    return written
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,10 +252,9 @@ def _write_keys(book, ctx: _Context, titles) -> list[str]:
 # --------------------------------------------------------------------------------------------
 def refresh_kpis(book) -> str:
     """Re-derive every computed sheet of `book` from its tables; returns the message shown."""
-    ctx = _built_context(book)
-    titles = computed_titles(ctx.layout)
-    written = _write(book, ctx.layout, titles, ctx.data.table_sheets)
-    start, end = pd.Timestamp(ctx.start), pd.Timestamp(ctx.end)
+    plan, data = _plan(book)
+    written = _write(book, plan.layout, [x.title for x in plan.computed], data.table_sheets)
+    start, end = pd.Timestamp(plan.start), pd.Timestamp(plan.end)
     return (f"KPIs refreshed for {start:%Y-%m} to {end:%Y-%m}: {len(written)} sheets rewritten "
             f"({', '.join(written)}). Data sheets and your own sheets were not changed.")
 
@@ -280,6 +271,8 @@ def mrr_movements(book) -> str:
 
 def _dataset_for_build(book) -> tuple[Dataset, BookData, str]:
     data = read_tables(book)
+    if sources.has_mapping(book):  # raw exports + a Mapping table (DESIGN.md §12)
+        return sources.mapped_dataset(book, data), data, "this workbook's exports, through its Mapping table"
     if data.tables:
         return Dataset(data.tables, source=_book_label(book), locators=data.locators), data, "this workbook's tables"
     return kpi_core.sample_dataset(), data, "the bundled sample data (this workbook has no data table)"
@@ -324,8 +317,8 @@ def build_workbook(book) -> str:
                        + ", ".join(clash) + " already exist(s). Rename or remove them, or build on desktop Excel "
                        "(which writes a separate file).")
     written = _write(book, layout, titles, data.table_sheets)
-    return (f"Excel on the web cannot save a separate file, so the KPI sheets built from {origin} were added "
-            f"to this workbook: {', '.join(written)}.")
+    return (f"This add-in (xlwings Lite or xlwings Server) cannot save a separate file, so the KPI sheets built "
+            f"from {origin} were added to this workbook: {', '.join(written)}.")
 
 
 def _problem_rows(problems, data: BookData) -> list[list]:
@@ -371,8 +364,10 @@ def validate_data(book) -> str:
 def export_per_csm(book) -> str:
     """One workbook per CSM (and the portfolio) in a folder next to `book` (desktop only)."""
     if live.is_remote(book):
-        raise _Failure("Export per CSM writes one file per CSM, and Excel on the web cannot write files from "
-                       "the browser. Use desktop Excel, or the command line: cskpi build DATA --by csm --out DIR.")
+        raise _Failure("Export per CSM writes one file per CSM, and this add-in (xlwings Lite or xlwings Server) "
+                       "cannot write files to your computer. Use the command line on this "
+                       "workbook saved as .xlsx: cskpi build WORKBOOK.xlsx --by csm --out DIR (or the desktop "
+                       "add-in cskpi.xlam).")
     data = read_tables(book)
     if not data.tables:
         raise _Failure("Export per CSM needs the workbook's data tables; this workbook has none.")
@@ -381,7 +376,7 @@ def export_per_csm(book) -> str:
     if customers is None or "csm" not in customers:
         raise _Failure("Export per CSM needs a Customers table with a csm column.")
     try:
-        start, end, config = settings_from_names(_names_reader(book))
+        start, end, config = settings_from_names(LiveBook(book).read_name)
     except KpiInputError:
         start = end = config = None
     folder = _folder_of(book) / f"{Path(_book_label(book)).stem} - per CSM"

@@ -986,3 +986,21 @@ def cohort_retention(customer_ids, months, mrr, basis="logo"):
     ids, month_values, amounts = _rows(customer_ids, months, mrr)
     table = kpi_core.cohort_retention(ids, month_values, amounts, _option(basis))
     return _table(table, index=True, index_label="cohort")
+
+
+@func
+@arg("scores", ndim=2, err_to_str=True,
+     doc="Health score of each customer (any numbers); a blank score or outcome leaves its pair out.")
+@arg("outcomes", ndim=2, err_to_str=True,
+     doc="1 or TRUE = churned, 0 or FALSE = stayed, one per score (same size as scores).")
+@ret(_ExcelResult)
+@_excel_function
+def auc(scores, outcomes):
+    """ROC AUC of a score for staying: probability that a customer who stayed scores above one who churned.
+
+    Returns
+    -------
+    float
+        0..1; ties count one half, 0.5 is no better than chance (DESIGN.md §13).
+    """
+    return kpi_core.auc(_range(scores, "scores"), _range(outcomes, "outcomes"))

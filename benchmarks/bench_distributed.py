@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import kpi_core  # noqa: E402
-from workbook_templates.batch.local import build_group, build_workbooks, plan_groups  # noqa: E402
+from workbook_templates.batch import build_group, build_workbooks, plan_groups  # noqa: E402
 
 
 def _build(ds, ids, out: Path, **kw) -> tuple[float, object]:

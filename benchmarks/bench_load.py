@@ -20,22 +20,18 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from timing import best  # noqa: E402 - benchmarks/timing.py, beside this script
+
 REPEAT = 3
 
 
 def _best(fn) -> float:
-    times = []
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return best(fn, REPEAT)
 
 
 def _peak_mb() -> float:

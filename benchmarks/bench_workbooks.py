@@ -255,7 +255,7 @@ def _child_batch(args) -> dict:
     different sizes differ only in the number of workbooks built.
     """
     from workbook_templates.templates.account import account_layout, customer_ids, customer_subset
-    from workbook_templates.batch.local import build_workbooks
+    from workbook_templates.batch import build_workbooks
 
     ds = kpi_core.sample_dataset(seed=0, n_customers=1000)
     ids = customer_ids(ds)[:args.small]

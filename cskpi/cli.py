@@ -19,14 +19,13 @@ from pathlib import Path
 import kpi_core
 from kpi_core import KpiInputError
 
-from .report import FORMATS as _FORMATS, fmt as _fmt  # noqa: F401 - the terminal formats, one home (report.py)
-from . import predict
+from . import health_cmd, import_cmd, lite_cmd, predict
 
 
-def _load(data):
+def _load(data, mapping=None):
     from .data_cmds import load_for_command
 
-    return load_for_command(data)
+    return load_for_command(data, mapping)
 
 
 def _period(ds, args):
@@ -45,21 +44,22 @@ def cmd_kpis(args) -> int:
     if (args.bands or args.targets) and not args.compare:
         print("cskpi: error: --bands and --targets go with --compare", file=sys.stderr)
         return 2
-    ds = _load(args.data)
+    ds = _load(args.data, args.map)
     period = _period(ds, args)
+    config = health_cmd.health_config(args)
     bands = kpi_core.load_bands(args.bands) if args.bands else None
     targets = kpi_core.load_targets(args.targets) if args.targets else None
     payload = {"source": ds.source, "period_start": f"{period.start:%Y-%m}", "period_end": f"{period.end:%Y-%m}"}
     if args.by:
-        table = kpi_core.kpis_by(ds, args.by, period.start, period.end)
+        table = kpi_core.kpis_by(ds, args.by, period.start, period.end, config)
         payload.update(by=args.by, groups=report.json_records(table))
         show = lambda: report.print_by(ds.source, period, args.by, table)  # noqa: E731
     else:
-        kpis = kpi_core.headline_kpis(ds, period.start, period.end)
+        kpis = kpi_core.headline_kpis(ds, period.start, period.end, config)
         payload["kpis"] = kpis
         if args.compare:
             prev = kpi_core.previous_period(period)
-            before = kpi_core.headline_kpis(ds, prev.start, prev.end)
+            before = kpi_core.headline_kpis(ds, prev.start, prev.end, config)
             table = kpi_core.compare_kpis(kpis, before, bands, targets)
             payload.update(previous_period_start=f"{prev.start:%Y-%m}", previous_period_end=f"{prev.end:%Y-%m}",
                            previous_kpis=before, comparison=report.json_records(table))
@@ -130,7 +130,7 @@ def _render_dashboard(workbook: Path, png: Path, lang: str) -> bool:
 
 def cmd_demo(args) -> int:
     """Sample dataset -> the portfolio and per-CSM workbooks, and a picture of the Dashboard."""
-    from workbook_templates.batch.local import build_workbooks
+    from workbook_templates.batch import build_workbooks
     from kpi_core.files import check_output_folder
 
     check_output_folder(args.out)
@@ -146,17 +146,22 @@ def cmd_demo(args) -> int:
 
 def cmd_build(args) -> int:
     """DATA -> the portfolio workbook, plus one per group with --by."""
-    from workbook_templates.batch.local import build_workbooks
+    from workbook_templates.batch import build_workbooks
 
     from kpi_core.files import check_output_folder
 
+    if args.data is None and args.map is None:
+        print("cskpi build: error: give DATA, or --map MAP (or both)", file=sys.stderr)
+        return 2
     check_output_folder(args.out)
-    ds = _load(args.data)
+    ds = _load(args.data, args.map)
     _period(ds, args)
+    config = health_cmd.health_config(args)
     try:
         result = build_workbooks(ds, args.out, by=args.by, lang=args.lang, period_start=args.period_start,
                                  period_end=args.period_end, jobs=args.jobs, manifest=True, resume=args.resume,
-                                 scheduler=args.scheduler, predict=args.predict, currency=args.currency)
+                                 scheduler=args.scheduler, predict=args.predict, currency=args.currency,
+                                 config=config)
     except KeyboardInterrupt:  # the files written so far are complete and in the manifest
         print(f"cskpi: interrupted; run the same command with --resume to build the rest in {args.out}",
               file=sys.stderr)
@@ -166,7 +171,7 @@ def cmd_build(args) -> int:
 
 def cmd_refresh(args) -> int:
     """Re-derive a workbook's computed sheets from its own tables (what the ribbon's Refresh does)."""
-    from workbook_templates.refresh.plan import refresh_workbook
+    from workbook_templates.refresh import refresh_workbook
 
     path = refresh_workbook(args.workbook)
     print(f"refreshed {path}")
@@ -196,7 +201,7 @@ def _report_options(p) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``cskpi``."""
-    from .data_cmds import add_parsers, tables_epilog
+    from .data_cmds import add_map_option, add_parsers, tables_epilog
 
     parser = argparse.ArgumentParser(prog="cskpi", description="Customer-success KPIs: terminal, Excel, workbooks.",
                                      epilog=tables_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -213,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="also write the table shown as CSV (numbers unformatted)")
     p.add_argument("--bands", metavar="FILE", help="benchmark bands (.toml or .csv) instead of the defaults")
     p.add_argument("--targets", metavar="FILE", help="targets per KPI (.toml or .csv) for --compare")
+    health_cmd.add_health_config_option(p)
+    add_map_option(p)
     p.set_defaults(func=cmd_kpis)
 
     p = sub.add_parser("demo", help="sample dataset -> portfolio and per-CSM workbooks, and dashboard.png")
@@ -226,8 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "from the group names). Per-CSM, per-segment and per-customer workbooks leave "
                                    "out the company-level Funnel and Acquisition tables. Exit status 1 when a "
                                    "workbook failed (the others are still written), 2 on bad input.")
-    p.add_argument("data", help="folder of CSV files or .xlsx holding the tables listed by cskpi --help")
+    p.add_argument("data", nargs="?", help="folder of CSV files or .xlsx holding the tables listed by cskpi --help")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
+    add_map_option(p)
     p.add_argument("--by", choices=("csm", "segment", "customer"), help="also one workbook per group")
     p.add_argument("--lang", choices=("en", "fr"), default="en")
     p.add_argument("--period-start", metavar="YYYY-MM")
@@ -239,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "'local' for a local cluster (needs pip install \"cskpi[dask]\")")
     p.add_argument("--resume", action="store_true",
                    help="skip the workbooks already complete in DIR (same data and settings, checksum intact)")
+    health_cmd.add_health_config_option(p)
     _report_options(p)
     p.set_defaults(func=cmd_build)
 
@@ -247,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_refresh)
 
     predict.add_parser(sub)
+    health_cmd.add_parser(sub)
+    lite_cmd.add_parser(sub)
+    import_cmd.add_parser(sub)
     add_parsers(sub)
 
     addin = sub.add_parser("addin", help="the Excel add-in (cskpi.xlam)")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import kpi_core
 
+from .argtypes import whole_number
+
 __all__ = ["add_parser", "cmd_predict"]
 
 _DESCRIPTION = """Predict each customer's repeat purchases and value over the next HORIZON periods from the
@@ -50,16 +52,6 @@ def _rate(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
@@ -133,6 +125,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--calibration-end", metavar="YYYY-MM-DD",
                    help="fit on the orders up to this day and check the prediction on the later ones")
     p.add_argument("--csv", metavar="FILE", help="write the per-customer table to FILE")
-    p.add_argument("--top", type=_count, default=10, metavar="N", help="customers to print (default 10)")
+    p.add_argument("--top", type=whole_number(0), default=10, metavar="N", help="customers to print (default 10)")
     p.set_defaults(func=cmd_predict)
     return p

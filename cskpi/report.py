@@ -17,22 +17,10 @@ import pandas as pd
 import kpi_core
 
 __all__ = ["FORMATS", "fmt", "fmt_change", "headline_table", "print_headline", "print_compare", "print_by",
-           "write_csv", "json_records", "dump_json"]
+           "write_csv", "json_records", "dump_json", "print_grid"]
 
-#: The terminal's number style for each kpi_core.KPI_UNITS unit.
-_KIND = {"rate": "pct", "money": "money", "count": "count", "points": "points", "number": "ratio"}
-
-_LABELS = {
-    "mrr": "MRR", "arr": "ARR", "nrr": "Net revenue retention", "grr": "Gross revenue retention",
-    "revenue_churn": "Revenue churn", "logo_churn": "Logo churn", "retention": "Customer retention",
-    "net_customer_change": "Net customer change", "quick_ratio": "Quick ratio", "nps": "NPS", "csat": "CSAT",
-    "ces": "CES (1-7)", "fcr": "First-contact resolution", "avg_basket": "Average basket",
-    "purchase_frequency": "Purchase frequency", "repurchase_rate": "Repurchase rate", "cac": "CAC",
-    "conversion_rate": "Conversion rate", "abandonment_rate": "Cart abandonment",
-    "avg_health": "Average health (0-100)",
-}
-#: Display label and number style of every headline KPI in the terminal.
-FORMATS = {key: (_LABELS[key], _KIND[kpi_core.KPI_UNITS[key]]) for key in kpi_core.HEADLINE_KEYS}
+#: Display label and number format of every headline KPI in the terminal (from kpi_core's one catalogue).
+FORMATS = {key: (kpi.name, kpi.format) for key, kpi in kpi_core.KPIS.items()}
 
 _UNDEFINED_NOTE = "  n/a: undefined for this period (its denominator is 0, e.g. no answer or no loss)."
 
@@ -45,7 +33,7 @@ def _blank(value) -> bool:
 _STYLES = {
     "pct": (100, ",.1f", " %", "+,.1f", " pp"),
     "money": (1, ",.2f", "", "+,.2f", ""),
-    "count": (1, "+,.0f", "", "+,.0f", ""),
+    "int": (1, "+,.0f", "", "+,.0f", ""),
     "points": (1, "+.1f", "", "+.1f", " pts"),
 }
 _OTHER = (1, ",.2f", "", "+,.2f", "")
@@ -102,7 +90,7 @@ def print_headline(source: str, period, kpis: dict) -> None:
         print(_UNDEFINED_NOTE)
 
 
-def _print_grid(header: list[str], rows: list[list[str]], left=(0,)) -> None:
+def print_grid(header: list[str], rows: list[list[str]], left=(0,)) -> None:
     """Columns padded to their widest cell; the `left` columns (text) left-aligned, the others right."""
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
 
@@ -130,7 +118,7 @@ def print_compare(source: str, period, previous, table: pd.DataFrame) -> None:
             row += [fmt(rec["target"], kind) if not _blank(rec["target"]) else "",
                     "" if met is None else "yes" if met else "no"]
         rows.append(row)
-    _print_grid(header, rows, left=(0, 4))
+    print_grid(header, rows, left=(0, 4))
     if table[["current", "previous"]].isna().any().any():
         print("  n/a: undefined for that period (its denominator is 0, e.g. no answer, no loss, or no data yet).")
 
@@ -145,7 +133,7 @@ def print_by(source: str, period, by: str, table: pd.DataFrame) -> None:
     for rec in table.to_dict("records"):
         row = [str(rec[by])] + ([f"{rec['customers']:,}"] if "customers" in table else [])
         rows.append(row + [fmt(rec[k], FORMATS[k][1]) for k in keys])
-    _print_grid(header, rows)
+    print_grid(header, rows)
     if table[keys].isna().any().any():
         print("  n/a: undefined for that group (its denominator is 0, or the group has no row of its table).")
 

@@ -44,6 +44,7 @@ def _is_real(v) -> bool:
 
 
 _is_real_vec = np.frompyfunc(_is_real, 1, 1)
+_is_bool_vec = np.frompyfunc(lambda v: isinstance(v, (bool, np.bool_)), 1, 1)
 
 
 def describe(v) -> str:
@@ -249,3 +250,29 @@ def not_more_than(part: float, part_name: str, whole: float, whole_name: str) ->
         raise KpiInputError(
             f"{part_name} ({part:g}) cannot exceed {whole_name} ({whole:g})", "num"
         )
+
+
+def outcomes_with_blanks(values, name: str) -> np.ndarray:
+    """Flat float64 array of 0/1 outcomes (TRUE/FALSE accepted), blanks as NaN.
+
+    Raises
+    ------
+    KpiInputError
+        Text (``value``), or a number other than 0 and 1 (``num``), naming the
+        1-based position.
+    """
+    arr = _flat(values)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.float64)
+    if arr.dtype.kind == "O":
+        is_bool = _is_bool_vec(arr).astype(bool)
+        if is_bool.any():
+            arr = arr.copy()
+            arr[is_bool] = arr[is_bool].astype(np.float64)  # TRUE -> 1, FALSE -> 0
+    out = numbers_with_blanks(arr, name)
+    bad = ~np.isnan(out) & (out != 0) & (out != 1)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise KpiInputError(f"{name}: position {i + 1} is {describe(out[i])}; outcomes are 1 or TRUE (churned), "
+                            "0 or FALSE (stayed)", "num")
+    return out

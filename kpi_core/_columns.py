@@ -43,6 +43,20 @@ def _fail(locate: Locate, column: str, pos: int, message: str, kind: str = "valu
     raise KpiInputError(f"{where}: {message}{suffix}", kind, location=where)
 
 
+def fail_row(locate: Locate, column: str, pos: int, message: str, kind: str = "value",
+             bad: np.ndarray | None = None) -> None:
+    """Raise the error for row `pos` of `column` ("<where>: <message> (N more rows like this)").
+
+    `bad` flags every row with the same problem, counted in the message.
+    """
+    _fail(locate, column, pos, message, kind, bad)
+
+
+def blanks(s: pd.Series) -> np.ndarray:
+    """True where a cell is blank (NA/NaN/None, or text that is empty or only spaces)."""
+    return _blanks(s)
+
+
 def _is_blank_value(v) -> bool:
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or (
         isinstance(v, str) and not v.strip())
@@ -312,16 +326,3 @@ def unique(frame: pd.DataFrame, columns: list[str], locate: Locate) -> None:
         key = ", ".join(f"{c}={frame[c].iloc[i]}" for c in columns)
         first = int(np.argmax((frame[columns] == frame[columns].iloc[i]).all(axis=1).to_numpy()))
         _fail(locate, columns[-1], i, f"duplicate key ({key}); first seen at {locate(columns[-1], first)}", bad=dup)
-
-
-def month_codes(months: pd.Series) -> np.ndarray:
-    """Months (datetime64, first of month) as consecutive integers: year*12 + month - 1."""
-    return months.to_numpy().astype("datetime64[M]").astype(np.int64) + 1970 * 12
-
-
-def code_to_month(codes) -> pd.DatetimeIndex:
-    """Inverse of :func:`month_codes`."""
-    codes = np.asarray(codes, dtype=np.int64)
-    return pd.DatetimeIndex(
-        pd.to_datetime({"year": codes // 12, "month": codes % 12 + 1, "day": np.ones_like(codes)})
-    )

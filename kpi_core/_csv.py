@@ -63,13 +63,14 @@ def decode(path: Path, raw: bytes) -> str:
                                   "CSV UTF-8 (Excel: File > Save As > CSV UTF-8)") from None
 
 
-def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: ReadLimits
-             ) -> tuple[pd.DataFrame, np.ndarray, str]:
+def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: ReadLimits,
+             delimiter: str | None = None) -> tuple[pd.DataFrame, np.ndarray, str]:
     """(frame of text, file line number of each row, separator) of one CSV file.
 
     Blank lines are dropped; `numeric_columns` get decimal commas turned into
     points and `date_columns`/`month_columns` day-first dates into ISO text in
-    the French dialect.
+    the French dialect. `delimiter` forces the separator (default: the header
+    line decides, see the module docstring).
     """
     if path.is_dir():
         raise _err(path.name, "is a folder, not a CSV file")
@@ -80,11 +81,11 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
         raw = path.read_bytes()
     except OSError as exc:
         raise _err(path.name, f"cannot be read ({exc.strerror or exc})") from None
-    frame, sep = _fast_read(path, raw, set(numeric_columns))
+    frame, sep = _fast_read(path, raw, set(numeric_columns), delimiter)
     if frame is not None:
         lines = np.arange(len(frame)) + 2
     else:
-        frame, lines, sep = _careful_read(path, raw)
+        frame, lines, sep = _careful_read(path, raw, delimiter)
     if sep == ";":
         for column in numeric_columns:
             if column in frame:
@@ -99,9 +100,9 @@ def read_csv(path: Path, numeric_columns, date_columns, month_columns, limits: R
     return frame, lines, sep
 
 
-def _header(path: Path, first: str) -> tuple[str, list, list]:
+def _header(path: Path, first: str, delimiter: str | None = None) -> tuple[str, list, list]:
     """(separator, header as written, stripped header) of a header line; a repeated name is an error."""
-    sep = ";" if first.count(";") > first.count(",") else ","
+    sep = delimiter or (";" if first.count(";") > first.count(",") else ",")
     raw_header = next(csv.reader([first.rstrip("\r")], delimiter=sep))
     header = [h.strip() for h in raw_header]
     seen: dict[str, int] = {}
@@ -117,7 +118,8 @@ def _header(path: Path, first: str) -> tuple[str, list, list]:
 _EMPTYISH_LINE = re.compile(rb"\n[ \t\r,;\"]*\n")
 
 
-def _fast_read(path: Path, raw: bytes, numeric: set) -> tuple[pd.DataFrame | None, str]:
+def _fast_read(path: Path, raw: bytes, numeric: set, delimiter: str | None = None
+               ) -> tuple[pd.DataFrame | None, str]:
     """The common case, read by pyarrow straight from the bytes: UTF-8, no blank or empty-valued line.
 
     The `numeric` columns are parsed as numbers (decimal commas in the French dialect), blank
@@ -137,7 +139,7 @@ def _fast_read(path: Path, raw: bytes, numeric: set) -> tuple[pd.DataFrame | Non
         first = data[:cut].decode("utf-8")
     except UnicodeDecodeError:
         return None, ""
-    sep, raw_header, header = _header(path, first)
+    sep, raw_header, header = _header(path, first, delimiter)
     body = data[cut + 1:]
     if not body.strip() or _EMPTYISH_LINE.search(body) or body.startswith((b"\n", b"\r\n")):
         return None, ""
@@ -147,12 +149,12 @@ def _fast_read(path: Path, raw: bytes, numeric: set) -> tuple[pd.DataFrame | Non
     return frame, sep
 
 
-def _careful_read(path: Path, raw: bytes) -> tuple[pd.DataFrame, np.ndarray, str]:
+def _careful_read(path: Path, raw: bytes, delimiter: str | None = None) -> tuple[pd.DataFrame, np.ndarray, str]:
     """Any file: decoded by the encoding rule, parsed by pandas keeping blank lines for line numbers."""
     text = decode(path, raw)
     if not text.strip():
         raise _err(path.name, "is empty; expected a header line with the column names")
-    sep, _, _ = _header(path, text.lstrip("\ufeff").split("\n", 1)[0])  # refuses a repeated name
+    sep, _, _ = _header(path, text.lstrip("\ufeff").split("\n", 1)[0], delimiter)  # refuses a repeated name
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

@@ -2,7 +2,9 @@
 
 1. The archive is checked before anything big is decompressed: number of
    parts, each part's declared size and compression ratio, the total
-   (:mod:`kpi_core.limits`).
+   (:mod:`kpi_core.limits`); and no XML part may declare a DTD (Excel never
+   writes one: a ``<!DOCTYPE`` is an entity-expansion or external-entity
+   attack on whichever parser reads that part).
 2. The small parts (workbook, relationships, table definitions) are parsed
    with defusedxml (no entities, no external references) to find each table's
    sheet and range.
@@ -12,6 +14,10 @@
    a saved value and Excel error values (#N/A) inside a table.
 4. Values are read by python-calamine (Rust) sheet by sheet; each table is
    the slice of its range, and messages name the cell ('Data'!C14).
+
+:func:`read_sheet` reads a plain range (a raw export pasted on a sheet, no
+Excel table) through the same checks, for the mappings of
+:mod:`kpi_core.mapping`.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from .limits import ReadLimits
 
 _MB = 1024 * 1024
 _SMALL_PART = 64 * _MB  # workbook.xml, rels, table parts: parsed in memory
+_PROLOG = 64 * 1024  # what an XML part may hold before its root element (declaration, comments)
 _CHUNK = 4 * _MB
 MAX_COL, MAX_ROW = 16384, 1048576  # XFD, Excel's last row
 
@@ -78,16 +85,16 @@ class XlsxArchive:
     """An .xlsx (zip) archive opened with its limits checked; small parts read through defusedxml.
 
     Every part's declared size and compression ratio, the number of parts and
-    their total are checked when the archive is opened (:class:`ReadLimits`);
-    :meth:`xml` parses a small part refusing entity declarations (no DTD, no
-    external reference), :meth:`stream` decompresses a part counting its real
-    bytes. Errors are :class:`KpiInputError` naming the file and the part.
-    Used by :func:`load_dataset` and by the headless Refresh, which rewrites
-    the same file.
+    their total are checked when the archive is opened (:class:`ReadLimits`),
+    and an XML part declaring a DTD is refused; :meth:`xml` parses a small part
+    refusing entity declarations, :meth:`stream` decompresses a part counting
+    its real bytes. Errors are :class:`KpiInputError` naming the file and the
+    part. Used by :func:`load_dataset` and by the headless Refresh, which
+    rewrites the same file.
 
     Examples
     --------
-    >>> import io, zipfile, tempfile, pathlib
+    >>> import zipfile, tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.xlsx"
     >>> with zipfile.ZipFile(path, "w") as z:
     ...     z.writestr("xl/workbook.xml", "<workbook/>")
@@ -126,6 +133,23 @@ class XlsxArchive:
             total += info.file_size
         if total > limits.max_total_mb * _MB:
             raise limits.refuse(path.name, f"its parts declare {total / _MB:,.0f} MB uncompressed", "max_total_mb")
+        for name, info in self.infos.items():
+            if name.lower().endswith((".xml", ".rels")):
+                self._refuse_dtd(name, info)
+
+    def _refuse_dtd(self, name: str, info) -> None:
+        """Refuse a part whose prolog declares a DTD (or is too long to tell): one clear line."""
+        where = f"{self.path.name}, part {name}"
+        try:
+            with self.zf.open(info) as fh:
+                head = fh.read(_PROLOG)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise _err(where, f"damaged ({exc})") from None
+        found = doctype_in_prolog(head)
+        if found or (found is None and len(head) >= _PROLOG):
+            why = ("it declares a DTD (<!DOCTYPE ...>), which Excel never writes: entity expansion or an "
+                   "external entity" if found else f"its XML prolog runs past {_PROLOG // 1024} KB")
+            raise _err(where, f"refused: {why}; the file was not read")
 
     def has(self, name: str) -> bool:
         """Whether the archive holds the part `name` (no leading slash)."""
@@ -179,6 +203,43 @@ class XlsxArchive:
             raise _err(f"{self.path.name}, part {name}", f"damaged ({exc})") from None
 
 
+def doctype_in_prolog(head: bytes) -> bool | None:
+    """Whether the XML text `head` declares a DTD before its root element (None: the prolog goes on).
+
+    Examples
+    --------
+    >>> doctype_in_prolog(b'<?xml version="1.0"?><!-- x --><worksheet/>')
+    False
+    >>> doctype_in_prolog(b'<?xml version="1.0"?> <!DOCTYPE x [<!ENTITY a "b">]><x/>')
+    True
+    >>> doctype_in_prolog(b'<?xml version="1.0"?><!-- not over') is None
+    True
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]:  # UTF-16 XML
+        encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+            "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be")
+        head = head[:len(head) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
+    i = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    n = len(head)
+    while True:
+        while i < n and head[i] in b" \t\r\n":
+            i += 1
+        if i >= n:
+            return None
+        if head.startswith(b"<?", i):
+            end = head.find(b"?>", i + 2)
+            if end < 0:
+                return None
+            i = end + 2
+        elif head.startswith(b"<!--", i):
+            end = head.find(b"-->", i + 4)
+            if end < 0:
+                return None
+            i = end + 3
+        else:  # <!DOCTYPE (any case), or any other markup declaration, before the root: refused
+            return head.startswith(b"<!", i)
+
+
 def _rels(archive: XlsxArchive, part: str) -> dict:
     """Relationship id -> (type, absolute target) of a part."""
     folder, base = posixpath.split(part)
@@ -206,20 +267,26 @@ def _parse_ref(ref: str, where: str) -> tuple[int, int, int, int]:
     return min(c0, c1), min(r0, r1), max(c0, c1), max(r0, r1)
 
 
+def _sheets(archive: XlsxArchive) -> dict:
+    """Sheet title -> worksheet part, in the workbook's order."""
+    if not archive.has("xl/workbook.xml"):
+        raise _err(archive.path.name, "not a readable .xlsx workbook (it has no xl/workbook.xml)")
+    book = archive.xml("xl/workbook.xml")
+    book_rels = _rels(archive, "xl/workbook.xml")
+    out = {}
+    for sheet in book.iter(f"{{{_NS_MAIN}}}sheet"):
+        rel = book_rels.get(sheet.get(f"{{{_NS_REL}}}id"))
+        if rel is not None and rel[0] == "worksheet" and archive.has(rel[1]):
+            out[sheet.get("name", "")] = rel[1]
+    return out
+
+
 def _find_tables(archive: XlsxArchive) -> list[_Table]:
     """Every Excel table of the workbook, with its sheet and range."""
     name = archive.path.name
-    if not archive.has("xl/workbook.xml"):
-        raise _err(name, "not a readable .xlsx workbook (it has no xl/workbook.xml)")
-    book = archive.xml("xl/workbook.xml")
-    book_rels = _rels(archive, "xl/workbook.xml")
     tables = []
-    for sheet in book.iter(f"{{{_NS_MAIN}}}sheet"):
-        rel = book_rels.get(sheet.get(f"{{{_NS_REL}}}id"))
-        if rel is None or rel[0] != "worksheet" or not archive.has(rel[1]):
-            continue
-        title = sheet.get("name", "")
-        for kind, part in _rels(archive, rel[1]).values():
+    for title, sheet_part in _sheets(archive).items():
+        for kind, part in _rels(archive, sheet_part).values():
             if kind != "table" or not archive.has(part):
                 continue
             root = archive.xml(part)
@@ -227,7 +294,7 @@ def _find_tables(archive: XlsxArchive) -> list[_Table]:
             where = f"{name}, table {tname} (sheet '{title}')"
             c0, r0, c1, r1 = _parse_ref(root.get("ref", ""), where)
             columns = [c.get("name", "") for c in root.iter(f"{{{_NS_MAIN}}}tableColumn")]
-            tables.append(_Table(tname, title, rel[1], root.get("ref", ""), c0, r0, c1, r1,
+            tables.append(_Table(tname, title, sheet_part, root.get("ref", ""), c0, r0, c1, r1,
                                  int(root.get("headerRowCount", "1") or 1), int(root.get("totalsRowCount", "0") or 0),
                                  columns))
     return tables
@@ -343,7 +410,8 @@ def _cell_problems(file: str, t: _Table, header: list, scan: _SheetScan) -> list
     def where(col, row):
         j = col - t.min_col
         column = header[j] if 0 <= j < len(header) else "?"
-        return f"{file}, table {t.name}, cell '{t.sheet}'!{column_letter(col)}{row} (column {column})"
+        what = f"{file}, table {t.name}" if t.name else file  # a plain range (read_sheet) has no table name
+        return f"{what}, cell '{t.sheet}'!{column_letter(col)}{row} (column {column})"
 
     for ref in scan.merged:
         c0, r0, c1, r1 = _parse_ref(ref, file)
@@ -380,6 +448,7 @@ def read_xlsx(path: Path, known, limits: ReadLimits, problems: list | None = Non
     try:
         all_tables = _find_tables(archive)
         chosen: dict[str, _Table] = {}
+        misnamed = []
         for t in all_tables:
             if t.name in known:
                 if t.name in chosen:
@@ -389,9 +458,14 @@ def read_xlsx(path: Path, known, limits: ReadLimits, problems: list | None = Non
                 continue
             meant = near_miss(t.name, known)
             if meant is not None:
-                fail(_err(f"{file}, table {t.name} (sheet '{t.sheet}')",
-                          f"not a dataset table name; rename it {meant} (table names are exact: "
-                          f"{', '.join(known)})"))
+                misnamed.append(_err(f"{file}, table {t.name} (sheet '{t.sheet}')",
+                                     f"not a dataset table name; rename it {meant} (table names are exact: "
+                                     f"{', '.join(known)})"))
+        if misnamed and problems is None:  # one error naming every misnamed table, not only the first
+            first = misnamed[0]
+            raise KpiInputError("; ".join(str(e) for e in misnamed), first.kind, location=first.location)
+        for err in misnamed:
+            fail(err)
         if not chosen:
             return {}, {}
         _count_strings(archive)
@@ -446,7 +520,7 @@ def _block(grid: list, r0: int, r1: int, c0: int, c1: int) -> pd.DataFrame:
     return frame
 
 
-def _calamine_values(path: Path, sheets: set, max_row: int) -> dict:
+def _calamine_values(path: Path, sheets: set, max_row: int | None) -> dict:
     """Sheet title -> rows of cell values from A1 (python-calamine; blank cells are '')."""
     from python_calamine import CalamineWorkbook
 
@@ -455,3 +529,100 @@ def _calamine_values(path: Path, sheets: set, max_row: int) -> dict:
         return {s: book.get_sheet_by_name(s).to_python(skip_empty_area=False, nrows=max_row) for s in sheets}
     except Exception as exc:  # noqa: BLE001 - calamine's errors on a damaged file are the user's input error
         raise _err(path.name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+
+
+# -- a plain range on a sheet (raw exports, the Mapping table's sources) ----------------------------
+@dataclass
+class SheetRange:
+    """What :func:`read_sheet` reads: the header row's cell values and the rows under it."""
+
+    sheet: str
+    header: list            # the header cells' values (text, numbers, dates); first and last are not blank
+    body: pd.DataFrame      # the cells under the header, columns 0..len(header)-1; blank rows left out
+    rows: list              # sheet row number of each body row
+    first_col: int          # 1-based column of header[0]
+    header_row: int         # sheet row of the header
+
+
+def _blank_cell(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def read_sheet(path: Path, sheet: str | None, limits: ReadLimits) -> SheetRange:
+    """The range of a sheet that holds no Excel table: its first non-blank row is the header.
+
+    The same checks as the table reader: archive limits, no DTD, cell and
+    string counts, and inside the range no merged cell, no formula without a
+    saved value and no Excel error value (each an error naming the cell).
+    Without `sheet`, a workbook with one sheet gives that sheet. Columns run
+    from the first to the last non-blank header cell.
+    """
+    file = path.name
+    archive = XlsxArchive(path, limits)
+    try:
+        sheets = _sheets(archive)
+        if sheet is None:
+            if len(sheets) != 1:
+                raise _err(file, f"holds {len(sheets)} sheets ({', '.join(repr(s) for s in sheets)}); name the "
+                                 "one to read (sheet = \"...\" in the mapping)")
+            sheet = next(iter(sheets))
+        if sheet not in sheets:
+            raise _err(file, f"has no sheet {sheet!r}; its sheets: {', '.join(repr(s) for s in sheets) or 'none'}")
+        _count_strings(archive)
+        scan = _scan_sheet(archive, sheets[sheet], limits.max_cells)
+        grid = _calamine_values(path, {sheet}, None)[sheet]
+    finally:
+        archive.zf.close()
+    got = sheet_range(grid, sheet)
+    if got is None:
+        raise _err(f"{file}, sheet '{sheet}'", "is empty; expected a header row with the column names")
+    t = _Table("", sheet, sheets[sheet], "", got.first_col, got.header_row, got.first_col + len(got.header) - 1,
+               max(len(grid), got.header_row), 1, 0, [str(h) for h in got.header])
+    problems = _cell_problems(file, t, [str(h) for h in got.header], scan)
+    if problems:
+        raise problems[0]
+    return got
+
+
+def sheet_range(grid: list, sheet: str, top: int = 1, left: int = 1) -> SheetRange | None:
+    """The header (the first non-blank row) and the rows under it of a grid of cell values, or None if blank.
+
+    `grid[0][0]` is the cell at row `top`, column `left` of the sheet. Columns run from the
+    first to the last non-blank header cell; blank rows are left out (their numbers kept).
+
+    Examples
+    --------
+    >>> r = sheet_range([[None, None, None], [None, "id", "mrr"], [None, "a", 5], [None, "", None],
+    ...                  [None, "b", 7]], "S")
+    >>> r.header, r.body.values.tolist(), r.rows, r.first_col, r.header_row
+    (['id', 'mrr'], [['a', 5], ['b', 7]], [3, 5], 2, 2)
+    """
+    header_row = next((r for r, row in enumerate(grid) if not all(_blank_cell(v) for v in row)), None)
+    if header_row is None:
+        return None
+    filled = [j for j, v in enumerate(grid[header_row]) if not _blank_cell(v)]
+    c0, c1 = filled[0], filled[-1] + 1
+    header = ["" if _blank_cell(v) else v for v in grid[header_row][c0:c1]]
+    body = _block(grid, header_row + 1, len(grid), c0, c1)
+    keep = ~body.map(_blank_cell).all(axis=1).to_numpy() if len(body) else []
+    body = body[keep].reset_index(drop=True)
+    rows = [top + header_row + 1 + i for i, k in enumerate(keep) if k]
+    return SheetRange(sheet, header, body, rows, left + c0, top + header_row)
+
+
+def read_named_table(path: Path, name: str, limits: ReadLimits) -> tuple[pd.DataFrame, object] | None:
+    """The Excel table `name` of a workbook (raw values, its locator), or None when it has none.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> from openpyxl.worksheet.table import Table
+    >>> wb = openpyxl.Workbook(); ws = wb.active
+    >>> for row in (["table", "setting"], ["Customers", "file"]): ws.append(row)
+    >>> ws.add_table(Table(displayName="Mapping", ref="A1:B2"))
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "b.xlsx"; wb.save(path)
+    >>> read_named_table(path, "Mapping", ReadLimits())[0].values.tolist()
+    [['Customers', 'file']]
+    """
+    tables, locators = read_xlsx(path, [name], limits)
+    return (tables[name], locators[name]) if name in tables else None

@@ -1,11 +1,12 @@
 """Is it good, is it getting better: previous period, benchmark bands, directions, targets (DESIGN.md §9).
 
-- :func:`previous_period`: the n months just before an n-month report period.
+- :func:`~kpi_core.periods.previous_period` (in :mod:`kpi_core.periods`, the home of period
+  arithmetic): the n months just before an n-month report period.
 - Benchmark bands: one table (columns ``kpi``, ``threshold``, ``inclusive``,
   ``label``, ``label_fr``, ``colour``), the defaults of DESIGN.md §9 shipped
   as data in ``kpi_core/benchmarks.toml``; :func:`benchmark_band` finds a
   value's band.
-- :data:`HIGHER_IS_BETTER`: the direction of every headline KPI, used by
+- The direction of every headline KPI (:data:`kpi_core.catalogue.HIGHER_IS_BETTER`) is used by
   :func:`target_met` (and by reports that colour a change).
 - :func:`kpi_change` and :func:`compare_kpis`: current against previous, with
   band and target, one row per KPI.
@@ -34,8 +35,7 @@ import pandas as pd
 from . import _checks
 from ._columns import NO_WORDS, YES_WORDS
 from .errors import KpiInputError
-from .headline import HEADLINE_KEYS
-from .periods import Period
+from .catalogue import HEADLINE_KEYS, HIGHER_IS_BETTER
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,40 +43,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
-    "previous_period", "HIGHER_IS_BETTER", "KPI_UNITS", "BAND_COLUMNS", "BAND_COLOURS", "DEFAULT_BANDS_PATH",
+    "BAND_COLUMNS", "BAND_COLOURS", "DEFAULT_BANDS_PATH",
     "default_bands", "validate_bands", "load_bands", "benchmark_band", "kpi_change", "target_met",
     "check_targets", "load_targets", "compare_kpis",
 ]
-
-#: Whether a higher value of each headline KPI is better (None: no direction; no headline KPI has none today).
-#:
-#: - Revenue: ``mrr``, ``arr``, ``nrr``, ``grr`` higher; ``revenue_churn``, ``logo_churn`` lower;
-#:   ``retention`` higher; ``net_customer_change`` higher (the base grows); ``quick_ratio`` higher
-#:   (growth outpaces losses).
-#: - Surveys: ``nps``, ``csat`` higher; ``ces`` higher (DESIGN.md §4's scale is "the company made
-#:   it easy", 1..7, so higher is easier).
-#: - Support: ``fcr`` higher.
-#: - Commerce: ``avg_basket``, ``purchase_frequency``, ``repurchase_rate``, ``conversion_rate``
-#:   higher; ``cac`` lower (cheaper acquisition); ``abandonment_rate`` lower.
-#: - Health: ``avg_health`` higher.
-HIGHER_IS_BETTER = {
-    "mrr": True, "arr": True, "nrr": True, "grr": True, "revenue_churn": False, "logo_churn": False,
-    "retention": True, "net_customer_change": True, "quick_ratio": True, "nps": True, "csat": True, "ces": True,
-    "fcr": True, "avg_basket": True, "purchase_frequency": True, "repurchase_rate": True, "cac": False,
-    "conversion_rate": True, "abandonment_rate": False, "avg_health": True,
-}
-
-#: The unit of each headline KPI, which is also the unit of its change: ``rate`` (a fraction; a
-#: change of 0.012 is 1.2 percentage points), ``points`` (NPS, -100..100; its change is in
-#: points), ``money`` (the data's currency), ``count`` (a whole number) or ``number`` (a ratio
-#: or a mean on its own scale: quick ratio, CES, purchase frequency, average health).
-KPI_UNITS = {
-    "mrr": "money", "arr": "money", "nrr": "rate", "grr": "rate", "revenue_churn": "rate", "logo_churn": "rate",
-    "retention": "rate", "net_customer_change": "count", "quick_ratio": "number", "nps": "points",
-    "csat": "rate", "ces": "number", "fcr": "rate", "avg_basket": "money", "purchase_frequency": "number",
-    "repurchase_rate": "rate", "cac": "money", "conversion_rate": "rate", "abandonment_rate": "rate",
-    "avg_health": "number",
-}
 
 #: Columns of a bands table, in order (``label_fr`` is optional on input: the English label when blank).
 BAND_COLUMNS = ("kpi", "threshold", "inclusive", "label", "label_fr", "colour")
@@ -94,38 +64,6 @@ def _key(key, name: str = "kpi") -> str:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, Real) and not isinstance(value, bool) and math.isnan(value))
-
-
-# ------------------------------------------------------------------------------------- periods
-
-
-def previous_period(period) -> Period:
-    """The n months just before an n-month report period: ``[s - n, e - n]``.
-
-    Parameters
-    ----------
-    period : Period or (start, end)
-        The report period; a pair of months (``("2026-01", "2026-06")``) is
-        read as :class:`Period` reads it.
-
-    Returns
-    -------
-    Period
-        As many months as `period`, ending the month before `period` starts.
-
-    Examples
-    --------
-    >>> previous_period(Period("2026-01", "2026-06"))
-    Period(2025-07, 2025-12)
-    >>> previous_period(("2026-03", "2026-03"))
-    Period(2026-02, 2026-02)
-    """
-    if isinstance(period, (tuple, list)) and len(period) == 2:
-        period = Period(*period)
-    if not isinstance(period, Period):
-        raise KpiInputError(f"period: {period!r} is not a Period or a (start, end) pair of months", "value")
-    shift = pd.DateOffset(months=period.months)
-    return Period(period.start - shift, period.end - shift)
 
 
 # ------------------------------------------------------------------------------------- bands

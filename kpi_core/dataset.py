@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import _columns, _csv, _xlsx
 from .errors import KpiInputError
+from .files import atomic_output
 from .limits import ReadLimits, read_limits
 from .surveys import SURVEY_SCALES, csat_positive, yes_no_answers
 
@@ -366,7 +367,8 @@ def _kinds(spec: TableSpec, *kinds) -> list[str]:
     return [c for c, (k, _) in spec.columns.items() if k in kinds]
 
 
-def _read_folder(folder: Path, limits, problems: list | None = None) -> tuple[dict, dict]:
+def _read_folder(folder: Path, limits, problems: list | None = None, allow_empty: bool = False
+                 ) -> tuple[dict, dict]:
     try:
         files = {p.name.lower(): p for p in folder.iterdir() if p.suffix.lower() == ".csv"}
     except OSError as exc:
@@ -385,34 +387,37 @@ def _read_folder(folder: Path, limits, problems: list | None = None) -> tuple[di
             problems.append(err)
             continue
         locators[name] = csv_locator(path, lines)
-    if not tables and not problems:
+    if not tables and not problems and not allow_empty:
         raise KpiInputError(
             f"{folder}: no table found; expected CSV files named {', '.join(s.file_name for s in TABLES.values())}",
             "value")
     return tables, locators
 
 
-def _read_xlsx(path: Path, limits, problems: list | None = None) -> tuple[dict, dict]:
+def _read_xlsx(path: Path, limits, problems: list | None = None, allow_empty: bool = False) -> tuple[dict, dict]:
     tables, locators = _xlsx.read_xlsx(path, list(TABLES), limits, problems)
-    if not tables and not problems:
+    if not tables and not problems and not allow_empty:
         raise KpiInputError(
             f"{path.name}: no Excel table named {', '.join(TABLES)} (insert them with Insert > Table and "
             "name them in Table Design)", "value")
     return tables, locators
 
 
-def read_tables(path, limits: ReadLimits | None = None, problems: list | None = None) -> tuple[dict, dict, str]:
+def read_tables(path, limits: ReadLimits | None = None, problems: list | None = None, *,
+                allow_empty: bool = False) -> tuple[dict, dict, str]:
     """Raw tables, locators and a source label from a folder of CSVs or an .xlsx (not validated).
 
     With `problems` (a list), a file or table that cannot be read is appended
-    to it and the others are still returned.
+    to it and the others are still returned. With `allow_empty`, a folder or
+    workbook without any dataset table gives no table instead of an error (the
+    tables may all come from a mapping).
     """
     path = Path(path)
     limits = read_limits(limits)
     if path.is_dir():
-        return (*_read_folder(path, limits, problems), str(path))
+        return (*_read_folder(path, limits, problems, allow_empty), str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
-        return (*_read_xlsx(path, limits, problems), str(path))
+        return (*_read_xlsx(path, limits, problems, allow_empty), str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
         raise KpiInputError(f"{path}: is not a file", "value")
     if not path.exists():
@@ -474,6 +479,9 @@ def input_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv_folder(ds: Dataset, folder) -> list[Path]:
     """Write a dataset as the CSV folder :func:`load_dataset` reads (UTF-8, ISO dates); return the files.
 
+    Dates are written ``YYYY-MM-DD``, or ``YYYY-MM-DD HH:MM:SS`` in a column where some hold a time.
+    Each file is written atomically (:func:`kpi_core.files.atomic_output`): complete or absent.
+
     Examples
     --------
     >>> import tempfile
@@ -487,7 +495,13 @@ def write_csv_folder(ds: Dataset, folder) -> list[Path]:
     written = []
     for name, frame in ds.tables.items():
         path = folder / TABLES[name].file_name
-        input_table(name, frame).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        out = input_table(name, frame)
+        for column in out.columns:  # a date column with times keeps them (a ticket opened at 10:22)
+            values = out[column]
+            if values.dtype.kind == "M" and (values.dropna() != values.dropna().dt.normalize()).any():
+                out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S").where(values.notna(), None)
+        with atomic_output(path) as target:
+            out.to_csv(target, index=False, date_format="%Y-%m-%d", lineterminator="\n")
         written.append(path)
     return written
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .compare import previous_period
+from .periods import previous_period
 from .dataset import Dataset
 from .errors import KpiInputError
 from .headline import report_period

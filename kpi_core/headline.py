@@ -17,16 +17,12 @@ from .dataset import Dataset
 from .errors import KpiInputError
 from .health import HealthConfig, health_scores
 from .movements import mrr_movements
-from .periods import Period, to_month
+from .catalogue import HEADLINE_KEYS
+from .periods import Period, shift_month, to_month
 
-__all__ = ["headline_kpis", "report_period", "period_warning", "HEADLINE_KEYS"]
+__all__ = ["headline_kpis", "report_period", "period_warning"]
 
 #: Every headline key, in report order.
-HEADLINE_KEYS = (
-    "mrr", "arr", "nrr", "grr", "revenue_churn", "logo_churn", "retention", "net_customer_change",
-    "quick_ratio", "nps", "csat", "ces", "fcr", "avg_basket", "purchase_frequency", "repurchase_rate",
-    "cac", "conversion_rate", "abandonment_rate", "avg_health",
-)
 
 
 def report_period(dataset: Dataset, period_start=None, period_end=None, months: int = 6) -> Period:
@@ -44,7 +40,7 @@ def report_period(dataset: Dataset, period_start=None, period_end=None, months: 
     Period(2025-10, 2026-03)
     """
     end = to_month(period_end, "period_end") if period_end is not None else dataset.last_month()
-    start = period_start if period_start is not None else end - pd.DateOffset(months=months - 1)
+    start = period_start if period_start is not None else shift_month(end, 1 - months)
     return Period(start, end)
 
 

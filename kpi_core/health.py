@@ -29,7 +29,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "COMPONENTS", "HealthConfig", "load_health_config", "health_score", "health_status",
-    "health_scores", "DEFAULT_CONFIG_PATH",
+    "health_scores", "DEFAULT_CONFIG_PATH", "health_config_toml", "combined_scores",
 ]
 
 #: Health components in their fixed order (the order of HEALTH_SCORE's values).
@@ -138,6 +138,61 @@ def load_health_config(path=None) -> HealthConfig:
                         thresholds.get("red_below", base.red_below),
                         thresholds.get("green_from", base.green_from),
                         thresholds.get("risk_drop", base.risk_drop))
+
+
+def health_config_toml(config: HealthConfig, header: str = "") -> str:
+    """A health configuration as TOML text that :func:`load_health_config` reads back exactly.
+
+    The layout of ``kpi_core/health_default.toml``; numbers are written with
+    all their digits (``repr``), so weights are not rounded on the way.
+
+    Parameters
+    ----------
+    config : HealthConfig
+    header : str, optional
+        Comment lines put at the top (each line gets a ``# ``).
+
+    Examples
+    --------
+    >>> text = health_config_toml(HealthConfig(), header="defaults")
+    >>> text.splitlines()[0], "[components.support]" in text
+    ('# defaults', True)
+    """
+    lines = [f"# {line}".rstrip() for line in header.splitlines()]
+    lines += ["[thresholds]", f"red_below = {float(config.red_below)!r}", f"green_from = {float(config.green_from)!r}",
+              f"risk_drop = {float(config.risk_drop)!r}"]
+    for name in COMPONENTS:
+        lines += ["", f"[components.{name}]", f"weight = {float(config.weights[name])!r}",
+                  f"floor = {float(config.floors[name])!r}", f"target = {float(config.targets[name])!r}"]
+    return "\n".join(lines) + "\n"
+
+
+def combined_scores(scaled, weights) -> np.ndarray:
+    """Health scores of scaled component scores under `weights`, by the §5 rule.
+
+    The one home of "a missing component is left out and the other weights
+    re-normalised", for callers that score many customers under other
+    weights (the backtest of DESIGN.md §13).
+
+    Parameters
+    ----------
+    scaled : array-like
+        ``(n, k)`` scaled component scores 0..100, NaN where missing.
+    weights : array-like
+        ``(k,)`` non-negative weights.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` scores; NaN where no component with a weight above 0 has a value.
+
+    Examples
+    --------
+    >>> combined_scores([[50.0, 100.0], [np.nan, 20.0]], [3.0, 1.0]).tolist()
+    [62.5, 20.0]
+    """
+    score, _ = _combine(np.atleast_2d(np.asarray(scaled, dtype=float)), np.asarray(weights, dtype=float))
+    return score
 
 
 def _scale(values: np.ndarray, floors: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import _columns
 from .errors import KpiInputError
-from .periods import to_month
+from .periods import code_to_month, month_codes, to_month
 
 __all__ = ["mrr_movements", "cohort_retention", "MOVEMENT_COLUMNS"]
 
@@ -56,7 +56,7 @@ class _Rows:
             raise KpiInputError("mrr: the range holds no row", "div0")
         # few distinct months over many rows: convert each distinct month once
         month_idx, distinct = pd.factorize(month.to_numpy())
-        t = _columns.month_codes(pd.Series(distinct))[month_idx]
+        t = month_codes(pd.Series(distinct))[month_idx]
         step_c, step_t = np.diff(cust), np.diff(t)
         if ((step_c > 0) | ((step_c == 0) & (step_t > 0))).all():
             order = np.arange(len(cust))  # already sorted by customer, then month: no sort needed
@@ -68,13 +68,13 @@ class _Rows:
             i = int(np.argmax(dup))
             raise KpiInputError(
                 f"{locate('months', int(order[i + 1]))}: duplicate row for customer "
-                f"{self.customers[c[i]]!s} in {_columns.code_to_month([t[i]])[0]:%Y-%m} "
+                f"{self.customers[c[i]]!s} in {code_to_month([t[i]])[0]:%Y-%m} "
                 f"(first at {locate('months', int(order[i]))})",
                 "value",
             )
         self.first, self.last = int(t.min()), int(t.max())
         if through is not None:
-            self.last = max(self.last, int(_columns.month_codes(pd.Series([to_month(through, "through")]))[0]))
+            self.last = max(self.last, int(month_codes(pd.Series([to_month(through, "through")]))[0]))
         active = m > 0
         self.c, self.t, self.m = c[active], t[active], m[active]
 
@@ -157,7 +157,7 @@ def mrr_movements(customer_ids, months=None, mrr=None, *, through=None) -> pd.Da
     end = per_month(idx, m)
     out = pd.DataFrame(
         {
-            "month": _columns.code_to_month(np.arange(rows.first, rows.last + 1)),
+            "month": code_to_month(np.arange(rows.first, rows.last + 1)),
             "start_mrr": np.r_[0.0, end[:-1]],
             "new": per_month(idx, np.where(~same_prev, m, 0.0)),
             "expansion": per_month(idx, np.where(contiguous & (delta > 0), delta, 0.0)),
@@ -216,7 +216,7 @@ def cohort_retention(customer_ids, months=None, mrr=None, basis: str = "logo") -
     table = grid / base[:, None]
     observed = (cohorts[:, None] + np.arange(width)[None, :]) <= rows.last
     table = np.where(observed, table, np.nan)
-    out = pd.DataFrame(table, index=_columns.code_to_month(cohorts), columns=list(range(width)))
+    out = pd.DataFrame(table, index=code_to_month(cohorts), columns=list(range(width)))
     out.index.name = "cohort"
     out.insert(0, "size", np.bincount(cohort_idx[first_row], minlength=len(cohorts)).astype(float))
     return out

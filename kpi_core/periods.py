@@ -1,18 +1,22 @@
-"""Calendar months and report periods.
+"""Calendar months and report periods: the one home of period arithmetic.
 
 A month is identified by its first day; a report period is an inclusive pair
-of months ``[start, end]`` (DESIGN.md §2).
+of months ``[start, end]`` (DESIGN.md §2); the previous period of an n-month
+period is the n months just before it (DESIGN.md §9). Months are counted as
+integer codes (``year * 12 + month - 1``) wherever they are compared or
+indexed: :func:`month_codes`, :func:`code_to_month`, :func:`month_axis`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 
+import numpy as np
 import pandas as pd
 
 from .errors import KpiInputError
 
-__all__ = ["to_month", "Period"]
+__all__ = ["to_month", "Period", "previous_period", "month_codes", "code_to_month", "month_axis", "shift_month"]
 
 
 def to_month(value, name: str = "month") -> pd.Timestamp:
@@ -63,12 +67,12 @@ class Period:
 
     @property
     def start_code(self) -> int:
-        """Start month as ``year * 12 + month - 1``."""
+        """Start month as ``year * 12 + month - 1`` (:func:`month_codes`)."""
         return self.start.year * 12 + self.start.month - 1
 
     @property
     def end_code(self) -> int:
-        """End month as ``year * 12 + month - 1``."""
+        """End month as ``year * 12 + month - 1`` (:func:`month_codes`)."""
         return self.end.year * 12 + self.end.month - 1
 
     @property
@@ -83,7 +87,83 @@ class Period:
 
     def contains(self, dates: pd.Series) -> pd.Series:
         """Boolean mask: which dates (or months) fall in the period's months."""
-        return (dates >= self.start) & (dates < self.end + pd.offsets.MonthBegin(1))
+        return (dates >= self.start) & (dates < shift_month(self.end, 1))
 
     def __repr__(self) -> str:
         return f"Period({self.start:%Y-%m}, {self.end:%Y-%m})"
+
+
+def shift_month(month, months: int) -> pd.Timestamp:
+    """The month `months` calendar months after `month` (before it when negative).
+
+    Examples
+    --------
+    >>> shift_month("2026-01", -3)
+    Timestamp('2025-10-01 00:00:00')
+    """
+    return to_month(month) + pd.DateOffset(months=months)
+
+
+def previous_period(period) -> Period:
+    """The n months just before an n-month report period: ``[s - n, e - n]``.
+
+    Parameters
+    ----------
+    period : Period or (start, end)
+        The report period; a pair of months (``("2026-01", "2026-06")``) is
+        read as :class:`Period` reads it.
+
+    Returns
+    -------
+    Period
+        As many months as `period`, ending the month before `period` starts.
+
+    Examples
+    --------
+    >>> previous_period(Period("2026-01", "2026-06"))
+    Period(2025-07, 2025-12)
+    >>> previous_period(("2026-03", "2026-03"))
+    Period(2026-02, 2026-02)
+    """
+    if isinstance(period, (tuple, list)) and len(period) == 2:
+        period = Period(*period)
+    if not isinstance(period, Period):
+        raise KpiInputError(f"period: {period!r} is not a Period or a (start, end) pair of months", "value")
+    return Period(shift_month(period.start, -period.months), shift_month(period.end, -period.months))
+
+
+def month_codes(values) -> np.ndarray:
+    """Dates or months as month codes ``year * 12 + month - 1`` (any day of a month gives its month).
+
+    Examples
+    --------
+    >>> month_codes(pd.Series(pd.to_datetime(["2026-01-01", "2026-02-17T18:30"], format="ISO8601"))).tolist()
+    [24312, 24313]
+    """
+    array = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+    return array.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
+def code_to_month(codes) -> pd.DatetimeIndex:
+    """The first days of the months of month codes (inverse of :func:`month_codes`).
+
+    Examples
+    --------
+    >>> code_to_month([24312, 24313]).strftime("%Y-%m-%d").tolist()
+    ['2026-01-01', '2026-02-01']
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    return pd.DatetimeIndex(
+        pd.to_datetime({"year": codes // 12, "month": codes % 12 + 1, "day": np.ones_like(codes)})
+    )
+
+
+def month_axis(first, last) -> pd.DatetimeIndex:
+    """Every month from `first` to `last`, inclusive (first days).
+
+    Examples
+    --------
+    >>> month_axis("2025-11", "2026-01").strftime("%Y-%m").tolist()
+    ['2025-11', '2025-12', '2026-01']
+    """
+    return pd.date_range(to_month(first), to_month(last), freq="MS")

@@ -12,13 +12,13 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from . import _checks
+from . import _checks, _stats
 from ._columns import NO_WORDS, YES_WORDS
 from .errors import KpiInputError
 
 __all__ = ["nps", "nps_ci", "nps_test", "nps_breakdown", "csat", "ces", "ces_agree", "yes_no_answers",
            "csat_positive", "positive_share", "NPS_PROMOTER_MIN", "NPS_DETRACTOR_MAX", "CSAT_POSITIVE_MIN",
-           "SURVEY_SCALES", "ces_agree_min"]
+           "SURVEY_SCALES", "ces_agree_min", "survey_counts", "SURVEY_COUNTS", "bin_counts"]
 
 #: NPS answers from this score up are promoters (9 and 10).
 NPS_PROMOTER_MIN = 9
@@ -114,6 +114,79 @@ def positive_share(flags, what: str = "scores") -> float:
 
 
 
+#: the columns of :func:`survey_counts`
+SURVEY_COUNTS = ("nps_promoters", "nps_passives", "nps_detractors", "nps_sum", "csat_positive", "csat_answers",
+                 "ces_sum", "ces_answers")
+
+
+def bin_counts(keys: np.ndarray, size: int, columns: dict) -> pd.DataFrame:
+    """Sums of each column of `columns` (name -> values aligned with `keys`) per key 0..size-1.
+
+    Keys outside 0..size-1 are left out; NaN values count 0. The one helper
+    behind the per-month and per-customer-month counts of survey answers and
+    tickets (:func:`survey_counts`, :func:`kpi_core.support.ticket_counts`).
+
+    Examples
+    --------
+    >>> bin_counts(np.array([0, 2, 2, 5]), 3, {"n": np.ones(4)})["n"].tolist()
+    [1.0, 0.0, 2.0]
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    inside = (keys >= 0) & (keys < size)
+    return pd.DataFrame({name: np.bincount(keys[inside], weights=np.nan_to_num(np.asarray(values, float)[inside]),
+                                           minlength=size)
+                         for name, values in columns.items()})
+
+
+def survey_counts(responses: pd.DataFrame, keys, size: int) -> pd.DataFrame:
+    """Answer counts of a validated Responses table per key (a month, a customer-month...).
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The Responses table of a :class:`~kpi_core.Dataset` (validated: CSAT's
+        ``positive`` flags derived).
+    keys : array of int
+        Each row's key in 0..size-1 (rows with another key are left out).
+    size : int
+        The number of keys.
+
+    Returns
+    -------
+    DataFrame
+        One row per key, the columns of :data:`SURVEY_COUNTS`: NPS promoters
+        (from :data:`NPS_PROMOTER_MIN`), passives, detractors (up to
+        :data:`NPS_DETRACTOR_MAX`) and the sum of NPS scores; positive CSAT
+        answers (:func:`csat_positive`'s rule, yes/no words included) and CSAT
+        answers; the sum and number of CES answers. Blank scores are no answer.
+
+    Examples
+    --------
+    >>> from kpi_core import Dataset
+    >>> ds = Dataset({"Responses": pd.DataFrame({"customer_id": ["a"] * 4, "date": ["2026-01-05"] * 4,
+    ...     "survey": ["NPS", "NPS", "CSAT", "CSAT"], "score": [10, 3, "oui", 2]})})
+    >>> survey_counts(ds.table("Responses"), np.zeros(4, int), 1).iloc[0].tolist()
+    [1.0, 0.0, 1.0, 13.0, 1.0, 2.0, 0.0, 0.0]
+    """
+    survey = responses["survey"].to_numpy()
+    score = pd.to_numeric(responses["score"], errors="coerce").to_numpy(float)
+    answered = ~np.isnan(score)
+    nps, ces = (survey == "NPS") & answered, (survey == "CES") & answered
+    positive = responses["positive"].to_numpy(float) if "positive" in responses else np.full(len(score), np.nan)
+    csat = (survey == "CSAT") & ~np.isnan(positive)
+    with np.errstate(invalid="ignore"):
+        return bin_counts(keys, size, {
+            "nps_promoters": nps & (score >= NPS_PROMOTER_MIN),
+            "nps_passives": nps & (score > NPS_DETRACTOR_MAX) & (score < NPS_PROMOTER_MIN),
+            "nps_detractors": nps & (score <= NPS_DETRACTOR_MAX),
+            "nps_sum": np.where(nps, score, 0.0),
+            "csat_positive": csat & (positive > 0),
+            "csat_answers": csat,
+            "ces_sum": np.where(ces, score, 0.0),
+            "ces_answers": ces,
+        })
+
+
 def _nps_counts(scores, name: str = "scores") -> tuple[int, int, int, int]:
     """(promoters, passives, detractors, n) of valid 0..10 NPS scores."""
     s = _checks.integer_scores(scores, name, 0, 10)
@@ -159,13 +232,6 @@ def _nps_variance(promoters: float, detractors: float, n: float) -> tuple[float,
     return p - d, (p + d) - (p - d) ** 2
 
 
-def _z(confidence: float) -> float:
-    c = _checks.scalar(confidence, "confidence", minimum=None)
-    if not 0 < c < 1:
-        raise KpiInputError(f"confidence: {c:g} must lie strictly between 0 and 1 (e.g. 0.95)", "num")
-    return NormalDist().inv_cdf(0.5 + c / 2)
-
-
 def nps_ci(scores, confidence: float = 0.95, method: str = "wald") -> tuple[float, float]:
     """Confidence interval of the NPS, in points.
 
@@ -197,7 +263,7 @@ def nps_ci(scores, confidence: float = 0.95, method: str = "wald") -> tuple[floa
     (14.69, 45.31)
     """
     promoters, _, detractors, n = _nps_counts(scores)
-    z = _z(confidence)
+    z = _stats.z_value(confidence)
     if method == "adjusted_wald":
         centre, var = _nps_variance(promoters + 0.75, detractors + 0.75, n + 3)
         n_eff = n + 3

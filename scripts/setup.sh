@@ -3,7 +3,8 @@
 # project installed (editable), and the spreadsheet engine the demo renders
 # the dashboard with and the tests recalculate workbooks with (LibreOffice
 # Calc headless, poppler's pdftoppm), from Debian packages when missing.
-# `scripts/setup.sh test` also installs the test tools.
+# `scripts/setup.sh test` also installs the test tools and fetches what tests/test_lite.py needs
+# (scripts/lite_cache.py: Pyodide's package list with npm, the cskpi wheel, pure-Python wheels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
@@ -35,3 +36,9 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1
     libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null
 fi
 command -v soffice >/dev/null || { echo "LibreOffice (soffice) is still missing" >&2; exit 1; }
+if [ "$mode" = test ]; then
+  # tests/test_lite.py: Pyodide's package list (npm package `pyodide`), the cskpi wheel and the pure-Python
+  # wheels of its dependencies, in .cache/lite (a failure here makes that test fail, naming what is missing)
+  echo "==> fetching what the xlwings Lite tests check the install against (.cache/lite)"
+  .venv/bin/python scripts/lite_cache.py || echo "warning: scripts/lite_cache.py failed (needs npm and PyPI)" >&2
+fi

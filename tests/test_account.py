@@ -10,7 +10,7 @@ import pytest
 import kpi_core
 from workbook_templates.templates.account import account_layout, customer_subset
 from workbook_templates.spec.labels import STATUS, t
-from workbook_templates.refresh.plan import refresh_workbook
+from workbook_templates.refresh import refresh_workbook
 from workbook_templates.writing.xlsx import write_xlsx
 
 from _workbooks import assert_kpis_equal, workbook_kpis
@@ -30,6 +30,7 @@ def _busiest(ds) -> str:
     return usage[usage["customer_id"].isin(with_all)]["customer_id"].value_counts().index[0]
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_account_kpis_mrr_and_monthly_health_equal_kpi_core(full, tmp_path, lang):
     ds = customer_subset(full, [_busiest(full)])
@@ -57,6 +58,7 @@ def test_account_kpis_mrr_and_monthly_health_equal_kpi_core(full, tmp_path, lang
     assert checked == len(usage_months) >= 3
 
 
+@pytest.mark.engine
 def test_account_workbook_refreshes_as_an_account_workbook(full, tmp_path):
     ds = customer_subset(full, ["C0002"])
     path = write_xlsx(account_layout(ds, *PERIOD, lang="en"), tmp_path / "acc.xlsx")

@@ -8,11 +8,11 @@ import io
 import pytest
 
 import kpi_core
-from workbook_templates.batch import local as batch
-from workbook_templates.refresh import plan as refresh
+from workbook_templates.batch import groups as batch
+from workbook_templates import refresh
 from workbook_templates.writing.parts import worksheet
 from workbook_templates.writing.update import read_workbook
-from workbook_templates.batch.local import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
+from workbook_templates.batch import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
 from cskpi.cli import main
 
 from _workbooks import write_csv_folder

@@ -19,6 +19,7 @@ def small_data(tmp_path_factory):
     return ds, write_csv_folder(ds, tmp_path_factory.mktemp("data") / "csv")
 
 
+@pytest.mark.engine
 def test_demo_writes_portfolio_per_csm_workbooks_and_dashboard_png(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 0
@@ -30,6 +31,7 @@ def test_demo_writes_portfolio_per_csm_workbooks_and_dashboard_png(tmp_path, cap
     assert "dashboard.png" in capsys.readouterr().out
 
 
+@pytest.mark.engine
 def test_build_by_csm_writes_one_workbook_per_csm_with_that_csms_kpis(small_data, tmp_path, capsys):
     ds, folder = small_data
     out = tmp_path / "out"

@@ -56,6 +56,7 @@ def test_sheet_holds_the_predictions_as_a_table_sorted_by_value(tmp_path):
     assert sheet.computed  # re-derived by Refresh
 
 
+@pytest.mark.engine
 def test_totals_recalculate_to_the_sums_of_the_predictions(tmp_path):
     path, _ = write(tmp_path)
     values = defined_name_values(recalculate(path, tmp_path / "recalc.xlsx"))
@@ -74,6 +75,7 @@ def test_french_labels(tmp_path):
     assert [c.value for c in ws[11]] == COLUMNS  # column names stay those of the table
 
 
+@pytest.mark.engine
 def test_empty_predictions_give_an_empty_table(tmp_path):
     sheet = customer_value_sheet(predictions().iloc[:0], "en", 12, "2026-10-31", "M")
     layout = WorkbookLayout(sheets=[sheet], names=customer_value_names(sheet))
@@ -122,6 +124,7 @@ def test_from_orders_bad_cell_still_fails_the_build():
         customer_value_from_orders(orders_frame(["a", "a"], ["2026-01-01", "2026-01-09"], [10.0, -1.0]), "en")
 
 
+@pytest.mark.engine
 def test_sheet_joins_a_portfolio_workbook_and_its_total_recalculates(tmp_path):
     # how a template includes it: append the sheet, add its names (the lead wires this into portfolio.py)
     import kpi_core

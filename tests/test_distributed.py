@@ -27,10 +27,12 @@ import pytest
 
 import kpi_core
 from cskpi.cli import main
-from workbook_templates.batch.local import build_workbooks
+from workbook_templates.batch import build_workbooks
 from workbook_templates.batch.manifest import MANIFEST_NAME
 
 from _workbooks import write_csv_folder
+
+pytestmark = pytest.mark.dask  # every test here starts a Dask scheduler and workers
 
 ROOT = Path(__file__).resolve().parents[1]
 N_CUSTOMERS = 16
@@ -166,7 +168,7 @@ def test_cli_scheduler_local_equals_the_jobs_1_build_with_the_same_progress_and_
 def _patch_on_workers(client, customer_id):
     """On every worker: the account workbook of `customer_id` raises (batch looks its builders up at call time)."""
     def patch():
-        from workbook_templates.batch import local as batch
+        from workbook_templates.batch import groups as batch
 
         real = getattr(batch.account_layout, "__wrapped__", batch.account_layout)
 
@@ -183,7 +185,7 @@ def _patch_on_workers(client, customer_id):
 
 def _unpatch_on_workers(client):
     def unpatch():
-        from workbook_templates.batch import local as batch
+        from workbook_templates.batch import groups as batch
 
         batch.account_layout = getattr(batch.account_layout, "__wrapped__", batch.account_layout)
 

@@ -28,6 +28,8 @@ from workbook_templates.engine import (
     render_pdf,
 )
 
+pytestmark = pytest.mark.engine  # LibreOffice reads back (most of) what these tests write
+
 # ------------------------------------------------------------------ the test workbook
 
 ROWS = [  # customer_id, month, mrr, segment

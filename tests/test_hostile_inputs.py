@@ -31,8 +31,8 @@ from openpyxl.worksheet.table import Table
 import kpi_core
 from cskpi.cli import main
 from kpi_core import KpiInputError, ReadLimits, load_dataset
-from workbook_templates.batch import local as batch
-from workbook_templates.batch.local import build_workbooks
+from workbook_templates.batch import groups as batch
+from workbook_templates.batch import build_workbooks
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -449,6 +449,59 @@ def test_xlsx_entity_expansion_attack_is_refused(tmp_path, capsys):
     refused(capsys, path, "lol.xlsx", "xl/workbook.xml", "refused")
 
 
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"])
+def test_xlsx_dtd_in_a_streamed_part_is_refused_in_one_line(tmp_path, capsys, part):
+    """Issue 15: the sheets and shared strings are streamed (not parsed by defusedxml); a DTD there built with
+    exit 0. Excel never writes one, so any part declaring one is refused before anything is read."""
+    import xlsxwriter  # writes its text as shared strings, as Excel does (openpyxl writes none here)
+
+    (tmp_path / "in").mkdir()
+    src = tmp_path / "src.xlsx"
+    with xlsxwriter.Workbook(src) as wb:
+        ws = wb.add_worksheet("Data")
+        ws.add_table("A1:C3", {"name": "Subscriptions", "columns": [{"header": h} for h in ("customer_id", "month",
+                                                                                           "mrr")],
+                               "data": [["C1", "2026-01", 100], ["C2", "2026-01", 200]]})
+    with zipfile.ZipFile(src) as z:
+        assert part in z.namelist()
+    assert len(load_dataset(src).table("Subscriptions")) == 2
+    dtd = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    path = repack(src, tmp_path / "in" / "dtd.xlsx",
+                  lambda n, d: dtd + d.split(b"?>", 1)[-1] if n == part else d)
+    out = refused(capsys, path, "dtd.xlsx", f"part {part}", "refused", "DTD")
+    assert len(out.strip().splitlines()) == 1
+    status, _, err = run(capsys, "build", path, "--out", tmp_path / "out")
+    assert status == 2 and "DTD" in err and not (tmp_path / "out").exists()
+
+
+def test_xlsx_dtd_after_a_comment_is_refused_and_a_comment_alone_is_fine(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    src = book(tmp_path / "src.xlsx")
+    part = "xl/worksheets/sheet1.xml"
+    decl = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    ok = repack(src, tmp_path / "ok.xlsx", lambda n, d: decl + b"<!-- <x> <!DOCTYPE -->\n" + d if n == part else d)
+    assert len(load_dataset(ok).table("Subscriptions")) == 9
+    bad = repack(src, tmp_path / "in" / "late.xlsx", lambda n, d: decl + b"<!-- c -->  <!DOCTYPE w>" + d
+                 if n == part else d)
+    refused(capsys, bad, "late.xlsx", part, "DTD")
+
+
+def test_xlsx_several_misnamed_tables_are_all_named(tmp_path, capsys):
+    """Issue 15: a workbook with tables "Customer" and "Response" named only the first."""
+    def response(wb):
+        ws = wb.create_sheet("Answers")
+        for r, row in enumerate([["customer_id", "date", "survey", "score"], ["C1", "2026-01-05", "NPS", 9]], 1):
+            for c, v in enumerate(row, 1):
+                ws.cell(r, c, v)
+        ws.add_table(Table(displayName="Response", ref="A1:D2"))
+    path = book(tmp_path / "in" / "two.xlsx", customers="Customer", extra=response)
+    refused(capsys, path, "two.xlsx", "table Customer (sheet 'Clients')", "rename it Customers",
+            "table Response (sheet 'Answers')", "rename it Responses")
+    with pytest.raises(KpiInputError) as err:
+        load_dataset(path)
+    assert "rename it Customers" in str(err.value) and "rename it Responses" in str(err.value)
+
+
 def test_xlsx_folder_named_like_a_workbook_is_refused(tmp_path, capsys):
     path = tmp_path / "in" / "book.xlsx"
     path.mkdir(parents=True)
@@ -730,3 +783,99 @@ def test_long_csv_column_names_the_first_bad_row_and_counts_the_others(tmp_path,
     rows = "".join(f"C{i},2026-{i % 12 + 1:02d},{-5 if i in (700, 800, 900) else 10}\n" for i in range(1000))
     folder = csv_folder(tmp_path, {"subscriptions.csv": "customer_id,month,mrr\n" + rows})
     refused(capsys, folder, "subscriptions.csv, row 702, column mrr: -5 is below the minimum 0 (2 more rows like this)")
+
+
+# ------------------------------------------------------------- mappings and exports (issue 15)
+BILLING = ("customer_oid,customer_name,plan_amount,plan_currency,plan_interval,plan_interval_count,"
+           "subscription_quantity,subscription_started_at,subscription_canceled_at\n"
+           "c1,Acme,5000,USD,month,1,1,2026-01-05,\n"
+           "c2,Beta,9900,USD,month,1,2,2026-02-01,2026-05-01\n")
+
+
+def import_refused(capsys, tmp_path, exports: dict, mapping: str | None, *fragments, env=None):
+    """`cskpi import` exits 2 with one line naming every fragment; no output, no temporary file, inputs intact."""
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    for name, content in exports.items():
+        (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    argv = ["import"]
+    if mapping is None:
+        argv += [folder / next(iter(exports)), "--map", "baremetrics"]
+    else:
+        (folder / "mapping.toml").write_text(mapping, encoding="utf-8")
+        argv += ["--map", folder / "mapping.toml"]
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for out in (tmp_path / "out", tmp_path / "out.xlsx"):
+        status, stdout, err = run(capsys, *argv, "--out", out)
+        assert status == 2, (status, stdout, err)
+        assert len(err.strip().splitlines()) == 1, err
+        for fragment in fragments:
+            assert fragment in err, f"{fragment!r} not in {err!r}"
+        assert not out.exists() and not leftovers(tmp_path)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    return err
+
+
+def test_import_mapping_naming_an_unknown_column_lists_the_columns(tmp_path, capsys):
+    mapping = ('[Subscriptions]\nfile = "billing.csv"\nfrom = "subscriptions"\n'
+               'columns = { customer_id = "customer_id", amount = "plan_amount", interval = "plan_interval", '
+               'started_at = "subscription_started_at" }\n')
+    import_refused(capsys, tmp_path, {"billing.csv": BILLING}, mapping, "mapping.toml, [Subscriptions]",
+                   "billing.csv has no column \"customer_id\"", "'customer_oid'", "'subscription_canceled_at'")
+
+
+@pytest.mark.parametrize("row, fragments", [
+    ("c3,Cy,100,USD,month,1,1,05/03/2026,", ["data row 3, column \"subscription_started_at\"", "'05/03/2026'",
+                                             "not a date"]),
+    ("c3,Cy,100,USD,month,1,1,2026-03-05,2026-02-01", ["data row 3, column \"subscription_canceled_at\"",
+                                                       "before the subscription's start"]),
+    ("c3,Cy,100,USD,month,1,-3,2026-03-05,", ["data row 3, column \"subscription_quantity\"",
+                                              "-3 is below the minimum 0"]),
+    ("c3,Cy,100,USD,fortnight,1,1,2026-03-05,", ["data row 3, column \"plan_interval\"", "'fortnight'"]),
+    ("c3,Cy,100,EUR,month,1,1,2026-03-05,", ["data row 3, column \"plan_currency\"", "EUR", "rates"]),
+])
+def test_import_bad_export_row_is_one_line_naming_file_column_and_row(tmp_path, capsys, row, fragments):
+    import_refused(capsys, tmp_path, {"billing.csv": BILLING + row + "\n"}, None, "billing.csv", *fragments)
+
+
+def test_import_currency_without_a_rate_is_named(tmp_path, capsys):
+    mapping = (kpi_core.BUILTIN_MAPPINGS["baremetrics"].read_text(encoding="utf-8")
+               + '\n[Currency]\nrates = { USD = 1.0, EUR = 1.08 }\n').replace('[Subscriptions]\n',
+                                                                             '[Subscriptions]\nfile = "billing.csv"\n')
+    mapping = mapping.replace('[Customers]\n', '[Customers]\nfile = "billing.csv"\n')
+    import_refused(capsys, tmp_path, {"billing.csv": BILLING + "c3,Cy,100,GBP,month,1,1,2026-03-05,\n"}, mapping,
+                   "billing.csv, data row 3, column \"plan_currency\"", "'GBP', which has no rate", "EUR, USD")
+
+
+def test_import_export_over_the_file_size_limit_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CSKPI_MAX_FILE_MB", "0.001")  # 1 KB: the file below is 2 KB (a 1 GB file, scaled down)
+    big = BILLING + "".join(f"c{i},N{i},100,USD,month,1,1,2026-03-05,\n" for i in range(3, 60))
+    assert len(big) > 2000
+    import_refused(capsys, tmp_path, {"billing.csv": big}, None, "billing.csv", "max_file_mb", "CSKPI_MAX_FILE_MB")
+
+
+def test_import_mapping_file_over_the_size_limit_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CSKPI_MAX_FILE_MB", "0.001")
+    mapping = "[Customers]\nfile = \"c.csv\"\n" + "# padding\n" * 200
+    import_refused(capsys, tmp_path, {"c.csv": "customer_id\nc1\n"}, mapping, "mapping.toml", "max_file_mb")
+
+
+def test_import_xlsx_export_with_a_dtd_is_refused(tmp_path, capsys):
+    src = tmp_path / "src.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Export"
+    for row in [["customer_id", "name"], ["c1", "Acme"]]:
+        wb.active.append(row)
+    wb.save(src)
+    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    (tmp_path / "in").mkdir()
+    repack(src, tmp_path / "in" / "crm.xlsx", lambda n, d: dtd + d if n == "xl/worksheets/sheet1.xml" else d)
+    content = (tmp_path / "in" / "crm.xlsx").read_bytes()
+    (tmp_path / "in" / "crm.xlsx").unlink()
+    import_refused(capsys, tmp_path, {"crm.xlsx": content}, '[Customers]\nfile = "crm.xlsx"\nsheet = "Export"\n',
+                   "crm.xlsx, part xl/worksheets/sheet1.xml", "DTD")
+
+
+def test_import_mapping_that_is_not_toml_is_named_with_its_line(tmp_path, capsys):
+    import_refused(capsys, tmp_path, {"c.csv": "customer_id\nc1\n"}, "[Customers]\nfile = c.csv\n",
+                   "mapping.toml: not a valid TOML file", "line 2")

@@ -4,12 +4,12 @@ import pandas as pd
 import pytest
 
 import kpi_core
-from workbook_templates.templates import portfolio
+from workbook_templates.templates import portfolio, settings
 
 
 def test_a_table_longer_than_an_excel_sheet_is_refused_naming_it(monkeypatch):
     # 12 subscription rows against a (patched) sheet of 10 rows: 1 header + 9 data rows fit
-    monkeypatch.setattr(portfolio, "EXCEL_MAX_ROWS", 10)
+    monkeypatch.setattr(settings, "EXCEL_MAX_ROWS", 10)
     subs = pd.DataFrame({"customer_id": [f"c{i}" for i in range(12)], "month": "2026-01", "mrr": 100.0})
     ds = kpi_core.Dataset({"Subscriptions": subs})
     with pytest.raises(kpi_core.KpiInputError) as err:

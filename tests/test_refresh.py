@@ -11,7 +11,7 @@ from openpyxl.chart import BarChart, Reference
 import kpi_core
 from workbook_templates.spec.labels import t
 from workbook_templates.templates.portfolio import portfolio_layout
-from workbook_templates.refresh.plan import read_stamp, refresh_workbook
+from workbook_templates.refresh import read_stamp, refresh_workbook
 from workbook_templates.writing.update import read_workbook
 from workbook_templates.writing.xlsx import write_xlsx
 
@@ -40,6 +40,7 @@ def _edit(path, lang: str) -> None:
     wb.save(path)
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_refresh_keeps_user_edits_and_recomputes_every_kpi(tmp_path, lang):
     ds = kpi_core.sample_dataset(seed=2, n_customers=30)
@@ -66,6 +67,7 @@ def test_refresh_keeps_user_edits_and_recomputes_every_kpi(tmp_path, lang):
     assert_kpis_equal(workbook_kpis(path, tmp_path), kpi_core.headline_kpis(edited, *PERIOD))
 
 
+@pytest.mark.engine
 def test_refresh_follows_the_settings_period_and_health_config_and_keeps_the_scope(tmp_path):
     ds = kpi_core.sample_dataset(seed=4, n_customers=25)
     layout = portfolio_layout(ds, *PERIOD, lang="en", scope="CSM: Zoé")

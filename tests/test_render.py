@@ -25,6 +25,8 @@ from workbook_templates.spec.labels import t
 from workbook_templates.templates.portfolio import portfolio_layout
 from workbook_templates.writing.xlsx import write_xlsx
 
+pytestmark = pytest.mark.engine  # every test here recalculates or renders with LibreOffice
+
 
 def _text(pdf: Path) -> list[str]:
     """The PDF's text, one string per page (pdftotext must exist: the test fails without it)."""

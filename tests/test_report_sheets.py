@@ -35,8 +35,10 @@ import kpi_core
 from workbook_templates.engine import defined_name_values, recalculate
 from workbook_templates.spec.labels import STATUS, t
 from workbook_templates.templates.portfolio import portfolio_layout
-from workbook_templates.refresh.plan import refresh_workbook
+from workbook_templates.refresh import refresh_workbook
 from workbook_templates.writing.xlsx import write_xlsx
+
+pytestmark = pytest.mark.engine  # every test here recalculates or renders with LibreOffice
 
 REL = 1e-9
 NA = {"en": "n/a", "fr": "n.d."}

@@ -216,7 +216,8 @@ def test_refresh_rewrites_computed_sheets_with_new_month(layout):
     assert actions[-1]["func"] == "alert" and actions[-1]["args"][3] == "info"
     sheets_touched = {s for s, a in targets(payload, actions) if s}
     assert sheets_touched == {"Dashboard", "Follow-up", "Breakdowns", "Revenue", "MRR movements", "Cohorts",
-                              "Surveys", "Support", "Health", "calc_mrr", "calc_health", "calc_charts", "calc_groups"}
+                              "Surveys", "Support", "Health", "Score check", "calc_mrr", "calc_health", "calc_months",
+                              "calc_charts", "calc_groups"}
     formulas = cell_formulas(payload, actions)
     values = cell_values(payload, actions)
     # months Jan..Apr -> movements rows 5..8; April is row 8, its month in A8, end MRR = SUM of calc_mrr's
@@ -252,8 +253,8 @@ def test_refresh_clears_not_deletes_and_writes_in_few_calls(layout):
     assert "sheetDelete" not in funcs and "addSheet" not in funcs
     cleared = [s for s, a in targets(payload, actions) if a["func"] == "sheetClear"]
     assert sorted(cleared) == sorted(["Dashboard", "Follow-up", "Breakdowns", "Revenue", "MRR movements", "Cohorts",
-                                      "Surveys", "Support", "Health", "calc_mrr", "calc_health", "calc_charts",
-                                      "calc_groups"])
+                                      "Surveys", "Support", "Health", "Score check", "calc_mrr", "calc_health",
+                                      "calc_months", "calc_charts", "calc_groups"])
     # Health: values in one call; customers x 22 formula columns (D..Y) in one rectangle
     health = [a for s, a in targets(payload, actions) if s == "Health"]
     # formulas: B2 (=PeriodStart), D2 (=PeriodEnd) and one rectangle D5:AW6 (this period D..Y, previous
@@ -327,9 +328,12 @@ def test_health_scores_writes_only_health(layout):
     assert_safe(payload, actions)
     assert {s for s, _ in targets(payload, actions) if s} == {"Health", "calc_health"}
     formulas = cell_formulas(payload, actions)
-    # row 5 = first scored customer (C1); D5 finds its Usage row for PeriodEnd in calc_health
+    # row 5 = first scored customer (C1); D5 finds its Usage row for PeriodEnd in calc_health (its calc_health
+    # row, 3, is relative: the Health rows are one formula per column, moved down row by row)
     assert formulas["Health"]["D5"] == (
-        "=IFERROR(INDEX('calc_health'!$B$3:$D$3,MATCH(PeriodEnd,'calc_health'!$B$2:$D$2,0))+0,0)")
+        "=IFERROR(INDEX('calc_health'!$B3:$D3,MATCH(PeriodEnd,'calc_health'!$B$2:$D$2,0))+0,0)")
+    assert formulas["Health"]["D6"] == (
+        "=IFERROR(INDEX('calc_health'!$B4:$D4,MATCH(PeriodEnd,'calc_health'!$B$2:$D$2,0))+0,0)")
     assert formulas["Health"]["S5"] == '=IF(R5="","",IF(R5<RedBelow,"Red",IF(R5>=GreenFrom,"Green","Amber")))'
 
 

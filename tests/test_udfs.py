@@ -125,6 +125,7 @@ EXPECTED_SIGNATURES = {
     "MRR_MOVEMENTS": [("customer_ids", False), ("months", False), ("mrr", False)],
     "COHORT_RETENTION": [("customer_ids", False), ("months", False), ("mrr", False),
                          ("basis", True)],
+    "AUC": [("scores", False), ("outcomes", False)],
 }
 
 
@@ -394,6 +395,27 @@ def test_a_serial_that_is_no_date_is_a_num_error(bad):
         udfs._months(months, "months")
     assert info.value.kind == "num" and "position 2" in str(info.value)
     assert value("mrr_movements", ids, months, mrr) == NUM
+
+
+# ---------------------------------------------------------------- AUC (DESIGN.md §13)
+
+
+def test_auc_with_true_false_outcomes_and_a_blank_pair():
+    # stayed: 80, 65; churned: 40, 65, 20 (the blank score's pair is left out)
+    # pairs won by the stayer: 80 beats 3; 65 beats 40 and 20, ties 65 -> 5.5 of 6
+    scores = col(80, 65, 40, 65, 20, None)
+    assert value("auc", scores, col(False, False, True, True, True, True)) == pytest.approx(5.5 / 6)
+    assert value("auc", scores, col(0, 0, 1, 1, 1, 0)) == pytest.approx(5.5 / 6)
+
+
+def test_auc_errors_one_class_sizes_and_bad_outcomes(caplog):
+    with caplog.at_level(logging.WARNING, logger="addin.udfs"):
+        assert value("auc", col(80, 40), col(1, 1)) == DIV0  # every customer churned: no pair
+        assert value("auc", col(80, 40), col(0, 2)) == NUM   # an outcome is 0/1 or FALSE/TRUE
+    with pytest.raises(xw.XlwingsError, match="different sizes"):
+        call("auc", col(80, 40, 30), col(0, 1))
+    with pytest.raises(xw.XlwingsError, match="outcomes: position 2 holds text"):
+        call("auc", col(80, 40), col(0, "churned"))
 
 
 # ---------------------------------------------------------------- errors

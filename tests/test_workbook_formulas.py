@@ -46,6 +46,8 @@ from workbook_templates.spec.labels import t
 from workbook_templates.templates.portfolio import portfolio_layout
 from workbook_templates.writing.xlsx import write_xlsx
 
+pytestmark = pytest.mark.engine  # every test here recalculates or renders with LibreOffice
+
 ERRORS = frozenset({"#DIV/0!", "#VALUE!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!"})
 NA = {"en": "n/a", "fr": "n.d."}
 REL = 1e-9

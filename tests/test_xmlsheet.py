@@ -25,6 +25,8 @@ from workbook_templates.engine import defined_name_values, recalculate
 from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout, formula
 from workbook_templates.writing.xlsx import write_xlsx
 
+pytestmark = pytest.mark.engine  # LibreOffice reads back (most of) what these tests write
+
 TEXTS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "-2+3", "=", "#N/A",
          "#DIV/0!", "TRUE", "00123", "1e5", "'quoted", " leading and trailing ", "\ttab", "two\nlines",
          "_x0041_", "bell\x07 and unit\x1f", "a & <b> > c", "Zoé 日本語 🎉", "Ünïcödé\u200b", "plain"]

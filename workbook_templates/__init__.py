@@ -39,8 +39,8 @@ _EXPORTS = {
     "templates.account": ("account_layout",),
     "templates.customer_value": ("customer_value_sheet", "customer_value_from_orders", "customer_value_names"),
     "writing.xlsx": ("write_xlsx", "xlsx_bytes", "Skeleton"),
-    "refresh.plan": ("refresh_workbook",),
-    "batch.local": ("build_workbooks", "BatchResult"),
+    "refresh.workbook": ("refresh_workbook",),
+    "batch": ("build_workbooks", "BatchResult"),
     "engine": ("recalculate", "render_pdf", "pdf_to_png", "defined_name_values", "EngineError"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}

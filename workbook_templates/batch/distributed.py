@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import kpi_core
 from kpi_core import Dataset, HealthConfig, KpiInputError
 
-from .local import Group, build_group, failure_reason
+from .groups import Group, build_group, failure_reason
 from kpi_core.files import atomic_output
 
 __all__ = ["Cluster", "CONNECT_TIMEOUT"]

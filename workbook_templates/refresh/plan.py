@@ -1,27 +1,31 @@
-"""What Refresh needs to know about a generated workbook, whoever writes it.
+"""The refresh plan: what a Refresh rebuilds, the same for a file and for an open workbook.
 
-``cskpi refresh`` (on the file's package) and the ribbon's Refresh (xlwings,
-on the open workbook) both re-derive the computed sheets from the
-workbook's own tables. They read the report period and the health
-configuration the user left on the Settings sheet through the workbook's
-defined names, with :func:`settings_from_names`, and tell computed sheets
-from the user's own with :func:`computed_titles`.
+``cskpi refresh`` (:func:`~workbook_templates.refresh.workbook.refresh_workbook`,
+on a file) and the ribbon's Refresh (:mod:`addin.ribbon`, on the open workbook
+through xlwings) both call :func:`plan_refresh` with a :class:`BookReader` of
+their book, and then only write the plan's computed sheets and names. The plan
+reads the workbook's own tables, the report period, health configuration,
+bands, targets and currency the user left on the Settings sheet (through the
+workbook's defined names, :func:`settings_from_names`), its language (from its
+sheet titles) and the template and scope it was built with (its stamp, or
+:func:`infer_template`), and lays out the same template again.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Protocol
 
 from kpi_core import COMPONENTS, HealthConfig, KpiInputError
 
 from ..spec.labels import LANGS, SHEETS, t
 from ..spec.layout import WorkbookLayout
-from ..writing.stamp import stamp_of
+from ..writing.stamp import Stamp
 
 __all__ = ["SETTINGS_NAMES", "settings_from_names", "detect_lang", "computed_titles", "TEMPLATE_NAMES",
-           "read_stamp", "infer_template", "template_layout",
-           "report_settings_from_names", "refresh_workbook"]
+           "infer_template", "template_layout", "report_settings_from_names", "BookReader", "RefreshPlan",
+           "plan_refresh", "computed_candidates"]
 
 #: defined names Refresh reads back from Settings
 SETTINGS_NAMES = ("PeriodStart", "PeriodEnd", "HealthWeights", "HealthFloors", "HealthTargets", "RedBelow",
@@ -29,7 +33,7 @@ SETTINGS_NAMES = ("PeriodStart", "PeriodEnd", "HealthWeights", "HealthFloors", "
 #: every defined name a template writes (Refresh redefines them all)
 TEMPLATE_NAMES = SETTINGS_NAMES + ("PeriodNext", "NpsConfidence", "ClvYears", "MonthList", "MrrMonths",
                                    "MrrMatrix", "MrrFirst", "RiskDrop", "Currency", "BandsArea", "TargetsArea",
-                                   "PrevPeriodStart", "PrevPeriodEnd", "DataStale")
+                                   "PrevPeriodStart", "PrevPeriodEnd", "DataStale", "ListsPeriodStart", "ListsPeriodEnd")
 
 
 def _month(value, name: str):
@@ -133,26 +137,6 @@ def _layout_function(kind: str):
     return {"portfolio": portfolio.portfolio_layout, "account": account.account_layout}[kind]
 
 
-def read_stamp(book) -> tuple[str, str]:
-    """(template kind, scope) of a workbook built by cskpi.
-
-    Read from the document properties the writer stamps (:mod:`workbook_templates.writing.stamp`); for a
-    workbook without them, inferred from its sheets: an Account sheet means
-    the account template, and the scope is the Dashboard title after " — ".
-
-    Parameters
-    ----------
-    book : workbook_templates.writing.update.UserWorkbook
-        The workbook (:func:`workbook_templates.writing.update.read_workbook`).
-    """
-    found = stamp_of(book.keywords, book.subject)
-    if found is not None:
-        return found.template, found.scope
-    dashboard = t("dashboard", detect_lang(book.sheetnames))
-    head = book.cell(dashboard, 1, 1) if dashboard in book.sheetnames else None
-    return infer_template(book.sheetnames, head)
-
-
 def infer_template(sheet_titles, dashboard_title) -> tuple[str, str]:
     """(template kind, scope) from a built workbook's sheets and its Dashboard's A1 title.
 
@@ -178,96 +162,69 @@ def template_layout(kind: str, ds, period_start, period_end, *, lang: str, scope
     return _layout_function(kind)(ds, period_start, period_end, lang=lang, scope=scope, config=config, **report)
 
 
-# -- cskpi refresh --------------------------------------------------------------------------------
-def _computed_candidates(lang: str) -> set[str]:
-    """Titles a computed sheet of any template can have in `lang`."""
+
+def computed_candidates(lang: str) -> set[str]:
+    """Titles a computed sheet of any template can have in `lang` (what Refresh may replace)."""
     kept = {"guide", "settings", "Customers", "Subscriptions", "Responses", "Tickets", "Usage", "Orders",
             "Funnel", "Acquisition"}
     return {t(key, lang) for key in SHEETS if key not in kept}
 
 
-def _final_order(current: list[str], old_computed: set[str], new_layout: list[str], new_computed: set[str]):
-    """Sheet order after Refresh: the workbook's order, each new computed sheet at its old place,
-    a computed sheet the old workbook lacked right after the layout sheet before it."""
-    order = [title for title in current if title not in old_computed or title in new_computed]
-    for i, title in enumerate(new_layout):
-        if title in order:
-            continue
-        before = next((p for p in reversed(new_layout[:i]) if p in order), None)
-        order.insert(order.index(before) + 1 if before else 0, title)
-    return order
+class BookReader(Protocol):
+    """What the refresh plan reads of a built workbook (a file through openpyxl, a live book through xlwings)."""
+
+    def sheet_titles(self) -> list[str]:
+        """The sheets' titles, in order."""
+
+    def read_name(self, name: str):
+        """The value of a defined name (a cell's value, or rows of values); KpiInputError when missing."""
+
+    def dataset(self):
+        """The workbook's Excel tables as a :class:`kpi_core.Dataset` (KpiInputError naming a bad cell)."""
+
+    def stamp(self) -> Stamp | None:
+        """The template stamp of its document properties, None when it cannot be read."""
+
+    def dashboard_title(self, lang: str):
+        """The Dashboard's A1 (it carries the scope), None without a Dashboard."""
 
 
-def refresh_workbook(path):
-    """Re-derive a cskpi workbook's computed sheets from its own tables, headless (``cskpi refresh``).
+@dataclass
+class RefreshPlan:
+    """What a Refresh writes: the template's layout for the workbook's own data and settings."""
 
-    Reads the dataset from the workbook's Excel tables, the report period
-    and health configuration from its Settings names and its language from
-    its sheet titles; rebuilds the layout with the template and scope the
-    workbook was built with (:func:`read_stamp`); then replaces the computed
-    and helper sheets (same positions), redefines the template's names and
-    saves atomically (the file keeps its permissions; a read-only file, or
-    one in a read-only folder, is refused before any work). Data tables,
-    Settings, Guide and every sheet the user added are kept; an .xlsm keeps
-    its macros.
+    lang: str
+    template: str
+    scope: str
+    start: object
+    end: object
+    layout: WorkbookLayout
+    replaced: set  # titles of the workbook's sheets that Refresh may replace (computed sheets of any template)
 
-    The file is rewritten at the package level
-    (:mod:`workbook_templates.writing.update`): every part but the computed
-    sheets', the workbook's sheet list, names and styles is kept byte for byte,
-    so pictures, shapes, text boxes and charts on the user's sheets survive.
+    @property
+    def computed(self) -> list:
+        """The layout's computed sheets (the ones Refresh writes), in order."""
+        return [s for s in self.layout.sheets if s.computed]
 
-    Parameters
-    ----------
-    path : str or Path
-        An .xlsx written by cskpi (``cskpi build``/``demo``) and perhaps edited.
 
-    Returns
-    -------
-    pathlib.Path
-        `path`.
+def plan_refresh(book: BookReader) -> RefreshPlan:
+    """The refresh plan of a built workbook: read everything, validate, lay out; nothing is written.
 
     Raises
     ------
     KpiInputError
-        Bad data in a table (naming table, cell and column), a bad setting, or
-        a workbook not built by cskpi.
-    workbook_templates.files.OutputError
-        The file cannot be replaced (read-only, full disk): it is unchanged.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, kpi_core
-    >>> from workbook_templates.templates.portfolio import portfolio_layout
-    >>> from workbook_templates.writing.xlsx import write_xlsx
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
-    >>> _ = write_xlsx(portfolio_layout(kpi_core.sample_dataset(n_customers=5)), path)
-    >>> refresh_workbook(path).name
-    'book.xlsx'
+        Bad data in a table (naming table, cell and column), a bad setting, or a workbook
+        not built by cskpi.
     """
-    from pathlib import Path
-
-    from kpi_core import load_dataset
-    from kpi_core.files import atomic_output, check_replaceable
-
-    from ..writing.update import read_workbook
-
-    path = Path(path)
-    check_replaceable(path)
-    ds = load_dataset(path)
-    with atomic_output(path) as tmp, read_workbook(path) as book:  # closed before the new file replaces it
-        lang = detect_lang(book.sheetnames)
-        start, end, config = settings_from_names(book.name_value)
-        kind, scope = read_stamp(book)
-        report = report_settings_from_names(book.name_value)
-        if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
-            report["customer_value"] = t("customer_value", lang) in book.sheetnames
-        layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
-        computed = [s for s in layout.sheets if s.computed]
-        new_titles = {s.title for s in computed}
-        old_computed = _computed_candidates(lang) & set(book.sheetnames)
-        order = _final_order(book.sheetnames, old_computed, [s.title for s in layout.sheets], new_titles)
-        stale = [n for n, local, _ in book.names if local is None and (n.startswith("KPI_") or n in TEMPLATE_NAMES)
-                 and n not in layout.names]
-        book.replace_sheets(tmp, computed, remove=old_computed, order=order, names=layout.names, drop_names=stale,
-                            lang=lang, currency=layout.currency, active=computed[0].title if computed else None)
-    return path
+    titles = book.sheet_titles()
+    lang = detect_lang(titles)
+    start, end, config = settings_from_names(book.read_name)
+    report = report_settings_from_names(book.read_name)
+    ds = book.dataset()
+    stamp = book.stamp()
+    kind, scope = (stamp.template, stamp.scope) if stamp is not None else \
+        infer_template(titles, book.dashboard_title(lang))
+    if kind == "portfolio":  # a workbook with the Customer value sheet keeps it, re-derived
+        report["customer_value"] = t("customer_value", lang) in titles
+    layout = template_layout(kind, ds, start, end, lang=lang, scope=scope, config=config, **report)
+    return RefreshPlan(lang, kind, scope, start, end, layout, computed_candidates(lang) & set(titles))

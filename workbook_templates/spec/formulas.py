@@ -42,7 +42,7 @@ __all__ = [
     "gained", "lost",
     "nrr", "grr", "revenue_churn", "logo_churn", "retention", "quick_ratio",
     "scaled", "weighted_sum", "weight_present", "health_score", "contribution", "health_status",
-    "clv", "months_in_period", "buyers", "repeat_buyers", "movement_months", "total", "change", "trend_marker",
+    "wilson", "clv", "months_in_period", "buyers", "repeat_buyers", "movement_months", "total", "change", "trend_marker",
     "band_row", "band_field", "target", "target_met",
 ]
 
@@ -402,6 +402,20 @@ def health_status(score: str, red_below: str, green_from: str, words) -> str:
     """Red below `red_below`, Green from `green_from`, Amber between (:func:`kpi_core.health_status`)."""
     red, amber, green = words
     return f'IF({score}="","",IF({score}<{red_below},"{red}",IF({score}>={green_from},"{green}","{amber}")))'
+
+
+# -- the health score's backtest (DESIGN.md §13) -------------------------------------------------
+
+
+def wilson(successes: str, trials: str, side: int, confidence: str = "0.95") -> str:
+    """Low (`side` -1) or high (+1) end of the Wilson score interval of successes / trials, clipped to 0..1
+    (``kpi_core._stats.wilson``); blank without a trial."""
+    k, n = successes, trials
+    z2 = f"NORMSINV(0.5+{confidence}/2)^2"
+    centre = f"({k}/{n}+{z2}/(2*{n}))/(1+{z2}/{n})"
+    half = f"SQRT({z2})/(1+{z2}/{n})*SQRT({k}/{n}*(1-{k}/{n})/{n}+{z2}/(4*{n}^2))"
+    bound = f"MAX(0,{centre}-{half})" if side < 0 else f"MIN(1,{centre}+{half})"
+    return f'IF({n}=0,"",{bound})'
 
 
 # -- e-commerce -----------------------------------------------------------------------------------

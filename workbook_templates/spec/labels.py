@@ -6,7 +6,9 @@ raises ``KeyError`` (the tests build every template in both languages).
 
 from __future__ import annotations
 
-__all__ = ["t", "LANGS", "SHEETS", "STATUS"]
+from kpi_core.catalogue import KPIS
+
+__all__ = ["t", "month_text", "LANGS", "SHEETS", "STATUS"]
 
 LANGS = ("en", "fr")
 
@@ -22,6 +24,7 @@ SHEETS = {
     "surveys": ("Surveys", "Enquêtes"),
     "support": ("Support", "Support"),
     "health": ("Health", "Santé"),
+    "score_check": ("Score check", "Contrôle du score"),
     "commerce": ("E-commerce", "E-commerce"),
     "Customers": ("Customers", "Clients"),
     "Subscriptions": ("Subscriptions", "Abonnements"),
@@ -34,6 +37,7 @@ SHEETS = {
     "calc_mrr": ("calc_mrr", "calc_mrr"),
     "calc_health": ("calc_health", "calc_health"),
     "calc_orders": ("calc_orders", "calc_orders"),
+    "calc_months": ("calc_months", "calc_months"),
     "calc_charts": ("calc_charts", "calc_charts"),
     "calc_groups": ("calc_groups", "calc_groups"),
     "followup": ("Follow-up", "Suivi"),
@@ -169,27 +173,6 @@ _TEXT = {
     "chart_health": ("Accounts by health status", "Comptes par statut de santé"),
     "chart_mrr": ("MRR by month", "MRR par mois"),
     "chart_account_health": ("Health score by month", "Score de santé par mois"),
-    # KPI names (dashboard)
-    "KPI_MRR": ("MRR (end month)", "MRR (mois de fin)"),
-    "KPI_ARR": ("ARR", "ARR"),
-    "KPI_NRR": ("Net revenue retention", "Rétention nette du revenu (NRR)"),
-    "KPI_GRR": ("Gross revenue retention", "Rétention brute du revenu (GRR)"),
-    "KPI_REVENUE_CHURN": ("Revenue churn", "Churn du revenu"),
-    "KPI_LOGO_CHURN": ("Logo churn", "Churn clients"),
-    "KPI_RETENTION": ("Customer retention", "Rétention clients"),
-    "KPI_NET_CUSTOMER_CHANGE": ("Net customer change", "Solde net de clients"),
-    "KPI_QUICK_RATIO": ("Quick ratio", "Quick ratio"),
-    "KPI_NPS": ("NPS", "NPS"),
-    "KPI_CSAT": ("CSAT", "CSAT"),
-    "KPI_CES": ("CES (1-7, higher is easier)", "CES (1-7, plus haut = plus facile)"),
-    "KPI_FCR": ("First-contact resolution", "Résolution au premier contact"),
-    "KPI_AVG_BASKET": ("Average basket", "Panier moyen"),
-    "KPI_PURCHASE_FREQUENCY": ("Purchase frequency (orders per customer)", "Fréquence d'achat (commandes par client)"),
-    "KPI_REPURCHASE_RATE": ("Repurchase rate", "Taux de réachat"),
-    "KPI_CAC": ("Customer acquisition cost", "Coût d'acquisition client"),
-    "KPI_CONVERSION_RATE": ("Conversion rate", "Taux de conversion"),
-    "KPI_ABANDONMENT_RATE": ("Cart abandonment rate", "Taux d'abandon de panier"),
-    "KPI_AVG_HEALTH": ("Average health score", "Score de santé moyen"),
     # comparisons, benchmarks, follow-up (DESIGN.md §9)
     "this_period": ("This period", "Période"),
     "previous_period": ("Previous period", "Période précédente"),
@@ -218,6 +201,12 @@ _TEXT = {
     "at_risk_top": ("Top accounts at risk (by MRR)", "Principaux comptes à risque (par MRR)"),
     "detractors_list": ("Detractors to call", "Détracteurs à rappeler"),
     "as_of": ("As of the report period", "Pour la période du rapport"),
+    "lists_as_of": ("Listed on {date} for the report period {start} to {end}.",
+                    "Listes établies le {date} pour la période {start} à {end}."),
+    "lists_stale": ("These lists were computed for another period than the one now set on Settings: click CS KPIs "
+                    "> Refresh KPIs (or run cskpi refresh) to list the accounts for this period.",
+                    "Ces listes ont été calculées pour une autre période que celle des Paramètres : cliquez sur "
+                    "CS KPIs > Refresh KPIs (ou lancez cskpi refresh) pour les recalculer sur cette période."),
     "as_of_note": ("This list is written when the workbook is built or refreshed (CS KPIs > Refresh KPIs, or "
                    "cskpi refresh): after changing the period or the data, refresh to update it.",
                    "Cette liste est écrite à la création ou à l'actualisation du classeur (CS KPIs > Refresh KPIs, "
@@ -240,6 +229,42 @@ _TEXT = {
     "data_from": ("Data", "Données"),
     "no_at_risk": ("No account at risk in this period.", "Aucun compte à risque sur la période."),
     "no_detractor": ("No detractor in this period.", "Aucun détracteur sur la période."),
+    # Score check sheet (does the health score predict churn? DESIGN.md §13)
+    "sc_as_of": ("Computed on {date} with the health settings of that time: the customers scored (and paying) in "
+                 "each month from {start} to {end}, pooled; churned means no MRR {horizon} months later.",
+                 "Calculé le {date} avec les paramètres de santé d'alors : les clients notés (et payants) de chaque "
+                 "mois de {start} à {end}, regroupés ; parti signifie plus de MRR {horizon} mois plus tard."),
+    "sc_auc": ("AUC of the score for staying", "AUC du score pour la rétention"),
+    "sc_figures": ("out-of-sample AUC {fitted:.3f} against {current:.3f} for the current weights (difference "
+                   "{diff:+.3f}, 95 % interval {low:+.3f} to {high:+.3f}, {months} months)",
+                   "AUC hors échantillon {fitted:.3f} contre {current:.3f} pour les poids actuels (écart "
+                   "{diff:+.3f}, intervalle à 95 % {low:+.3f} à {high:+.3f}, {months} mois)"),
+    "sc_suggested_yes": ("Suggested: {figures}. Copy the suggested weights to Settings, or write them to a health "
+                         "configuration with cskpi health --backtest --write-config FILE.",
+                         "Suggérés : {figures}. Recopiez les poids suggérés dans les Paramètres, ou écrivez-les "
+                         "dans une configuration de santé avec cskpi health --backtest --write-config FICHIER."),
+    "sc_suggested_no": ("No weights suggested: {figures}; the fitted weights are not clearly better, keep the "
+                        "current ones.",
+                        "Aucun poids suggéré : {figures} ; les poids ajustés ne sont pas nettement meilleurs, "
+                        "gardez les poids actuels."),
+    "sc_auc_note": ("The chance that a customer who stayed scored higher than one who churned: 0.5 is no better "
+                    "than chance, 1 a perfect ranking.",
+                    "La probabilité qu'un client resté ait un meilleur score qu'un client parti : 0,5 ne fait pas "
+                    "mieux que le hasard, 1 est un classement parfait."),
+    "sc_by_status": ("Churn by health status", "Churn par statut de santé"),
+    "sc_by_decile": ("Churn by score decile (1: lowest scores)", "Churn par décile de score (1 : scores les plus bas)"),
+    "sc_lift": ("Lift: churn rate of Red / churn rate of Green", "Lift : taux de churn Rouge / taux de churn Vert"),
+    "sc_chart": ("Churn rate by score decile", "Taux de churn par décile de score"),
+    "sc_weights": ("Health weights: the current ones and those the history suggests",
+                   "Poids de santé : les actuels et ceux que suggère l'historique"),
+    "sc_current": ("Current weight", "Poids actuel"),
+    "sc_suggested": ("Suggested weight", "Poids suggéré"),
+    "observations": ("Customer-months", "Clients-mois"),
+    "churned_obs": ("Churned", "Partis"),
+    "churn_rate": ("Churn rate", "Taux de churn"),
+    "rate_low": ("95 % low", "Bas 95 %"),
+    "rate_high": ("95 % high", "Haut 95 %"),
+    "decile": ("Decile", "Décile"),
     # Customer value sheet (predicted customer value, DESIGN.md §11)
     "cv_title": ("Predicted customer value", "Valeur client prédite"),
     "cv_as_of": ("Order history up to", "Historique des commandes jusqu'au"),
@@ -264,7 +289,33 @@ _TEXT = {
 }
 
 
+_MONTHS_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def month_text(month, lang: str) -> str:
+    """A month as text, as the workbooks' month format shows it: ``May 2026``, ``mai 2026``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> month_text(dt.date(2026, 2, 1), "en"), month_text(dt.date(2026, 2, 1), "fr")
+    ('Feb 2026', 'févr. 2026')
+    """
+    if lang == "fr":
+        return f"{_MONTHS_FR[month.month - 1]} {month.year}"
+    return f"{month:%b %Y}"
+
+
 def t(key: str, lang: str) -> str:
-    """The label `key` in `lang` ("en" or "fr")."""
+    """The label `key` in `lang` ("en" or "fr"); ``KPI_NRR`` and the like are the names of
+    kpi_core's KPI catalogue.
+
+    Examples
+    --------
+    >>> t("KPI_NRR", "fr"), t("settings", "fr")
+    ('Rétention nette du revenu (NRR)', 'Paramètres')
+    """
+    if key.startswith("KPI_") and key[4:].lower() in KPIS:
+        return KPIS[key[4:].lower()].label(lang)
     en, fr = SHEETS[key] if key in SHEETS else _TEXT[key]
     return {"en": en, "fr": fr}[lang]

@@ -18,8 +18,8 @@ import pandas as pd
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 __all__ = [
-    "Cell", "formula", "Block", "FormulaBlock", "Chart", "Series", "CondFormat", "Validation", "SheetLayout",
-    "WorkbookLayout", "ref", "col_ref",
+    "Cell", "formula", "Block", "FormulaBlock", "ColumnRef", "Chart", "Series", "CondFormat", "Validation", "SheetLayout",
+    "WorkbookLayout", "ref", "split_ref", "col_ref",
 ]
 
 
@@ -112,6 +112,53 @@ class FormulaBlock:
     def last_col(self) -> int:
         """Column of the last formula column."""
         return self.col + len(self.columns) - 1
+
+    def cells(self):
+        """Every cell of the block as ``(row, col, Cell)``, each formula moved to its row (for writers
+        that cannot store a shared formula).
+
+        Examples
+        --------
+        >>> [(r, c, cell.value) for r, c, cell in FormulaBlock(5, 2, 2, [("=A5*$A$1", None)]).cells()]
+        [(5, 2, '=A5*$A$1'), (6, 2, '=A6*$A$1')]
+        """
+        from openpyxl.formula.translate import Translator
+
+        for j, (text, style) in enumerate(self.columns):
+            if text is None:
+                continue
+            origin = f"{get_column_letter(self.col + j)}{self.row}"
+            translator = Translator(text, origin)
+            for i in range(self.rows):
+                r = self.row + i
+                moved = text if i == 0 else translator.translate_formula(f"{get_column_letter(self.col + j)}{r}")
+                yield r, self.col + j, Cell(moved, style, True)
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    """A column of `rows` cells of a sheet from (`row`, `col`): what a sheet publishes for others to read.
+
+    Examples
+    --------
+    >>> c = ColumnRef("MRR movements", 5, 10, 24)
+    >>> c.range, c.cell(2)
+    ("'MRR movements'!$J$5:$J$28", "'MRR movements'!$J$7")
+    """
+
+    title: str
+    row: int
+    col: int
+    rows: int
+
+    @property
+    def range(self) -> str:
+        """The whole column, absolute (at least one cell)."""
+        return ref(self.title, self.row, self.col, self.row + max(self.rows, 1) - 1, self.col)
+
+    def cell(self, i: int) -> str:
+        """Its i-th cell (0-based), absolute."""
+        return ref(self.title, self.row + i, self.col)
 
 
 @dataclass(frozen=True)
@@ -232,6 +279,20 @@ def ref(sheet: str, row: int, col: int, row2: int | None = None, col2: int | Non
     if row2 is not None:
         text += f":{d}{get_column_letter(col2 if col2 is not None else col)}{d}{row2}"
     return f"{quote_sheetname(sheet)}!{text}"
+
+
+def split_ref(reference: str) -> tuple[str, str]:
+    """The sheet and the address of a reference: ``'My sheet'!$A$1:$B$2`` -> (``My sheet``, ``A1:B2``).
+
+    Examples
+    --------
+    >>> split_ref("='It''s'!$A$1:$B$2")
+    ("It's", 'A1:B2')
+    """
+    sheet, _, address = reference.lstrip("=").rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, address.replace("$", "")
 
 
 def col_ref(table: str, column: str) -> str:

@@ -10,8 +10,8 @@ Dashboard:
   Responses and Tickets data sheets where each answer and ticket is listed;
 - one row per month: MRR (a live ``SUMIFS`` over the Subscriptions table),
   survey answers of the month, and the health components, scores, status and
-  contributions exactly as the Health sheet computes them (the same formulas,
-  from :meth:`PortfolioBuilder.health_cells`), each month scored with that month's
+  contributions exactly as the Health sheet computes them (the same row
+  formulas, :func:`~.health.health_row`), each month scored with that month's
   usage, tickets and NPS answers, as ``kpi_core.health_scores(ds, month)``
   does; a line chart of each.
 
@@ -30,11 +30,21 @@ import kpi_core
 from kpi_core import COMPANY_TABLES, Dataset, HealthConfig, KpiInputError
 
 from ..spec import formulas as fx
-from ..spec.labels import t
-from ..spec.layout import Chart, Series, WorkbookLayout, formula, ref
-from .portfolio import PortfolioBuilder
+from ..spec.layout import Chart, FormulaBlock, Series, WorkbookLayout, formula, ref
+from .builder import Built, SheetBuilder
+from .context import Context
+from .health import HealthColumns, HealthHelper, health_heads, health_row
+from .portfolio import PORTFOLIO, layout_of
 
-__all__ = ["account_layout", "COMPANY_TABLES", "customer_ids", "customer_subset"]
+__all__ = ["account_layout", "COMPANY_TABLES", "customer_ids", "customer_subset", "ACCOUNT"]
+
+_FACTS = (("customer_id", "customer_id"), ("name", "name"), ("segment", "segment"), ("csm_col", "csm"),
+          ("country", "country"))
+_FACTS_ROW = 4
+_COUNTS_ROW = 10  # answers and tickets of the period, with their links
+_MONTHS_HEAD = 20  # the monthly table's header row
+_MONTHLY = ("month", "mrr", "answers")  # its first columns, before the health row
+_CHART_COL, _CHART_WIDTH = 5, 9  # the two charts, side by side above the monthly table
 
 
 def customer_ids(ds: Dataset) -> list[str]:
@@ -67,72 +77,81 @@ def customer_subset(ds: Dataset, ids, source: str | None = None) -> Dataset:
     return kpi_core.customer_subset(ds, ids, source)
 
 
-def _account_sheet(b: PortfolioBuilder, cid: str) -> None:
+def _monthly_columns(ctx: Context, health: HealthHelper | None, row: int) -> list:
+    """The formula columns of the monthly table from column B, written for its first row."""
+    month = f"$A{row}"
+    columns = [
+        (f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', month)}", "money")
+        if ctx.has("Subscriptions") else (None, None),
+        (f"=COUNTIFS({fx.within_dates('Responses[date]', month, f'EDATE({month},1)')})", "int")
+        if ctx.has("Responses") else (None, None),
+    ]
+    if health is not None:
+        cols = HealthColumns(len(_MONTHLY) + 1)
+        header = health.month_header
+
+        def calc(key: str):
+            return health.row_of(key, health.first_row(), relative=False) if key in health.blocks else None
+
+        columns += health_row(ctx, cols, row, calc, f"MATCH({month},{header},0)",
+                              fx.within_months(header, month, month))
+        columns += [(None, None), (f'=IF({L(cols.score)}{row}="",NA(),{L(cols.score)}{row})', None)]
+    return columns
+
+
+def _account(ctx: Context, a) -> Built:
     """The Account sheet: who the customer is, the period's answers and tickets, then one row per month."""
-    lang, ds = b.lang, b.ds
-    s = b.sheet("account", landscape=True, freeze="B21")
-    b.title(s, "account")
-    # column D holds the (hidden) usage-row lookups below: the period's end goes beside its start
-    del s.cells[(2, 4)]
-    s.set(2, 3, formula("=PeriodEnd", "month_to"))
-    info = ds.table("Customers")
+    s = ctx.sheet("account", landscape=True, freeze=f"B{_MONTHS_HEAD + 1}")
+    ctx.title(s, "account", end_col=3)  # column D holds the (hidden) usage-row lookups below
+    info = ctx.table("Customers")
+    cid = customer_ids(ctx.ds)[0]
     row = info.iloc[0] if info is not None and len(info) else pd.Series({"customer_id": cid})
-    facts = [(t(k, lang), row.get(c)) for k, c in (("customer_id", "customer_id"), ("name", "name"),
-                                                     ("segment", "segment"), ("csm_col", "csm"),
-                                                     ("country", "country")) if c in row.index]
+    facts = [(ctx.t(k), row.get(c)) for k, c in _FACTS if c in row.index]
     for i, (label, value) in enumerate(facts):
-        s.set(4 + i, 1, label, "label")
-        s.set(4 + i, 2, None if pd.isna(value) else value)
-    r = 10
+        s.set(_FACTS_ROW + i, 1, label, "label")
+        s.set(_FACTS_ROW + i, 2, None if pd.isna(value) else value)
+    r = _COUNTS_ROW
     for table, key, column in (("Responses", "answers_period", "date"), ("Tickets", "tickets_period", "opened_at")):
-        if not b.has(table):
+        if not ctx.has(table):
             continue
         within = fx.within_dates(f"{table}[{column}]", "PeriodStart", "PeriodNext")
-        s.set(r, 1, t(key, lang), "label")
+        s.set(r, 1, ctx.t(key), "label")
         s.set(r, 2, formula(f"=COUNTIFS({within})", "int"))
-        title = t(table, lang)
+        title = ctx.t(table)
         target = "#" + ref(title, 1, 1, absolute=False).replace('"', '""')
-        s.set(r, 3, formula(f'=HYPERLINK("{target}","{t("see_sheet", lang)} {title}")'))
+        s.set(r, 3, formula(f'=HYPERLINK("{target}","{ctx.t("see_sheet")} {title}")'))
         r += 1
-    _monthly(b, s, 20)
-    s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8, **{L(c): 12 for c in range(5, 26)}})
-
-
-def _monthly(b: PortfolioBuilder, s, head: int) -> None:
-    """Month rows from `head` + 1: MRR, survey answers, then the health columns D..Y."""
-    lang = b.lang
-    s.set(head - 1, 1, t("by_month", lang), "label")
-    s.put_row(head, 1, [t("month", lang), "MRR", t("answers", lang)], "header")
-    has_health = b.health_ids is not None and len(b.health_ids) == 1
-    if has_health:
-        s.put_row(head, 4, [t("usage_row", lang)] + b.health_heads(), "header")
-        s.row_heights[head] = 45  # wrapped headers ("Adoption (score)")
-        s.hidden_columns.update({4, 27})  # the usage-row lookups; the score as the chart plots it
-        months = b.health_months
-    first, last = head + 1, head + len(b.months)
-    for j, month in enumerate(b.months):
-        r = first + j
-        s.set(r, 1, month.to_pydatetime(), "month")
-        if b.has("Subscriptions"):
-            s.set(r, 2, formula(f"={fx.mrr_of_month('Subscriptions[mrr]', 'Subscriptions[month]', f'$A{r}')}",
-                                "money"))
-        if b.has("Responses"):
-            s.set(r, 3, formula(f"=COUNTIFS({fx.within_dates('Responses[date]', f'$A{r}', f'EDATE($A{r},1)')})",
-                                "int"))
-        if has_health:
-            within = fx.within_months(months, f"$A{r}", f"$A{r}")
-            b.health_cells(s, r, b.calc_health_row(0), f"MATCH($A{r},{months},0)", within)
-            s.set(r, 27, formula(f'=IF(R{r}="",NA(),R{r})'))  # a month without a score: a gap, not 0
+    health = a.get("health.calc")
+    if health is not None and len(health.ids) != 1:
+        health = None
+    head, first, last = _MONTHS_HEAD, _MONTHS_HEAD + 1, _MONTHS_HEAD + len(ctx.months)
+    s.set(head - 1, 1, ctx.t("by_month"), "label")
+    s.put_row(head, 1, [ctx.t("month"), "MRR", ctx.t("answers")], "header")
+    for j, month in enumerate(ctx.months):
+        s.set(first + j, 1, month.to_pydatetime(), "month")
+    s.formula_blocks.append(FormulaBlock(first, 2, len(ctx.months), _monthly_columns(ctx, health, first)))
     axis = ref(s.title, first, 1, last, 1)
-    if b.has("Subscriptions"):
-        s.charts.append(Chart("line", t("chart_mrr", lang), "E3", axis,
-                              [Series(ref(s.title, first, 2, last, 2), "MRR")], y_format="#,##0",
-                              legend=False, height=7.0))
-    if has_health:
-        s.charts.append(Chart("line", t("chart_account_health", lang), "N3", axis,
-                              [Series(ref(s.title, first, 27, last, 27), t("score", lang))], y_format="0",
+    if ctx.has("Subscriptions"):
+        s.charts.append(Chart("line", ctx.t("chart_mrr"), f"{L(_CHART_COL)}3", axis, [Series(ref(s.title, first, 2, last, 2), "MRR")],
+                              y_format="#,##0", legend=False, height=7.0))
+    width = len(_MONTHLY)
+    if health is not None:
+        cols = HealthColumns(len(_MONTHLY) + 1)
+        plotted = cols.last + 2  # the score as the chart plots it: a month without a score is a gap, not 0
+        s.put_row(head, cols.first, [ctx.t("usage_row")] + health_heads(ctx), "header")
+        s.row_heights[head] = 45  # wrapped headers ("Adoption (score)")
+        s.hidden_columns.update({cols.usage_row, plotted})
+        s.charts.append(Chart("line", ctx.t("chart_account_health"), f"{L(_CHART_COL + _CHART_WIDTH)}3", axis,
+                              [Series(ref(s.title, first, plotted, last, plotted), ctx.t("score"))], y_format="0",
                               legend=False, height=7.0, blanks="span"))
-        b.status_colours(s, f"$S${first}:$S${last}")
+        ctx.status_colours(s, f"${L(cols.status)}${first}:${L(cols.status)}${last}")
+        width = cols.last
+    s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8, **{L(c): 12 for c in range(5, width + 1)}})
+    return Built([s])
+
+
+#: the Account sheet of one customer
+ACCOUNT = SheetBuilder("account", _account, uses=("health.calc",))
 
 
 def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str = "en",
@@ -160,7 +179,7 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     >>> ds = customer_subset(kpi_core.sample_dataset(n_customers=5), ["C0002"])
     >>> layout = account_layout(ds, lang="en")
     >>> [s.title for s in layout.sheets][:2], layout.title
-    (['Dashboard', 'Account'], 'Agence Montréal')
+    (['Dashboard', 'Account'], "Cabinet d'Argenteuil")
     """
     ids = customer_ids(ds)
     if len(ids) != 1:
@@ -173,8 +192,5 @@ def account_layout(ds: Dataset, period_start=None, period_end=None, *, lang: str
     if customers is not None and "name" in customers and len(customers) and pd.notna(customers["name"].iloc[0]):
         name = str(customers["name"].iloc[0]) or name
     period = kpi_core.report_period(ds, period_start, period_end)
-    builder = PortfolioBuilder(ds, period, lang, name, config, bands=bands, targets=targets, currency=currency,
-                               extras=[("account", lambda b: _account_sheet(b, ids[0]))])
-    layout = builder.build()
-    layout.template = "account"
-    return layout
+    ctx = Context(ds, period, lang, name, config, bands, targets, currency)
+    return layout_of(ctx, (*PORTFOLIO, ACCOUNT), own=("account",), template="account")

@@ -18,9 +18,10 @@ import kpi_core
 
 from ..spec.labels import t
 from ..spec.layout import Block, CondFormat, SheetLayout, formula, ref
+from .builder import Built, SheetBuilder
 
 __all__ = ["customer_value_sheet", "customer_value_names", "customer_value_from_orders", "unavailable_sheet", "TABLE",
-           "COLUMN_STYLES"]
+           "COLUMN_STYLES", "CUSTOMER_VALUE"]
 
 #: Name of the Excel table of predictions.
 TABLE = "CustomerValue"
@@ -191,3 +192,16 @@ def customer_value_from_orders(orders, lang: str, *, horizon: float = 12, time_u
             raise
         return unavailable_sheet(str(err), lang, scope)
     return customer_value_sheet(table, lang, horizon, model.calibration_end, model.time_unit, scope)
+
+
+def _customer_value(ctx, _) -> Built:
+    sheet = customer_value_from_orders(ctx.ds, ctx.lang, scope=ctx.scope)
+    return Built([sheet], customer_value_names(sheet), {"customer_value": True})
+
+
+def _wanted(ctx) -> bool:
+    return ctx.customer_value and ctx.has("Orders")
+
+
+#: the Customer value sheet (a model fit: only where the template asks for it) and its total's names
+CUSTOMER_VALUE = SheetBuilder("customer_value", _customer_value, publishes=("customer_value",), applies=_wanted)

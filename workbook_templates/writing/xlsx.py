@@ -40,8 +40,8 @@ from .parts.worksheet import worksheet_xml
 from .stamp import Stamp
 from .xmlsheet import StyleId
 
-__all__ = ["write_xlsx", "xlsx_bytes", "Skeleton", "SheetParts", "plan_sheets", "write_sheet_parts",
-           "check_titles"]
+__all__ = ["write_xlsx", "write_data_xlsx", "xlsx_bytes", "Skeleton", "SheetParts", "plan_sheets",
+           "write_sheet_parts", "check_titles"]
 
 _ROOT_RELS = rels_xml([("rId1", "document", "xl/workbook.xml"), ("rId2", "core", "docProps/core.xml"),
                        ("rId3", "app", "docProps/app.xml")])
@@ -171,10 +171,10 @@ def _tables(sheets) -> list[str]:
     return [b.table for s in sheets for b in s.blocks if b.table]
 
 
-def _write(layout: WorkbookLayout, target, skeleton: Skeleton) -> None:
-    """Write the package of `layout` to `target`."""
+def _write(layout: WorkbookLayout, target, skeleton: Skeleton, stamped: bool = True) -> None:
+    """Write the package of `layout` to `target` (with the template stamp, or none for a data workbook)."""
     check_titles([s.title for s in layout.sheets], _tables(layout.sheets))
-    stamp = Stamp(layout.template, layout.title)
+    stamp = Stamp(layout.template, layout.title) if stamped else None
     styles = skeleton.styles(layout.lang, layout.currency)
     dxfs = Dxfs()
     plans = plan_sheets(layout.sheets, set())
@@ -237,6 +237,23 @@ def write_xlsx(layout: WorkbookLayout, path, skeleton: Skeleton | None = None) -
     """
     with atomic_output(path) as tmp:
         _write(layout, tmp, skeleton or _SHARED)
+    return Path(path)
+
+
+def write_data_xlsx(layout: WorkbookLayout, path, skeleton: Skeleton | None = None) -> Path:
+    """Write a layout of data sheets atomically, without a template stamp (it is data, not a KPI workbook to
+    refresh): what ``cskpi import --out data.xlsx`` and ``cskpi sample --mapping --out book.xlsx`` write.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, kpi_core
+    >>> from workbook_templates.templates.data_book import dataset_layout
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.xlsx"
+    >>> kpi_core.load_dataset(write_data_xlsx(dataset_layout(kpi_core.sample_dataset(n_customers=3)), path))
+    Dataset('...data.xlsx': Customers=3, Subscriptions=..., ...)
+    """
+    with atomic_output(path) as tmp:
+        _write(layout, tmp, skeleton or _SHARED, stamped=False)
     return Path(path)
 
 
