@@ -481,25 +481,3 @@ def test_as_text_and_rectangles():
     assert ref("calc_mrr", 2, 3, 4, 6) == "'calc_mrr'!$C$2:$F$4"
     assert re.fullmatch(r"\d+", "1")
 
-
-# ---------------------------------------------------------------- formula blocks through the live writer
-def test_live_writer_fills_each_formula_block_column_with_one_formula_call():
-    from workbook_templates.spec.layout import Block, FormulaBlock, SheetLayout, WorkbookLayout
-
-    sheet = SheetLayout("calc", "calc_fb", blocks=[Block(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0]}), row=4,
-                                                         col=2)],
-                        formula_blocks=[FormulaBlock(5, 3, 5, [("=B5*2", "int"), (None, None), ("=$B$5+B5", None)])])
-    payload = {"client": "Office.js", "version": xw.__version__,
-               "book": {"name": "b.xlsx", "active_sheet_index": 0, "selection": "A1", "calculation": "Automatic"},
-               "names": [], "sheets": [{"name": "calc_fb", "visibility": "Visible", "print_area": None, "notes": [],
-                                        "used_range_address": "A1", "values": [[""]], "pictures": [], "shapes": [],
-                                        "tables": [], "pivot_tables": [], "show_gridlines": True, "charts": []}]}
-    book = xw.Book(json=payload)
-    live.write_sheets(book, WorkbookLayout([sheet]), ["calc_fb"])
-    actions = book.json()["actions"]
-    formulas = [(a["start_row"], a["start_column"], a["row_count"], a["column_count"], a["values"])
-                for a in actions if a["func"] == "setFormula"]
-    # one call per column on its whole range (rows 5..9): Office.js moves the formula down, as Excel does
-    assert formulas == [(4, 2, 5, 1, "=B5*2"), (4, 4, 5, 1, "=$B$5+B5")]
-    int_format = [a for a in actions if a["func"] == "setNumberFormat" and a["args"] == ["#,##0"]]
-    assert [(a["start_row"], a["start_column"], a["row_count"]) for a in int_format] == [(4, 2, 5)]

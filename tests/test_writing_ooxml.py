@@ -45,8 +45,3 @@ def test_escaped_text_and_attributes_parse_back_to_the_same_text(text):
     assert (ET.fromstring(f"<a>{ooxml.escape(text)}</a>").text or "") == text
     assert ET.fromstring(f"<a b={ooxml.quote_attr(text)}/>").get("b") == text
 
-
-def test_split_reference_unquotes_sheet_names():
-    assert ooxml.split_reference("='It''s here'!$B$2:$C$9") == ("It's here", "B2:C9")
-    assert ooxml.split_reference("Settings!B4") == ("Settings", "B4")
-    assert ooxml.split_reference("MonthList") == ("", "MonthList")

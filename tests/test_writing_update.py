@@ -22,7 +22,7 @@ import xlsxwriter
 from openpyxl import load_workbook
 
 import kpi_core
-from workbook_templates.refresh.plan import refresh_workbook
+from workbook_templates.refresh import refresh_workbook
 from workbook_templates.templates.portfolio import portfolio_layout
 from workbook_templates.writing.update import read_workbook
 from workbook_templates.writing.xlsx import write_xlsx

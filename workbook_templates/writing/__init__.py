@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "xlsx": ("write_xlsx", "xlsx_bytes", "Skeleton"),
+    "xlsx": ("write_xlsx", "write_data_xlsx", "xlsx_bytes", "Skeleton"),
     "update": ("replace_sheets", "read_workbook"),
     "stamp": ("Stamp", "stamp_of"),
 }

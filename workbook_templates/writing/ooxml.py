@@ -13,7 +13,7 @@ import re
 __all__ = [
     "DECLARATION", "NS_MAIN", "NS_REL", "NS_PKG_REL", "NS_DRAWING", "NS_CHART", "NS_XDR", "NS_CT",
     "REL", "CONTENT", "escape", "quote_attr", "column_letter", "column_number", "cell_ref", "parse_cell",
-    "parse_range", "strip_dollars", "split_reference",
+    "parse_range", "strip_dollars",
 ]
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -175,16 +175,3 @@ def parse_range(reference: str) -> tuple[int, int, int, int]:
     r2, c2 = parse_cell(last) if last else (r1, c1)
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
-
-def split_reference(reference: str) -> tuple[str, str]:
-    """``='My sheet'!$A$1:$B$2`` -> (``My sheet``, ``A1:B2``); no sheet gives ``""``.
-
-    Examples
-    --------
-    >>> split_reference("='Zoé''s'!$A$1:$B$2"), split_reference("Data!C3")
-    (("Zoé's", 'A1:B2'), ('Data', 'C3'))
-    """
-    sheet, _, address = reference.strip().lstrip("=").rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
-        sheet = sheet[1:-1].replace("''", "'")
-    return sheet, strip_dollars(address)

@@ -37,8 +37,8 @@ from pathlib import Path
 
 from kpi_core import KpiInputError, XlsxArchive, read_limits
 
-from ..spec.layout import SheetLayout
-from .ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL, parse_range, quote_attr, split_reference
+from ..spec.layout import SheetLayout, split_ref
+from .ooxml import NS_CT, NS_MAIN, NS_PKG_REL, NS_REL, REL, parse_range, quote_attr
 from .package import Package, content_types_xml, relative_target, rels_part, rels_xml
 from .parts.docprops import NS_CORE
 from .parts.styles import Dxfs, Items, builtin_format_id, look, xf_xml
@@ -335,7 +335,7 @@ class UserWorkbook:
         targets = [text for n, local, text in self.names if n == name and local is None]
         if not targets:
             raise KpiInputError(f"Settings: the workbook has no defined name {name}", "value", location=name)
-        sheet, address = split_reference(targets[0])
+        sheet, address = split_ref(targets[0])
         try:
             r0, c0, r1, c1 = parse_range(address)
         except ValueError:

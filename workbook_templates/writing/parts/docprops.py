@@ -27,8 +27,9 @@ APP_XML = (DECLARATION
            "<HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>").encode("utf-8")
 
 
-def core_xml(stamp: Stamp, when: _dt.datetime | None = None) -> bytes:
-    """docProps/core.xml with the stamp, created and modified at `when` (UTC; default now).
+def core_xml(stamp: Stamp | None, when: _dt.datetime | None = None) -> bytes:
+    """docProps/core.xml with the stamp (none for a data workbook), created and modified at `when` (UTC;
+    default now).
 
     Examples
     --------
@@ -38,13 +39,18 @@ def core_xml(stamp: Stamp, when: _dt.datetime | None = None) -> bytes:
     (True, True)
     >>> '<dcterms:modified xsi:type="dcterms:W3CDTF">2026-01-02T03:04:05Z</dcterms:modified>' in xml
     True
+    >>> b"keywords" in core_xml(None)
+    False
     """
     when = when or _dt.datetime.now(tz=_dt.timezone.utc)
     stamp_time = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (DECLARATION + f"<cp:coreProperties {_NS}>"
-            f"<dc:title>{escape(stamp.title)}</dc:title><dc:subject>{escape(stamp.scope)}</dc:subject>"
-            f"<dc:creator>{escape(stamp.creator)}</dc:creator><cp:keywords>{escape(stamp.keywords)}</cp:keywords>"
-            f"<cp:lastModifiedBy>{escape(stamp.creator)}</cp:lastModifiedBy>"
+    creator = escape(stamp.creator if stamp is not None else Stamp.creator)
+    props = (f"<dc:title>{escape(stamp.title)}</dc:title><dc:subject>{escape(stamp.scope)}</dc:subject>"
+             if stamp is not None else "")
+    props += f"<dc:creator>{creator}</dc:creator>"
+    if stamp is not None:
+        props += f"<cp:keywords>{escape(stamp.keywords)}</cp:keywords>"
+    return (DECLARATION + f"<cp:coreProperties {_NS}>{props}<cp:lastModifiedBy>{creator}</cp:lastModifiedBy>"
             f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp_time}</dcterms:created>'
             f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp_time}</dcterms:modified>'
             "</cp:coreProperties>").encode("utf-8")
