@@ -60,18 +60,15 @@ Validations, print setup, freeze panes, tab colours
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 
-import numpy as np
-from openpyxl.utils import get_column_letter
-
-from workbook_templates.writing import values
 from workbook_templates.spec.layout import Block, SheetLayout, WorkbookLayout, split_ref
 from workbook_templates.spec.styles import AMBER, GREEN, RED, STYLES
+from workbook_templates.writing import values
+from workbook_templates.writing.ooxml import column_letter
 from workbook_templates.writing.values import live_text as as_text
 
 __all__ = ["is_remote", "as_text", "write_sheets", "define_names", "sheet_titles", "same_reference",
-           "CHART_TYPES"]
+           "CHART_TYPES", "column_letter"]
 
 #: layout chart kinds -> xlwings chart types
 CHART_TYPES = {"line": "line", "column": "column_clustered", "bar": "bar_clustered",
@@ -89,12 +86,7 @@ def is_remote(book) -> bool:
 def _cell_value(value):
     """A Python/pandas value as written with ``range.value`` (the rules of
     :mod:`workbook_templates.writing.values`; text quote-prefixed where Excel would parse it)."""
-    value = values.cell_value(value)
-    if isinstance(value, str):
-        return as_text(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    return values.python_value(value, as_text)
 
 
 def _rectangles(positions) -> list[tuple[int, int, int, int]]:
@@ -132,23 +124,9 @@ def _rectangles(positions) -> list[tuple[int, int, int, int]]:
 
 
 def _block_matrix(block: Block) -> list[list]:
-    """Header (if any) and rows of a block as a 2-D list of cell values."""
-    frame = block.frame
-    columns = []
-    for _, series in frame.items():
-        col = values.column(series)
-        if col.kind == "text":  # decided once per distinct text
-            table = np.array([as_text(t) for t in col.uniques] + [None], dtype=object)
-            columns.append(table[col.codes].tolist())
-        elif col.kind == "mixed":
-            columns.append([_cell_value(v) for v in col.python()])
-        else:
-            columns.append(col.python())
-    rows = [list(r) for r in zip(*columns)] if len(frame) else []
-    if block.header:
-        headers = block.headers or [str(c) for c in frame.columns]
-        rows.insert(0, [_cell_value(h) for h in headers])
-    return rows
+    """Header (if any) and rows of a block as a 2-D list of cell values (text decided once per distinct text)."""
+    headers = block.headers or [str(c) for c in block.frame.columns]
+    return values.rows(block.frame, header=block.header, headers=headers, text=as_text)
 
 
 def _style_positions(sheet: SheetLayout) -> dict[str, set]:
@@ -174,9 +152,9 @@ def _style_positions(sheet: SheetLayout) -> dict[str, set]:
 
 
 def _address(r1, c1, r2=None, c2=None) -> str:
-    text = f"{get_column_letter(c1)}{r1}"
+    text = f"{column_letter(c1)}{r1}"
     if r2 is not None and (r2, c2) != (r1, c1):
-        text += f":{get_column_letter(c2)}{r2}"
+        text += f":{column_letter(c2)}{r2}"
     return text
 
 
@@ -281,7 +259,7 @@ def _write_styles(ws, sheet: SheetLayout, lang: str, remote: bool, currency: str
             if spec.get("fill"):
                 rng.color = "#" + spec["fill"]
     for col, width in sheet.widths.items():
-        letter = col if isinstance(col, str) else get_column_letter(col)
+        letter = col if isinstance(col, str) else column_letter(col)
         # desktop Excel measures column widths in characters, Office.js in points
         ws.range(f"{letter}1").column_width = round(width * 5.6 + 4, 1) if remote else width
 

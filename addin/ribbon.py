@@ -169,7 +169,7 @@ def read_tables(book, names=TABLES) -> BookData:
             frame = pd.DataFrame([body[i] for i in keep], columns=header, dtype=object)
             rows = [first_row + i for i in keep]
             col0 = header_range.column
-            letters = {h: live.get_column_letter(col0 + j) for j, h in enumerate(header)}
+            letters = {h: live.column_letter(col0 + j) for j, h in enumerate(header)}
 
             def locate(column, pos, t=name, s=ws.name, L=letters, R=rows):
                 cell = "'{}'!{}{}".format(s.replace("'", "''"), L.get(column, "?"), R[pos] if pos < len(R) else "?")

@@ -79,6 +79,7 @@ from xlwings.conversion import Converter
 
 import kpi_core
 from kpi_core import KpiInputError
+from workbook_templates.writing import values
 
 logger = logging.getLogger(__name__)
 
@@ -416,25 +417,14 @@ def _rows(customer_ids, months, mrr) -> tuple:
 # ---------------------------------------------------------------------------
 
 
-def _cell_out(value):
-    """One table cell as a plain Python value Excel understands (NaN -> blank)."""
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def _table(frame: pd.DataFrame, *, index: bool, index_label=None) -> list:
-    """A DataFrame as a 2-D list with a header row (and the index as first column)."""
-    header = ([index_label] if index else []) + [_cell_out(c) for c in frame.columns]
-    body = [
-        ([_cell_out(label)] if index else []) + [_cell_out(v) for v in row]
-        for label, row in zip(frame.index, frame.itertuples(index=False, name=None))
-    ]
-    return [header] + body
+    """A DataFrame as a 2-D list with a header row (and the index as first column).
+
+    The cells follow the encoder's rules (:func:`workbook_templates.writing.values.rows`):
+    NaN and NaT are blank, NumPy scalars plain numbers, timestamps dates; text is
+    returned as it is (a function result is never parsed as a formula).
+    """
+    return values.rows(frame, index=index, index_label=index_label)
 
 
 # ---------------------------------------------------------------------------

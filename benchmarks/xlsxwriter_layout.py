@@ -183,6 +183,12 @@ def _write_sheet(wb, ws, sheet: SheetLayout, formats: _Formats) -> None:
             _write_value(ws, r - 1, c - 1, cell.value, cell.style, formats)
     for block in sheet.blocks:
         _write_block(ws, block, formats)
+    for fb in sheet.formula_blocks:  # no shared formulas here: the first row's text in every row (same length)
+        for j, (text, style) in enumerate(fb.columns):
+            if text is not None:
+                fmt = formats.get(style)
+                for r in range(fb.row - 1, fb.last_row):
+                    ws.write_formula(r, fb.col - 1 + j, text, fmt)
     for spec in sheet.charts:
         ws.insert_chart(spec.anchor, _chart(wb, spec))
     for cf in sheet.cond_formats:

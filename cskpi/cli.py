@@ -187,10 +187,8 @@ def _jobs(text: str) -> int:
 
 _REFRESH_HELP = """Re-derive the computed sheets (Dashboard, Revenue, Health, helper sheets...) of a workbook
 written by 'cskpi build' or 'cskpi demo' from its own data tables, with the period and health settings of its
-Settings sheet. Data tables, Settings, Guide and your own sheets are kept. The file is saved with openpyxl, which
-keeps your sheets' values, formulas, formats and charts but drops pictures, shapes and text boxes on them (and
-anything else openpyxl does not read, such as slicers and form controls). The ribbon's CS KPIs > Refresh KPIs
-inside Excel keeps everything."""
+Settings sheet. Only the computed sheets are replaced: data tables, Settings, Guide and your own sheets, with
+their pictures, shapes, text boxes, charts and comments, and the macros of an .xlsm are kept unchanged."""
 
 
 def _report_options(p) -> None:

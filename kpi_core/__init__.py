@@ -49,7 +49,8 @@ _EXPORTS = {
     # datasets and reports
     "dataset": ("Dataset", "load_dataset", "read_tables", "validate_tables", "find_problems", "input_table",
                 "write_csv_folder", "TABLES"),
-    "limits": ("ReadLimits",),
+    "limits": ("ReadLimits", "read_limits"),
+    "_xlsx": ("XlsxArchive",),
     "sample": ("sample_dataset",),
     "headline": ("headline_kpis", "report_period", "period_warning"),
     "catalogue": ("Kpi", "KPIS", "HEADLINE_KEYS", "KPI_UNITS", "HIGHER_IS_BETTER"),

@@ -81,8 +81,28 @@ def _err(where: str, message: str) -> KpiInputError:
     return KpiInputError(f"{where}: {message}", "value", location=where)
 
 
-class _Archive:
-    """The zip archive with its limits checked; small parts read through defusedxml."""
+class XlsxArchive:
+    """An .xlsx (zip) archive opened with its limits checked; small parts read through defusedxml.
+
+    Every part's declared size and compression ratio, the number of parts and
+    their total are checked when the archive is opened (:class:`ReadLimits`),
+    and an XML part declaring a DTD is refused; :meth:`xml` parses a small part
+    refusing entity declarations, :meth:`stream` decompresses a part counting
+    its real bytes. Errors are :class:`KpiInputError` naming the file and the
+    part. Used by :func:`load_dataset` and by the headless Refresh, which
+    rewrites the same file.
+
+    Examples
+    --------
+    >>> import zipfile, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.xlsx"
+    >>> with zipfile.ZipFile(path, "w") as z:
+    ...     z.writestr("xl/workbook.xml", "<workbook/>")
+    >>> archive = XlsxArchive(path, ReadLimits())
+    >>> archive.xml("xl/workbook.xml").tag, archive.names()
+    ('workbook', ['xl/workbook.xml'])
+    >>> archive.close()
+    """
 
     def __init__(self, path: Path, limits: ReadLimits) -> None:
         self.path, self.limits = path, limits
@@ -132,7 +152,20 @@ class _Archive:
             raise _err(where, f"refused: {why}; the file was not read")
 
     def has(self, name: str) -> bool:
+        """Whether the archive holds the part `name` (no leading slash)."""
         return name in self.infos
+
+    def names(self) -> list[str]:
+        """The part names, in archive order."""
+        return list(self.infos)
+
+    def rels(self, part: str) -> dict:
+        """Relationship id -> (type's last word, absolute target) of a part's internal relationships."""
+        return _rels(self, part)
+
+    def close(self) -> None:
+        """Close the archive."""
+        self.zf.close()
 
     def xml(self, name: str):
         """The parsed XML of a small part (defusedxml: entity declarations are refused)."""
@@ -207,7 +240,7 @@ def doctype_in_prolog(head: bytes) -> bool | None:
             return head.startswith(b"<!", i)
 
 
-def _rels(archive: _Archive, part: str) -> dict:
+def _rels(archive: XlsxArchive, part: str) -> dict:
     """Relationship id -> (type, absolute target) of a part."""
     folder, base = posixpath.split(part)
     rels = posixpath.join(folder, "_rels", base + ".rels")
@@ -234,7 +267,7 @@ def _parse_ref(ref: str, where: str) -> tuple[int, int, int, int]:
     return min(c0, c1), min(r0, r1), max(c0, c1), max(r0, r1)
 
 
-def _sheets(archive: _Archive) -> dict:
+def _sheets(archive: XlsxArchive) -> dict:
     """Sheet title -> worksheet part, in the workbook's order."""
     if not archive.has("xl/workbook.xml"):
         raise _err(archive.path.name, "not a readable .xlsx workbook (it has no xl/workbook.xml)")
@@ -248,7 +281,7 @@ def _sheets(archive: _Archive) -> dict:
     return out
 
 
-def _find_tables(archive: _Archive) -> list[_Table]:
+def _find_tables(archive: XlsxArchive) -> list[_Table]:
     """Every Excel table of the workbook, with its sheet and range."""
     name = archive.path.name
     tables = []
@@ -305,7 +338,7 @@ class _SheetScan:
     merged: list     # "B8:C9"
 
 
-def _scan_sheet(archive: _Archive, part: str, cells_left: int) -> _SheetScan:
+def _scan_sheet(archive: XlsxArchive, part: str, cells_left: int) -> _SheetScan:
     """Count cells and find merged ranges, value-less formulas and error values, in bounded memory."""
     scan = _SheetScan(0, [], [], [])
     tail = b""
@@ -343,7 +376,7 @@ def _scan_sheet(archive: _Archive, part: str, cells_left: int) -> _SheetScan:
     return scan
 
 
-def _count_strings(archive: _Archive) -> None:
+def _count_strings(archive: XlsxArchive) -> None:
     """Refuse a shared-strings part holding more than max_strings strings."""
     part = next((p for p in ("xl/sharedStrings.xml",) if archive.has(p)), None)
     if part is None:
@@ -411,7 +444,7 @@ def read_xlsx(path: Path, known, limits: ReadLimits, problems: list | None = Non
         problems.append(err)
 
     file = path.name
-    archive = _Archive(path, limits)
+    archive = XlsxArchive(path, limits)
     try:
         all_tables = _find_tables(archive)
         chosen: dict[str, _Table] = {}
@@ -525,7 +558,7 @@ def read_sheet(path: Path, sheet: str | None, limits: ReadLimits) -> SheetRange:
     from the first to the last non-blank header cell.
     """
     file = path.name
-    archive = _Archive(path, limits)
+    archive = XlsxArchive(path, limits)
     try:
         sheets = _sheets(archive)
         if sheet is None:

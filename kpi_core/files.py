@@ -169,8 +169,10 @@ def _quiet_unraisable():
     sys.unraisablehook = lambda unraisable: None
     try:
         yield
+    except BaseException:
+        gc.collect()  # only a failed write leaves such generators: a full collection per file costs tens of ms
+        raise
     finally:
-        gc.collect()
         sys.unraisablehook = hook
 
 

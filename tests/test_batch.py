@@ -10,7 +10,8 @@ import pytest
 import kpi_core
 from workbook_templates.batch import groups as batch
 from workbook_templates import refresh
-from workbook_templates.writing import xlsx
+from workbook_templates.writing.parts import worksheet
+from workbook_templates.writing.update import read_workbook
 from workbook_templates.batch import Progress, build_workbooks, plan_groups, safe_filename, unique_stems
 from cskpi.cli import main
 
@@ -59,7 +60,7 @@ def test_a_failure_while_saving_leaves_neither_the_file_nor_a_temp_file(ds, tmp_
         yield '<row r="1"><c r="A1"><v>1</v></c></row>'
         raise OSError("disk full")
 
-    monkeypatch.setattr(xlsx, "sheet_data", half_written)
+    monkeypatch.setattr(worksheet, "sheet_data", half_written)
     result = build_workbooks(ds, tmp_path, by="segment", progress=io.StringIO())
     assert result.written == [] and len(result.failed) == 4
     assert set(result.failed.values()) == {"OSError: disk full"}
@@ -102,7 +103,8 @@ def test_by_customer_writes_account_workbooks(ds, tmp_path):
 
     wb = openpyxl.load_workbook(result.written[1])
     assert wb.sheetnames[:2] == ["Dashboard", "Account"]
-    assert refresh.read_stamp(wb) == ("account", small.table("Customers")["name"].iloc[0])
+    with read_workbook(result.written[1]) as book:
+        assert refresh.read_stamp(book) == ("account", small.table("Customers")["name"].iloc[0])
 
 
 def test_by_a_missing_column_is_an_input_error(ds, tmp_path):

@@ -708,13 +708,13 @@ def test_refresh_killed_by_sigterm_while_saving_leaves_no_temp_file(tmp_path, bu
     path = tmp_path / "book.xlsx"
     shutil.copy(built_book, path)
     script = (
-        "import os, signal, openpyxl.workbook.workbook as w\n"
-        "real = w.Workbook.save\n"
-        "def save(self, filename):\n"
-        "    open(filename, 'wb').write(b'PK half')\n"
+        "import os, signal, workbook_templates.writing.update as w\n"
+        "real = w.UserWorkbook.replace_sheets\n"
+        "def save(self, target, *args, **kwargs):\n"
+        "    open(target, 'wb').write(b'PK half')\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
-        "    real(self, filename)\n"
-        "w.Workbook.save = save\n"
+        "    real(self, target, *args, **kwargs)\n"
+        "w.UserWorkbook.replace_sheets = save\n"
         "from cskpi.cli import main\n"
         f"raise SystemExit(main(['refresh', {str(path)!r}]))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -12,6 +12,7 @@ import kpi_core
 from workbook_templates.spec.labels import t
 from workbook_templates.templates.portfolio import portfolio_layout
 from workbook_templates.refresh import read_stamp, refresh_workbook
+from workbook_templates.writing.update import read_workbook
 from workbook_templates.writing.xlsx import write_xlsx
 
 from _workbooks import assert_kpis_equal, sheet_cells, workbook_kpis
@@ -60,7 +61,8 @@ def test_refresh_keeps_user_edits_and_recomputes_every_kpi(tmp_path, lang):
     assert len(wb["My notes"]._charts) == 1  # openpyxl keeps charts of the user sheet (not pictures/shapes)
     assert wb["Subscriptions" if lang == "en" else "Abonnements"].tables["Subscriptions"].ref.endswith(
         str(len(edited.table("Subscriptions")) + 1))
-    assert read_stamp(wb) == ("portfolio", t("portfolio", lang))
+    with read_workbook(path) as book:
+        assert read_stamp(book) == ("portfolio", t("portfolio", lang))
     assert wb.active.title == t("dashboard", lang)
     assert_kpis_equal(workbook_kpis(path, tmp_path), kpi_core.headline_kpis(edited, *PERIOD))
 
@@ -89,7 +91,8 @@ def test_a_workbook_without_stamp_is_refreshed_with_the_template_read_from_its_s
     wb = openpyxl.load_workbook(path)  # as if saved by a tool that drops document properties
     wb.properties.keywords = wb.properties.subject = None
     wb.save(path)
-    assert read_stamp(openpyxl.load_workbook(path)) == ("portfolio", "Segment : PME")
+    with read_workbook(path) as book:
+        assert read_stamp(book) == ("portfolio", "Segment : PME")
     refresh_workbook(path)
     assert openpyxl.load_workbook(path)["Tableau de bord"]["A1"].value == "Tableau de bord — Segment : PME"
 

@@ -480,3 +480,4 @@ def test_as_text_and_rectangles():
     assert not live.same_reference("='calc_mrr'!$C$2:$E$4", "'calc_mrr'!$C$2:$F$4")
     assert ref("calc_mrr", 2, 3, 4, 6) == "'calc_mrr'!$C$2:$F$4"
     assert re.fullmatch(r"\d+", "1")
+

@@ -167,3 +167,41 @@ def test_structure_of_the_sheet_is_kept(book):
     assert ws.cell(FIRST + 1, 7).number_format == "#,##0.00"
     assert ws["A1"].font.bold and ws.cell(FIRST, 1).font.bold  # title and header styles
     assert defined_name_values(book[1])["TOTAL_MONEY"] == pytest.approx(1234.5 * N, rel=1e-12)
+
+
+# ------------------------------------------------------------------ formula blocks (shared formulas), no engine
+def _rows(sheet) -> str:
+    from workbook_templates.writing.xmlsheet import sheet_data
+
+    return "".join(sheet_data(sheet, lambda key, quote: {"int": 3}.get(key, 0)))
+
+
+def test_formula_block_columns_interleave_with_a_data_block_in_column_order():
+    from workbook_templates.spec.layout import FormulaBlock
+
+    s = SheetLayout("s", "S", blocks=[Block(pd.DataFrame({"d": [7, 8]}), row=2, col=3, header=False)],
+                    formula_blocks=[FormulaBlock(2, 2, 2, [("=C2*2", "int"), (None, None), ("=B2+1", None)])])
+    s.set(2, 1, "label")
+    assert _rows(s) == (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>label</t></is></c>'
+        '<c r="B2" s="3"><f t="shared" ref="B2:B3" si="0">C2*2</f></c><c r="C2"><v>7</v></c>'
+        '<c r="D2"><f t="shared" ref="D2:D3" si="1">B2+1</f></c></row>'
+        '<row r="3"><c r="B3" s="3"><f t="shared" si="0"/></c><c r="C3"><v>8</v></c>'
+        '<c r="D3"><f t="shared" si="1"/></c></row>')
+
+
+def test_a_one_row_formula_block_is_a_plain_formula_and_an_empty_one_writes_nothing():
+    from workbook_templates.spec.layout import FormulaBlock
+
+    s = SheetLayout("s", "S", formula_blocks=[FormulaBlock(1, 1, 1, [("=1+1", None)]),
+                                              FormulaBlock(5, 1, 0, [("=2+2", None)])])
+    assert _rows(s) == '<row r="1"><c r="A1"><f>1+1</f></c></row>'
+
+
+def test_two_formula_blocks_of_a_sheet_get_their_own_shared_indexes():
+    from workbook_templates.spec.layout import FormulaBlock
+
+    s = SheetLayout("s", "S", formula_blocks=[FormulaBlock(1, 1, 2, [("=B1", None)]),
+                                              FormulaBlock(4, 1, 3, [("=B4", None), ("=A4", None)])])
+    xml = _rows(s)
+    assert re.findall(r'si="(\d)">', xml) == ["0", "1", "2"] and xml.count('si="2"') == 3

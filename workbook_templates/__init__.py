@@ -38,7 +38,7 @@ _EXPORTS = {
     "templates.portfolio": ("portfolio_layout",),
     "templates.account": ("account_layout",),
     "templates.customer_value": ("customer_value_sheet", "customer_value_from_orders", "customer_value_names"),
-    "writing.xlsx": ("write_xlsx",),
+    "writing.xlsx": ("write_xlsx", "xlsx_bytes", "Skeleton"),
     "refresh.workbook": ("refresh_workbook",),
     "batch": ("build_workbooks", "BatchResult"),
     "engine": ("recalculate", "render_pdf", "pdf_to_png", "defined_name_values", "EngineError"),

@@ -1,79 +1,57 @@
 """``cskpi refresh``: a built workbook's computed sheets re-derived from its own tables, in the file.
 
 The plan (:func:`~.plan.plan_refresh`) is the ribbon's; this module reads a
-file for it (:class:`FileBook`) and writes the plan's sheets and names into the
-file, keeping every other sheet.
+file for it (:class:`FileBook`, over :class:`~workbook_templates.writing.update.UserWorkbook`)
+and has the package writer replace the plan's sheets and names in the file
+(:meth:`~workbook_templates.writing.update.UserWorkbook.replace_sheets`), keeping
+every other part of it byte for byte.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kpi_core import KpiInputError
-
 from ..spec.labels import t
 from ..writing.stamp import Stamp, stamp_of
+from ..writing.update import UserWorkbook, read_workbook
 from .plan import TEMPLATE_NAMES, detect_lang, infer_template, plan_refresh
 
 __all__ = ["FileBook", "refresh_workbook", "read_stamp"]
 
+
 class FileBook:
-    """A built workbook file, read for the refresh plan: openpyxl for its names, titles and stamp;
+    """A built workbook file, read for the refresh plan: its package for names, titles and stamp;
     :func:`kpi_core.load_dataset` for its tables (the same checks as any .xlsx input)."""
 
-    def __init__(self, path: Path) -> None:
-        import openpyxl
-
-        from kpi_core import load_dataset
-
-        self.path = path
-        self._dataset = load_dataset(path)  # first: the archive and every table are checked before openpyxl reads
-        try:
-            # an .xlsm keeps its macros and its macro-enabled content type
-            self.wb = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input error
-            raise KpiInputError(f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})",
-                                "value") from None
+    def __init__(self, book: UserWorkbook, dataset) -> None:
+        self.book, self._dataset = book, dataset
 
     def sheet_titles(self) -> list[str]:
-        return list(self.wb.sheetnames)
+        return self.book.sheetnames
 
     def read_name(self, name: str):
-        from openpyxl.utils.cell import range_boundaries
-
-        wb = self.wb
-        if name not in wb.defined_names:
-            raise KpiInputError(f"Settings: the workbook has no defined name {name}", "value", location=name)
-        dests = list(wb.defined_names[name].destinations)
-        if len(dests) != 1 or dests[0][0] not in wb.sheetnames:
-            raise KpiInputError(f"Settings: the name {name} does not refer to a cell", "value", location=name)
-        sheet, where = dests[0]
-        ws = wb[sheet]
-        c0, r0, c1, r1 = range_boundaries(where.replace("$", ""))
-        if (c0, r0) == (c1, r1):
-            return ws.cell(r0, c0).value
-        return [[ws.cell(r, c).value for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
+        return self.book.name_value(name)
 
     def dataset(self):
         return self._dataset
 
     def stamp(self) -> Stamp | None:
-        return stamp_of(self.wb.properties.keywords, self.wb.properties.subject)
+        return stamp_of(self.book.keywords, self.book.subject)
 
     def dashboard_title(self, lang: str):
         dashboard = t("dashboard", lang)
-        return self.wb[dashboard].cell(1, 1).value if dashboard in self.wb.sheetnames else None
+        return self.book.cell(dashboard, 1, 1) if dashboard in self.book.sheetnames else None
 
 
-def read_stamp(wb) -> tuple[str, str]:
-    """(template kind, scope) of an openpyxl workbook built by cskpi: its stamp, or inferred from its sheets
-    (an Account sheet means the account template; the scope is the Dashboard title after " — ")."""
-    found = stamp_of(wb.properties.keywords, wb.properties.subject)
+def read_stamp(book: UserWorkbook) -> tuple[str, str]:
+    """(template kind, scope) of a workbook built by cskpi, opened with
+    :func:`~workbook_templates.writing.update.read_workbook`: its stamp, or inferred from its sheets (an Account
+    sheet means the account template; the scope is the Dashboard title after " — ")."""
+    found = stamp_of(book.keywords, book.subject)
     if found is not None:
         return found.template, found.scope
-    dashboard = t("dashboard", detect_lang(wb.sheetnames))
-    head = wb[dashboard].cell(1, 1).value if dashboard in wb.sheetnames else None
-    return infer_template(wb.sheetnames, head)
+    lang = detect_lang(book.sheetnames)
+    return infer_template(book.sheetnames, FileBook(book, None).dashboard_title(lang))
 
 
 def _final_order(current: list[str], old_computed: set[str], new_layout: list[str], new_computed: set[str]):
@@ -101,10 +79,10 @@ def refresh_workbook(path):
     Settings, Guide and every sheet the user added are kept; an .xlsm keeps
     its macros.
 
-    openpyxl cannot keep charts and images of the sheets it loads: charts and
-    images on user-added sheets are lost (the computed sheets' charts are
-    rewritten). The ribbon's Refresh inside Excel does not have this
-    limitation.
+    The file is rewritten at the package level
+    (:mod:`workbook_templates.writing.update`): every part but the computed
+    sheets', the workbook's sheet list, names and styles is kept byte for byte,
+    so pictures, shapes, text boxes and charts on the user's sheets survive.
 
     Parameters
     ----------
@@ -121,7 +99,7 @@ def refresh_workbook(path):
     KpiInputError
         Bad data in a table (naming table, cell and column), a bad setting, or
         a workbook not built by cskpi.
-    workbook_templates.files.OutputError
+    kpi_core.files.OutputError
         The file cannot be replaced (read-only, full disk): it is unchanged.
 
     Examples
@@ -134,32 +112,20 @@ def refresh_workbook(path):
     >>> refresh_workbook(path).name
     'book.xlsx'
     """
+    from kpi_core import load_dataset
     from kpi_core.files import atomic_output, check_replaceable
-
-    from ..writing.xlsx import set_names, write_sheet
 
     path = Path(path)
     check_replaceable(path)
-    book = FileBook(path)
-    plan = plan_refresh(book)
-    wb, layout = book.wb, plan.layout
-    new_titles = {s.title for s in plan.computed}
-    order = _final_order(wb.sheetnames, plan.replaced, [s.title for s in layout.sheets], new_titles)
-    for title in plan.replaced:
-        wb.remove(wb[title])
-    for sheet in plan.computed:
-        write_sheet(wb.create_sheet(sheet.title), sheet, plan.lang)
-    for i, title in enumerate(order):
-        wb.move_sheet(wb[title], offset=i - wb.sheetnames.index(title))
-    stale = [n for n in wb.defined_names if (n.startswith("KPI_") or n in TEMPLATE_NAMES) and n not in layout.names]
-    for name in stale:
-        del wb.defined_names[name]
-    set_names(wb, layout)
-    first = order.index(plan.computed[0].title) if plan.computed else 0
-    for ws in wb.worksheets:
-        ws.sheet_view.tabSelected = False
-    wb.active = first
-    wb.active.sheet_view.tabSelected = True
-    with atomic_output(path) as tmp:
-        wb.save(tmp)
+    dataset = load_dataset(path)  # first: the archive and every table are checked before the package is read
+    with atomic_output(path) as tmp, read_workbook(path) as book:  # closed before the new file replaces it
+        plan = plan_refresh(FileBook(book, dataset))
+        layout = plan.layout
+        new_titles = {s.title for s in plan.computed}
+        order = _final_order(book.sheetnames, plan.replaced, [s.title for s in layout.sheets], new_titles)
+        stale = [n for n, local, _ in book.names
+                 if local is None and (n.startswith("KPI_") or n in TEMPLATE_NAMES) and n not in layout.names]
+        book.replace_sheets(tmp, plan.computed, remove=plan.replaced, order=order, names=layout.names,
+                            drop_names=stale, lang=plan.lang, currency=layout.currency,
+                            active=plan.computed[0].title if plan.computed else None)
     return path

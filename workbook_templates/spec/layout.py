@@ -4,7 +4,7 @@ A template (portfolio, csm, account) turns a dataset into a
 :class:`WorkbookLayout`: sheets of cells (values and live formulas, each
 with a style key), data blocks (DataFrames, written as Excel tables or as
 helper matrices), charts, conditional formats, validations and defined
-names. :mod:`workbook_templates.writing.xlsx` writes it to a file with openpyxl;
+names. :mod:`workbook_templates.writing.xlsx` writes it to a file (its own package writer);
 the ribbon (:mod:`addin.ribbon`) writes the computed sheets of the same
 layout into the open workbook through xlwings. Neither writer decides
 anything about content.

@@ -1,10 +1,12 @@
 """How a value becomes a cell: one set of rules for every writer.
 
-Three writers put layout values into cells: the streaming serializer of a
-file build (:mod:`workbook_templates.writing.xmlsheet`), openpyxl cells (Refresh of a
-file, :mod:`workbook_templates.writing.cells`) and the live xlwings book
-(:mod:`addin.live`). All of them take their values from here, so a file
-build and a ribbon refresh cannot disagree on what a cell holds:
+Every sink of cell values takes its rules from here: the worksheet XML of the
+package writer (:mod:`workbook_templates.writing.xmlsheet`, for builds and the
+headless Refresh), openpyxl cells (:mod:`workbook_templates.writing.cells`), the
+live xlwings book (:mod:`addin.live`, through :func:`python_value` and
+:func:`rows` with :func:`live_text`) and the tables Excel functions return
+(:mod:`addin.udfs`, through :func:`rows`). So a file build, a ribbon refresh
+and a spilled function result cannot disagree on what a cell holds:
 
 - **missing** (``None``, NaN, ``pandas.NA``, ``NaT``) and the empty string
   leave the cell blank;
@@ -35,6 +37,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from numbers import Integral, Real
 from typing import Any
 
@@ -44,13 +47,16 @@ import pandas as pd
 from ..spec.styles import number_format as _number_format
 
 __all__ = [
-    "FORMULA_TRIGGERS", "ERROR_TEXTS", "cell_value", "xstring", "needs_quote_prefix", "is_plain_text",
-    "live_text", "excel_serial", "default_style", "column_style", "number_format", "Column", "column",
+    "FORMULA_TRIGGERS", "ERROR_TEXTS", "MAX_TEXT", "fit_text", "cell_value", "xstring", "needs_quote_prefix",
+    "is_plain_text", "live_text", "excel_serial", "date_serial", "default_style", "column_style", "number_format",
+    "Column", "column", "python_value", "rows",
 ]
 
 #: First characters that make Excel or LibreOffice parse typed-in text as a formula
 #: (OWASP "CSV injection" list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: The most characters a cell holds (Excel's limit); longer text is cut (:func:`fit_text`).
+MAX_TEXT = 32_767
 #: Excel's error values: as data they are text.
 ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"})
 
@@ -66,7 +72,8 @@ _EPOCH = np.datetime64("1899-12-30", "D")  # Excel's (Windows) day 0
 
 def cell_value(value: Any) -> Any:
     """A value as a cell holds it: ``None`` (blank), ``bool``, ``int``, ``float``, ``Decimal``,
-    ``str``, or a naive ``datetime`` / ``date`` / ``time``.
+    ``str`` (at most :data:`MAX_TEXT` characters, see :func:`fit_text`), or a naive
+    ``datetime`` / ``date`` / ``time``.
 
     Raises
     ------
@@ -82,7 +89,7 @@ def cell_value(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return value or None
+        return fit_text(value) or None
     if isinstance(value, _dt.datetime) and hasattr(value, "to_pydatetime"):
         if value != value:  # NaT
             return None
@@ -112,6 +119,23 @@ def cell_value(value: Any) -> Any:
             raise ValueError(f"{value!r} cannot be stored in a spreadsheet cell")
         return value if isinstance(value, Decimal) else number
     raise ValueError(f"cannot store a {type(value).__name__} in a cell: {value!r}")
+
+
+def fit_text(text: str) -> str:
+    """`text` cut to Excel's limit of :data:`MAX_TEXT` characters in a cell (UTF-16 code units, as
+    Excel counts them; a character is never cut in half). Excel, openpyxl and XlsxWriter truncate too.
+
+    Examples
+    --------
+    >>> len(fit_text("x" * 40_000)), len(fit_text("🎉" * 20_000)), fit_text("short")
+    (32767, 16383, 'short')
+    """
+    if len(text) <= MAX_TEXT // 2:  # cannot pass the limit even in UTF-16 surrogate pairs
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * MAX_TEXT:
+        return text
+    return units[:2 * MAX_TEXT].decode("utf-16-le", errors="ignore")
 
 
 def xstring(text: str) -> str:
@@ -205,6 +229,22 @@ def excel_serial(values: np.ndarray) -> np.ndarray:
     return days + seconds / 86400
 
 
+@lru_cache(maxsize=4096)  # the same months and days come back in every sheet
+def date_serial(value) -> float:
+    """A ``date``, naive ``datetime`` or ``time`` as an Excel serial number (as :func:`excel_serial`).
+
+    Examples
+    --------
+    >>> date_serial(_dt.date(2026, 1, 1)), date_serial(_dt.time(12))
+    (46023.0, 0.5)
+    """
+    if isinstance(value, _dt.time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if not isinstance(value, _dt.datetime):
+        value = _dt.datetime(value.year, value.month, value.day)
+    return float(excel_serial(np.array([value], dtype="datetime64[us]"))[0])
+
+
 @dataclass
 class Column:
     """One DataFrame column converted for writing, once for every writer.
@@ -246,7 +286,7 @@ class Column:
 
 def _text_column(values, style: str | None) -> Column:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [str(u) for u in uniques]
+    texts = [fit_text(str(u)) for u in uniques]
     empty = np.array([t == "" for t in texts] + [True], dtype=bool)
     codes = np.where(empty[codes], -1, codes)
     quoted = np.fromiter((needs_quote_prefix(t) for t in texts), dtype=bool, count=len(texts))
@@ -296,3 +336,73 @@ def column(series: pd.Series, style: str | None = None) -> Column:
     values = np.array([cell_value(v) for v in series.tolist()] + [None], dtype=object)[:-1]
     blank = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
     return Column("mixed", style, blank, values=values)
+
+
+def python_value(value: Any, text=None) -> Any:
+    """A value as the plain Python object an xlwings range or a function result takes.
+
+    :func:`cell_value`, with ``Decimal`` as ``float``; text goes through `text` when
+    given (:func:`live_text` for a live book, where Excel parses what it is given).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> python_value(np.int64(2)), python_value("0012", live_text), python_value(float("nan"))
+    (2, "'0012", None)
+    """
+    value = cell_value(value)
+    if isinstance(value, str):
+        return text(value) if text is not None else value
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _python_column(col: Column, text) -> list:
+    """A converted column as Python values, text through `text` (once per distinct text)."""
+    if col.kind == "text":
+        table = np.array([text(t) if text is not None else t for t in col.uniques] + [None], dtype=object)
+        return table[col.codes].tolist()
+    if col.kind == "mixed":
+        return [python_value(v, text) for v in col.values.tolist()]
+    return col.python()
+
+
+def rows(frame: pd.DataFrame, *, header: bool = True, headers=None, index: bool = False, index_label=None,
+         text=None) -> list[list]:
+    """A DataFrame as a 2-D list of cell values (what a range or a spilled table receives).
+
+    Columns are converted with :func:`column` (vectorised; text decided once per
+    distinct value); header texts and the index as :func:`python_value`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    header : bool
+        Put a header row first: `headers` or the column labels.
+    headers : list, optional
+        Header texts in place of the column names.
+    index, index_label
+        Put the index (as its first column), headed `index_label`.
+    text : callable, optional
+        What text becomes (:func:`live_text` for a live book); by default it is unchanged.
+
+    Raises
+    ------
+    ValueError
+        For infinities and time-zone-aware values (as :func:`cell_value`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows(pd.DataFrame({"a": [1.5, None], "b": ["=x", "y"]}), text=live_text)
+    [['a', 'b'], [1.5, "'=x"], [None, 'y']]
+    """
+    columns = [_python_column(column(series), text) for _, series in frame.items()]
+    if index:
+        columns.insert(0, _python_column(column(pd.Series(frame.index, dtype=frame.index.dtype)), text))
+    out = [list(r) for r in zip(*columns)] if len(frame) else []
+    if header:
+        names = list(headers) if headers is not None else list(frame.columns)
+        out.insert(0, [python_value(h, text) for h in ([index_label] if index else []) + names])
+    return out

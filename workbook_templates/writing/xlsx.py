@@ -1,374 +1,231 @@
-"""Write a :class:`~workbook_templates.layout.WorkbookLayout` to an .xlsx file with openpyxl.
+"""Write a :class:`~workbook_templates.spec.layout.WorkbookLayout` to an .xlsx file.
 
-openpyxl (write-only mode) writes the workbook's skeleton: styles, tables,
-charts, defined names, conditional formats, validations, widths, panes and
-print setup. The cells of every sheet are streamed into its worksheet XML by
-:mod:`workbook_templates.writing.xmlsheet`, a column at a time, and the file is
-written atomically: a failed build leaves no file behind. What a value
-becomes (type, number format, text safety) is decided by
-:mod:`workbook_templates.writing.values` for this writer, for the openpyxl cells of a
-headless Refresh (:func:`write_sheet`) and for the live xlwings writer alike.
+The package writer of builds, organised by OOXML part like XlsxWriter: each part
+of the file comes from its module in :mod:`workbook_templates.writing.parts`
+(workbook, worksheets with their streamed cells, styles, tables, drawings,
+charts, document properties, theme), :mod:`workbook_templates.writing.package`
+puts them in the zip with their content types and relationships. No openpyxl.
+
+What every workbook of a batch shares is made once, in a :class:`Skeleton`: the
+style sheet of each language and currency (every style key's cell format), the
+theme, app.xml and the package's fixed relationships. A build writes only what
+differs: its sheets, names, charts, tables, conditional formats and stamp. By
+default every build of a process shares one skeleton (:func:`write_xlsx`,
+:func:`xlsx_bytes`), so the processes of a batch each make it once.
+
+The file is written atomically (:func:`kpi_core.files.atomic_output`): a failed
+build leaves no file behind.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import io
-import math
-import warnings
-import zipfile
-from copy import copy
-from functools import lru_cache
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell as _Cell
-from openpyxl.chart import BarChart, LineChart, PieChart, Reference
-from openpyxl.chart import Series as ChartSeries
-from openpyxl.chart.label import DataLabelList
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-from openpyxl.writer.excel import ExcelWriter
-
-from . import values
-from .cells import set_value
 from kpi_core.files import atomic_output
-from ..spec.layout import Block, Cell, SheetLayout, WorkbookLayout
+
+from ..spec.layout import SheetLayout, WorkbookLayout
+from .ooxml import CONTENT
+from .package import Package, content_types_xml, next_part_name, relative_target, rels_part, rels_xml
+from .parts.chart import chart_xml
+from .parts.docprops import APP_XML, core_xml
+from .parts.drawing import drawing_xml
+from .parts.styles import Dxfs, StyleSheet
+from .parts.table import table_xml
+from .parts.theme import THEME_XML
+from .parts.workbook import workbook_xml
+from .parts.worksheet import worksheet_xml
 from .stamp import Stamp
-from ..spec.styles import AMBER, GREEN, RED, STYLES
-from .xmlsheet import sheet_data
+from .xmlsheet import StyleId
 
-__all__ = ["write_xlsx", "xlsx_bytes", "build_openpyxl", "write_sheet", "set_names"]
+__all__ = ["write_xlsx", "write_data_xlsx", "xlsx_bytes", "Skeleton", "SheetParts", "plan_sheets",
+           "write_sheet_parts", "check_titles"]
 
-_INF = math.inf
-
-
-@lru_cache(maxsize=None)
-def _style_parts(key: str | None, lang: str, currency: str = ""):
-    spec = STYLES.get(key or "", {})
-    font = Font(**spec["font"]) if "font" in spec else None
-    fill = PatternFill("solid", start_color=spec["fill"], end_color=spec["fill"]) if "fill" in spec else None
-    align = None
-    if spec.get("wrap") or spec.get("align"):
-        align = Alignment(wrap_text=bool(spec.get("wrap")), vertical="top" if spec.get("wrap") else None,
-                          horizontal=spec.get("align"))
-    return values.number_format(key, lang, currency), font, fill, align
+_ROOT_RELS = rels_xml([("rId1", "document", "xl/workbook.xml"), ("rId2", "core", "docProps/core.xml"),
+                       ("rId3", "app", "docProps/app.xml")])
+_BAD_TITLE = set("[]:*?/\\")
 
 
-def _style_array(ws, style: str | None, lang: str):
-    """The workbook's style array for a style key, registered once per workbook.
+class Skeleton:
+    """What every workbook of a batch shares, made once: a style sheet per (language, currency).
 
-    Setting font, fill and number format on every cell hashes each style
-    object again; copying a ready style array onto the cell does not.
-    """
-    cache = ws.parent.__dict__.setdefault("_cskpi_styles", {})
-    currency = ws.parent.__dict__.get("_cskpi_currency", "")
-    key = (style, lang, currency)
-    if key not in cache:
-        proto = WriteOnlyCell(ws)
-        fmt, font, fill, align = _style_parts(style, lang, currency)
-        if fmt:
-            proto.number_format = fmt
-        if font is not None:
-            proto.font = font
-        if fill is not None:
-            proto.fill = fill
-        if align is not None:
-            proto.alignment = align
-        cache[key] = proto._style
-    return cache[key]
+    The theme, app.xml and the package relationships are constants of their
+    modules. Pass one skeleton to every build of a batch (or let them share the
+    process's default one).
 
-
-def _plain(value) -> bool:
-    """Values that cells.set_value would store unchanged (the fast path)."""
-    kind = type(value)
-    if kind is float:
-        return value == value and value not in (_INF, -_INF)
-    if kind is int or kind is _dt.datetime:
-        return True
-    return kind is str and values.is_plain_text(value)
-
-
-def _cell(ws, value, style: str | None, lang: str, is_formula: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws)
-    if is_formula or _plain(value):
-        cell.value = value
-    else:
-        set_value(cell, value)
-    if style is not None or cell.is_date:
-        styled = _style_array(ws, style or "datetime", lang)
-        quote = cell._style.quotePrefix if cell._style is not None else 0  # set_value's prefix survives
-        cell._style = copy(styled)
-        cell._style.quotePrefix = quote
-    return cell
-
-
-def _block_columns(ws, block: Block, lang: str) -> list[list]:
-    """Each column of a block as a list of ready-to-append values or cells (openpyxl cells path)."""
-    out = []
-    for name, series in block.frame.items():
-        col = values.column(series, block.styles.get(name))
-        cells = col.python()
-        if col.kind == "text":
-            careful = ~np.r_[col.plain, True][col.codes]  # text that needs cells.set_value
-            for i in np.flatnonzero(careful):
-                cells[i] = _cell(ws, cells[i], None, lang)
-        elif col.kind == "mixed":
-            cells = [v if _plain(v) or v is None else _cell(ws, v, None, lang) for v in cells]
-        if col.style:
-            cells = [v if v is None or isinstance(v, _Cell) else _cell(ws, v, col.style, lang) for v in cells]
-        out.append(cells)
-    return out
-
-
-def _sheet_rows(ws, sheet: SheetLayout, lang: str):
-    """Yield the rows of a sheet in order, merging single cells and data blocks."""
-    sparse: dict[int, dict[int, Cell]] = {}
-    for (r, c), cell in sheet.cells.items():
-        sparse.setdefault(r, {})[c] = cell
-    for fb in sheet.formula_blocks:
-        for r, c, cell in fb.cells():
-            sparse.setdefault(r, {})[c] = cell
-    blocks = []
-    for block in sheet.blocks:
-        headers = block.headers or [str(c) for c in block.frame.columns]
-        blocks.append((block, headers, _block_columns(ws, block, lang)))
-    width = max([c for _, c in sheet.cells] + [b.last_col for b in [*sheet.blocks, *sheet.formula_blocks]],
-                default=0)
-    for r in range(1, sheet.max_row + 1):
-        row: list = [None] * width
-        for c, cell in sparse.get(r, {}).items():
-            row[c - 1] = _cell(ws, cell.value, cell.style, lang, cell.is_formula)
-        for block, headers, columns in blocks:
-            if r == block.row and block.header:
-                for j, h in enumerate(headers):
-                    row[block.col - 1 + j] = _cell(ws, h, "header", lang)
-            elif block.first_data_row <= r <= block.last_row:
-                i = r - block.first_data_row
-                for j, values in enumerate(columns):
-                    if values[i] is not None or row[block.col - 1 + j] is None:  # a blank leaves a formula cell
-                        row[block.col - 1 + j] = values[i]
-        yield row
-
-
-def _table(block: Block, headers: list[str]) -> Table:
-    last_row = max(block.last_row, block.row + 1)  # a table needs one data row
-    ref = f"{get_column_letter(block.col)}{block.row}:{get_column_letter(block.last_col)}{last_row}"
-    table = Table(displayName=block.table, name=block.table, ref=ref,
-                  tableColumns=[TableColumn(id=i + 1, name=h) for i, h in enumerate(headers)])
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    return table
-
-
-def _chart(spec):
-    kinds = {"bar": BarChart, "column": BarChart, "stacked": BarChart, "line": LineChart, "pie": PieChart}
-    chart = kinds[spec.kind]()
-    if spec.kind in ("column", "stacked"):
-        chart.type = "col"
-    elif spec.kind == "bar":
-        chart.type = "bar"
-    if spec.kind == "stacked":
-        chart.grouping = "stacked"
-        chart.overlap = 100
-    chart.title = spec.title
-    chart.display_blanks = spec.blanks
-    chart.visible_cells_only = False  # chart data may sit in hidden helper columns
-    chart.width, chart.height = spec.width, spec.height
-    for s in spec.series:
-        series = ChartSeries(Reference(range_string=s.values), title=s.title)
-        if s.color == "none":
-            series.graphicalProperties.noFill = True
-            series.graphicalProperties.line.noFill = True
-        elif s.color:
-            series.graphicalProperties.solidFill = s.color
-            series.graphicalProperties.line.solidFill = s.color
-        if spec.kind == "line":
-            series.smooth = False
-        chart.series.append(series)
-    chart.set_categories(Reference(range_string=spec.categories))
-    if spec.kind == "pie":
-        chart.dataLabels = DataLabelList()
-        chart.dataLabels.showPercent = True
-    else:
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.x_axis.tickLblPos = "low"  # month labels below the plot, even where values are negative
-        if spec.y_format:
-            chart.y_axis.number_format = spec.y_format
-    if not spec.legend:
-        chart.legend = None
-    return chart
-
-
-def write_sheet(ws, sheet: SheetLayout, lang: str, *, cells: bool = True) -> None:
-    """Write one sheet layout into an empty openpyxl worksheet (write-only or normal mode).
-
-    With ``cells=False`` everything but the cells (widths, panes, tables, charts,
-    conditional formats, validations, print setup): :func:`write_xlsx` streams the
-    cells itself (:mod:`workbook_templates.writing.xmlsheet`).
-    """
-    for col, width in sheet.widths.items():
-        ws.column_dimensions[col if isinstance(col, str) else get_column_letter(col)].width = width
-    if sheet.freeze:
-        ws.freeze_panes = sheet.freeze
-    if sheet.tab_color:
-        ws.sheet_properties.tabColor = sheet.tab_color
-    if sheet.hidden:
-        ws.sheet_state = "hidden"
-    ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if sheet.one_page else 0
-    for col in sheet.hidden_columns:
-        ws.column_dimensions[get_column_letter(col)].hidden = True
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if cells:  # the streamed rows of write_xlsx carry their heights themselves (xmlsheet)
-        for r, height in sheet.row_heights.items():
-            ws.row_dimensions[r].height = height
-        for row in _sheet_rows(ws, sheet, lang):
-            ws.append(row)
-    for block in sheet.blocks:
-        if block.table:
-            with warnings.catch_warnings():  # write-only mode warns even when the columns are given
-                warnings.filterwarnings("ignore", "In write-only mode", UserWarning)
-                ws.add_table(_table(block, block.headers or [str(c) for c in block.frame.columns]))
-    for spec in sheet.charts:
-        ws.add_chart(_chart(spec), spec.anchor)
-    for cf in sheet.cond_formats:
-        if cf.formula is not None:
-            fill = PatternFill("solid", start_color=cf.color, end_color=cf.color) if cf.color else None
-            font = Font(color=cf.font, bold=True) if cf.font else None
-            rule = FormulaRule(formula=[cf.formula], fill=fill, font=font)
-        elif cf.value is None:
-            rule = ColorScaleRule(start_type="min", start_color=RED, mid_type="percentile", mid_value=50,
-                                  mid_color=AMBER, end_type="max", end_color=GREEN)
-        else:
-            fill = PatternFill("solid", start_color=cf.color, end_color=cf.color)
-            rule = CellIsRule(operator="equal", formula=[f'"{cf.value}"'], fill=fill)
-        ws.conditional_formatting.add(cf.ref, rule)
-    for v in sheet.validations:
-        dv = DataValidation(type="list", formula1=v.source, allow_blank=False, showDropDown=False)
-        if v.prompt:
-            dv.prompt, dv.showInputMessage = v.prompt, True
-        dv.add(v.ref)
-        ws.data_validations.append(dv)
-
-
-def set_names(wb: Workbook, layout: WorkbookLayout) -> None:
-    """Define (or redefine) the layout's workbook-level names."""
-    for name, target in layout.names.items():
-        if name in wb.defined_names:
-            del wb.defined_names[name]
-        wb.defined_names[name] = DefinedName(name, attr_text=target)
-
-
-def build_openpyxl(layout: WorkbookLayout, *, cells: bool = True) -> Workbook:
-    """The layout as an openpyxl Workbook, ready to save.
-
-    With cells, a write-only workbook (constant memory); ``cells=False`` gives the
-    skeleton of :func:`write_xlsx` in a normal workbook (no temporary file per sheet).
-    """
-    wb = Workbook(write_only=cells)
-    wb._cskpi_currency = layout.currency  # money formats (see _style_array)
-    if not cells:
-        wb.remove(wb.active)
-    for sheet in layout.sheets:
-        write_sheet(wb.create_sheet(sheet.title), sheet, layout.lang, cells=cells)
-    set_names(wb, layout)
-    return wb
-
-
-def _style_ids(wb: Workbook, lang: str):
-    """``style_id(key, quote)``: the cellXfs index of a style key, registered once in `wb`."""
-    ws = wb.worksheets[0]
-    ids: dict = {(None, False): 0}
-
-    def style_id(key: str | None, quote: bool) -> int:
-        if (key, quote) not in ids:
-            array = copy(_style_array(ws, key, lang) or StyleArray())
-            array.quotePrefix = int(quote)
-            ids[(key, quote)] = wb._cell_styles.add(array)
-        return ids[(key, quote)]
-
-    return style_id
-
-
-_SHEET_DATA = (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />")
-_LEVEL = 1  # deflate level: sheet XML compresses well even at the fastest level
-
-
-class _StreamingWriter(ExcelWriter):
-    """openpyxl's package writer, with each worksheet's cells streamed from :func:`sheet_data`.
-
-    ``write_worksheet`` is openpyxl's own (3.1), except that the worksheet's skeleton
-    XML is made in memory (no temporary file per sheet) and its empty ``<sheetData>``
-    is filled with the layout's rows as they are encoded, straight into the archive.
-    openpyxl writes styles.xml after the worksheets, so every style the cells
-    register on the way is in it.
+    Examples
+    --------
+    >>> skeleton = Skeleton()
+    >>> skeleton.styles("fr", "€") is skeleton.styles("fr", "€")
+    True
     """
 
-    def __init__(self, workbook: Workbook, archive: zipfile.ZipFile, rows: dict) -> None:
-        super().__init__(workbook, archive)
-        self.rows = rows  # worksheet title -> iterator of <row> XML text
+    def __init__(self) -> None:
+        self._styles: dict = {}
+        self._lock = threading.Lock()
 
-    def write_worksheet(self, ws) -> None:
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        skeleton = io.BytesIO()
-        writer = WorksheetWriter(ws, out=skeleton)
-        writer.write()
-        ws._rels = writer._rels
-        data = skeleton.getvalue()
-        marker = next(m for m in _SHEET_DATA if m in data)
-        head, _, tail = data.partition(marker)
-        with self._archive.open(ws.path[1:], "w", force_zip64=True) as fh:
-            fh.write(head + b"<sheetData>")
-            for piece in self.rows[ws.title]:
-                fh.write(piece.encode("utf-8"))
-            fh.write(b"</sheetData>" + tail)
-        self.manifest.append(ws)
+    def styles(self, lang: str, currency: str = "") -> StyleSheet:
+        """The style sheet of a language and currency (made on first use)."""
+        key = (lang, currency)
+        found = self._styles.get(key)
+        if found is None:
+            with self._lock:
+                found = self._styles.get(key) or self._styles.setdefault(key, StyleSheet(lang, currency))
+        return found
+
+    def write(self, layout: WorkbookLayout, target) -> None:
+        """Write the layout's package to `target` (a path or a binary file object)."""
+        _write(layout, target, self)
 
 
-def _stamp(wb: Workbook, stamp: Stamp) -> None:
-    """Write the template stamp into the workbook's document properties."""
-    wb.properties.keywords = stamp.keywords
-    wb.properties.subject = stamp.scope
-    wb.properties.title = stamp.title
-    wb.properties.creator = stamp.creator
+_SHARED = Skeleton()
 
 
-def _stream(layout: WorkbookLayout, target) -> None:
-    """Write the file: openpyxl's skeleton, with every sheet's cells streamed into its XML."""
-    wb = build_openpyxl(layout, cells=False)
-    _stamp(wb, Stamp(layout.template, layout.title))
-    style_id = _style_ids(wb, layout.lang)
-    rows = {ws.title: sheet_data(sheet, style_id) for ws, sheet in zip(wb.worksheets, layout.sheets)}
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=_LEVEL) as archive:
-        wb.properties.modified = _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)
-        _StreamingWriter(wb, archive, rows).write_data()
+@dataclass
+class SheetParts:
+    """One sheet and the names of its parts: the worksheet, its drawing and charts, its tables."""
+
+    sheet: SheetLayout
+    part: str
+    drawing: str | None = None
+    charts: list = field(default_factory=list)
+    tables: list = field(default_factory=list)  # (block, part name, table id)
+
+    def content_types(self) -> dict:
+        """Part name -> content type, for every part of this sheet."""
+        out = {self.part: CONTENT["worksheet"]}
+        if self.drawing:
+            out[self.drawing] = CONTENT["drawing"]
+        out.update({c: CONTENT["chart"] for c in self.charts})
+        out.update({t: CONTENT["table"] for _, t, _ in self.tables})
+        return out
 
 
-def write_xlsx(layout: WorkbookLayout, path) -> Path:
+def check_titles(titles, tables) -> None:
+    """Refuse sheet titles and table names Excel would refuse (what it says names the sheet or table).
+
+    Raises
+    ------
+    ValueError
+        A title longer than 31 characters, empty, with one of ``[]:*?/\\``, starting or ending
+        with an apostrophe, or given twice (case-insensitive); a table name given twice.
+    """
+    seen: set = set()
+    for title in titles:
+        bad = sorted(_BAD_TITLE & set(title))
+        if not title or len(title) > 31 or bad or title[0] == "'" or title[-1] == "'":
+            why = f"holds {' '.join(bad)}" if bad else "must have 1 to 31 characters and not start or end with '"
+            raise ValueError(f"sheet title {title!r}: {why}")
+        if title.casefold() in seen:
+            raise ValueError(f"sheet title {title!r} is given twice")
+        seen.add(title.casefold())
+    names: set = set()
+    for name in tables:
+        if name.casefold() in names:
+            raise ValueError(f"table name {name!r} is given twice")
+        names.add(name.casefold())
+
+
+def plan_sheets(sheets, taken: set, first_table_id: int = 1) -> list[SheetParts]:
+    """Name the parts of `sheets`, avoiding the part names in `taken` (which receives the new ones)."""
+    plans, table_id = [], first_table_id
+    for sheet in sheets:
+        plan = SheetParts(sheet, next_part_name("xl/worksheets/sheet{}.xml", taken))
+        if sheet.charts:
+            plan.drawing = next_part_name("xl/drawings/drawing{}.xml", taken)
+            plan.charts = [next_part_name("xl/charts/chart{}.xml", taken) for _ in sheet.charts]
+        for block in sheet.blocks:
+            if block.table:
+                plan.tables.append((block, next_part_name("xl/tables/table{}.xml", taken), table_id))
+                table_id += 1
+        plans.append(plan)
+    return plans
+
+
+def write_sheet_parts(pkg: Package, plan: SheetParts, style_id: StyleId, dxfs: Dxfs, selected: bool = False) -> None:
+    """Write a sheet's worksheet, drawing, charts and tables, with their relationships, into `pkg`."""
+    rels = []
+    if plan.drawing:
+        rels.append(("rId1", "drawing", relative_target(plan.part, plan.drawing)))
+    table_ids = []
+    for block, part, table_id in plan.tables:
+        rid = f"rId{len(rels) + 1}"
+        rels.append((rid, "table", relative_target(plan.part, part)))
+        table_ids.append(rid)
+        pkg.add(part, table_xml(block, table_id))
+    pkg.add_stream(plan.part, worksheet_xml(plan.sheet, style_id, dxfs, selected=selected,
+                                            drawing="rId1" if plan.drawing else None, tables=tuple(table_ids)))
+    if rels:
+        pkg.add(rels_part(plan.part), rels_xml(rels))
+    if plan.drawing:
+        pkg.add(plan.drawing, drawing_xml(plan.sheet.charts))
+        pkg.add(rels_part(plan.drawing), rels_xml([(f"rId{i}", "chart", relative_target(plan.drawing, c))
+                                                    for i, c in enumerate(plan.charts, start=1)]))
+        for chart, part in zip(plan.sheet.charts, plan.charts):
+            pkg.add(part, chart_xml(chart))
+
+
+def _tables(sheets) -> list[str]:
+    return [b.table for s in sheets for b in s.blocks if b.table]
+
+
+def _write(layout: WorkbookLayout, target, skeleton: Skeleton, stamped: bool = True) -> None:
+    """Write the package of `layout` to `target` (with the template stamp, or none for a data workbook)."""
+    check_titles([s.title for s in layout.sheets], _tables(layout.sheets))
+    stamp = Stamp(layout.template, layout.title) if stamped else None
+    styles = skeleton.styles(layout.lang, layout.currency)
+    dxfs = Dxfs()
+    plans = plan_sheets(layout.sheets, set())
+    active = next((i for i, s in enumerate(layout.sheets) if not s.hidden), 0)
+    types = {"xl/workbook.xml": CONTENT["workbook"], "xl/styles.xml": CONTENT["styles"],
+             "xl/theme/theme1.xml": CONTENT["theme"], "docProps/core.xml": CONTENT["core"],
+             "docProps/app.xml": CONTENT["app"]}
+    for plan in plans:
+        types.update(plan.content_types())
+    book_rels = [(f"rId{i}", "worksheet", relative_target("xl/workbook.xml", p.part)) for i, p in enumerate(plans, 1)]
+    book_rels += [(f"rId{len(plans) + 1}", "styles", "styles.xml"),
+                  (f"rId{len(plans) + 2}", "theme", "theme/theme1.xml")]
+    with Package(target) as pkg:
+        pkg.add("[Content_Types].xml", content_types_xml(types))
+        pkg.add("_rels/.rels", _ROOT_RELS)
+        pkg.add("docProps/app.xml", APP_XML)
+        pkg.add("docProps/core.xml", core_xml(stamp))
+        pkg.add("xl/workbook.xml", workbook_xml([(p.sheet.title, p.sheet.hidden, rid)
+                                                 for p, (rid, _, _) in zip(plans, book_rels)], layout.names, active))
+        pkg.add("xl/_rels/workbook.xml.rels", rels_xml(book_rels))
+        pkg.add("xl/theme/theme1.xml", THEME_XML)
+        for i, plan in enumerate(plans):
+            write_sheet_parts(pkg, plan, styles.xf, dxfs, selected=i == active)
+        pkg.add("xl/styles.xml", styles.xml(dxfs))  # last: the sheets registered their formats
+
+
+def write_xlsx(layout: WorkbookLayout, path, skeleton: Skeleton | None = None) -> Path:
     """Write the layout to `path` atomically (temporary file, then rename), stamped with its template.
 
     The only file writer of a build: the stamp (:mod:`workbook_templates.writing.stamp`)
-    tells ``cskpi refresh`` which template and scope to rebuild the file with. openpyxl
-    writes the workbook's skeleton (styles, tables, charts, names, formats); the cells
-    are streamed by :func:`workbook_templates.xmlsheet.sheet_data`.
+    tells ``cskpi refresh`` which template and scope to rebuild the file with.
+
+    Parameters
+    ----------
+    layout : WorkbookLayout
+    path : str or Path
+    skeleton : Skeleton, optional
+        What the workbooks of a batch share (default: the process's own).
 
     Returns
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    ValueError
+        A layout Excel would refuse (a bad sheet title, two tables of one name,
+        blocks that overlap), or a value a cell cannot hold.
+    kpi_core.files.OutputError
+        The file cannot be written.
 
     Examples
     --------
@@ -379,11 +236,11 @@ def write_xlsx(layout: WorkbookLayout, path) -> Path:
     'book.xlsx'
     """
     with atomic_output(path) as tmp:
-        _stream(layout, tmp)
+        _write(layout, tmp, skeleton or _SHARED)
     return Path(path)
 
 
-def write_data_xlsx(layout: WorkbookLayout, path) -> Path:
+def write_data_xlsx(layout: WorkbookLayout, path, skeleton: Skeleton | None = None) -> Path:
     """Write a layout of data sheets atomically, without a template stamp (it is data, not a KPI workbook to
     refresh): what ``cskpi import --out data.xlsx`` and ``cskpi sample --mapping --out book.xlsx`` write.
 
@@ -396,11 +253,11 @@ def write_data_xlsx(layout: WorkbookLayout, path) -> Path:
     Dataset('...data.xlsx': Customers=3, Subscriptions=..., ...)
     """
     with atomic_output(path) as tmp:
-        build_openpyxl(layout).save(tmp)
+        _write(layout, tmp, skeleton or _SHARED, stamped=False)
     return Path(path)
 
 
-def xlsx_bytes(layout: WorkbookLayout) -> bytes:
+def xlsx_bytes(layout: WorkbookLayout, skeleton: Skeleton | None = None) -> bytes:
     """The bytes of the file :func:`write_xlsx` writes, in memory (a distributed task returns them).
 
     Examples
@@ -411,5 +268,5 @@ def xlsx_bytes(layout: WorkbookLayout) -> bytes:
     b'PK'
     """
     buffer = io.BytesIO()
-    _stream(layout, buffer)
+    _write(layout, buffer, skeleton or _SHARED)
     return buffer.getvalue()

@@ -1,19 +1,19 @@
 """Stream a sheet's cells as worksheet XML (``<sheetData>``), column at a time.
 
-The file writer (:mod:`workbook_templates.writing.xlsx`) lets openpyxl write the
-workbook's skeleton (styles, tables, charts, defined names, conditional
-formats, validations, column widths, freeze panes) and takes the cells of
-every sheet from here: data blocks are encoded a column at a time into XML
-text (numbers by NumPy, text once per distinct value, one style per column),
+The package writer (:mod:`workbook_templates.writing.parts.worksheet`) takes the
+cells of every sheet from here: data blocks are encoded a column at a time into
+XML text (numbers by NumPy, text once per distinct value, one style per column),
 with no cell object per value. What a value becomes is decided by
 :mod:`workbook_templates.writing.values`, as for the other writers:
 
-- numbers are ``<v>`` elements in Python's shortest round-trip form;
-  dates are Excel serial numbers with the column's date format;
+- numbers are ``<v>`` elements in Python's shortest round-trip form (whole
+  numbers without ``.0``); dates are Excel serial numbers with a date format;
 - text is an inline string (``t="inlineStr"``), XML-escaped and in OOXML's
   ``_xHHHH_``-escaped form, never a formula: text that starts like a formula
   also gets a style with Excel's quote prefix;
-- formulas of the layout are ``<f>`` elements.
+- formulas of the layout are ``<f>`` elements; a :class:`FormulaBlock` column
+  is one *shared* formula (``<f t="shared" ref="E5:E900" si="0">`` on its first
+  cell, ``<f t="shared" si="0"/>`` below), which Excel and LibreOffice parse once.
 """
 
 from __future__ import annotations
@@ -25,37 +25,43 @@ from decimal import Decimal
 from functools import lru_cache
 
 import numpy as np
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.datetime import to_excel
 
 from ..spec.layout import Block, FormulaBlock, SheetLayout
-from .values import Column, cell_value, column, default_style, excel_serial, needs_quote_prefix, xstring
+from .ooxml import cell_ref, column_letter, escape
+from .values import (Column, cell_value, column, column_style, date_serial, default_style, excel_serial,
+                     needs_quote_prefix, xstring)
 
-__all__ = ["sheet_data", "StyleId"]
+__all__ = ["sheet_data", "StyleId", "number_text", "sheet_extent"]
 
 #: ``style_id(style_key, quote_prefix) -> int``: the cellXfs index of a style key.
 StyleId = Callable[[str | None, bool], int]
 
 _CHUNK = 20_000  # rows encoded at a time
-
-
-def _escape(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+_SMALL = 64  # blocks of at most this many rows are encoded value by value
+_CACHED_CELLS = 4096  # sheets of at most this many single cells remember their encoding (see _encoded_cell)
+_WHOLE = 2.0 ** 53  # floats below this that are whole are written as integers
 
 
 def _attr(style: int) -> str:
     return f' s="{style}"' if style else ""
 
 
+def number_text(value) -> str:
+    """A number as ``<v>`` text: shortest round-trip form, whole floats without ``.0``.
+
+    Examples
+    --------
+    >>> number_text(46023.0), number_text(0.1), number_text(-0.0), number_text(1e300)
+    ('46023', '0.1', '0', '1e+300')
+    """
+    if type(value) is float and value.is_integer() and abs(value) < _WHOLE:
+        return str(int(value))
+    return repr(value) if not isinstance(value, Decimal) else str(value)
+
+
 def _text_frag(text: str, style: int) -> str:
     """What follows ``<c r="A1"`` for a data text (already checked for the quote prefix)."""
-    body = _escape(xstring(text))
+    body = escape(xstring(text))
     space = ' xml:space="preserve"' if body.strip() != body else ""
     return f'{_attr(style)} t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
@@ -72,29 +78,36 @@ def _value_frag(value, style_key: str | None, style_id: StyleId) -> str | None:
     if isinstance(value, bool):
         return f'{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (_dt.date, _dt.time)):
-        return f"{s}><v>{to_excel(value)!r}</v></c>"
-    if isinstance(value, Decimal):
-        return f"{s}><v>{value}</v></c>"
-    return f"{s}><v>{value!r}</v></c>"
+        value = date_serial(value)
+    return f"{s}><v>{number_text(value)}</v></c>"
 
 
 def _cell_frag(cell, style_id: StyleId) -> str | None:
     """What follows ``<c r="A1"`` for a layout cell (a formula or a value)."""
     if cell.is_formula:
-        return f"{_attr(style_id(cell.style, False))}><f>{_escape(cell.value[1:])}</f></c>"
+        return f"{_attr(style_id(cell.style, False))}><f>{escape(cell.value[1:])}</f></c>"
     return _value_frag(cell.value, cell.style, style_id)
 
 
-@lru_cache(maxsize=None)
-def _letter(col: int) -> str:
-    return get_column_letter(col)
+@lru_cache(maxsize=1 << 13)  # an account workbook's single cells
+def _cached_cell(kind: type, cell, style_id: StyleId) -> str | None:
+    return _cell_frag(cell, style_id)
+
+
+def _encoded_cell(cell, style_id: StyleId) -> str | None:
+    """:func:`_cell_frag`, remembered: the same labels and formulas come back in every workbook of a batch
+    (used for sheets of a few single cells: on a big sheet most are new and the cache only churns)."""
+    try:
+        return _cached_cell(type(cell.value), cell, style_id)  # the type: True == 1, but they are other cells
+    except TypeError:  # a value that cannot be hashed
+        return _cell_frag(cell, style_id)
 
 
 def _numbers_text(values: np.ndarray) -> list:
     """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'."""
     if values.dtype.kind == "f":
         finite = values[~np.isnan(values)]  # NaN cells are written blank
-        whole = bool(np.all((finite == np.round(finite)) & (np.abs(finite) < 2.0 ** 53)))
+        whole = bool(np.all((finite == np.round(finite)) & (np.abs(finite) < _WHOLE)))
         if not whole:
             return list(map(repr, values.tolist()))
         # dates and whole amounts: int text is shorter and faster (NaN cells become blank)
@@ -137,69 +150,105 @@ class _Encoded:
         return out
 
 
+class _Listed:
+    """A short block column encoded value by value, by the same rules (pandas' cost per column would dominate)."""
+
+    def __init__(self, series, style: str | None, style_id: StyleId) -> None:
+        style = column_style(series, style)
+        self.frags = np.array([_value_frag(v, style, style_id) or "/>" for v in series.tolist()] + [""],
+                              dtype=object)[:-1]
+
+    def chunk(self, lo: int, hi: int) -> np.ndarray:
+        return self.frags[lo:hi]
+
+
 class _BlockRows:
-    """A data block: its header cells and its encoded columns."""
+    """A data block: its header cells and its encoded columns (a source of rows for :func:`_band`)."""
 
     def __init__(self, block: Block, style_id: StyleId) -> None:
         self.block = block
-        self.first, self.last, self.col, self.rows = block.first_data_row, block.last_row, block.col, len(block.frame)
-        self.letters = [get_column_letter(block.col + j) for j in range(len(block.frame.columns))]
-        self.columns = [_Encoded(column(series, block.styles.get(name)), style_id)
+        self.first, self.last = block.first_data_row, block.last_row
+        self.cols = list(range(block.col, block.last_col + 1))
+        small = len(block.frame) <= _SMALL
+        self.columns = [_Listed(series, block.styles.get(name), style_id) if small else
+                        _Encoded(column(series, block.styles.get(name)), style_id)
                         for name, series in block.frame.items()]
         headers = block.headers or [str(c) for c in block.frame.columns]
         self.header = [_value_frag(h, "header", style_id) for h in headers] if block.header else None
         self.cache: tuple[int, int, list] | None = None
 
     def frags(self, lo: int, hi: int) -> list:
-        """Fragments of data rows lo..hi-1 (0-based), one array per column (cached per chunk)."""
+        """Fragments of sheet rows lo..hi-1, one array per column (cached per chunk)."""
         if self.cache is None or self.cache[:2] != (lo, hi):
-            self.cache = (lo, hi, [c.chunk(lo, hi) for c in self.columns])
+            self.cache = (lo, hi, [c.chunk(lo - self.first, hi - self.first) for c in self.columns])
         return self.cache[2]
 
 
 class _FormulaRows:
-    """A formula block: each column one shared formula (its text on the first row, a reference below)."""
+    """A formula block: each column one shared formula (a source of rows for :func:`_band`)."""
 
     def __init__(self, block: FormulaBlock, style_id: StyleId, first_si: int) -> None:
-        self.first, self.last, self.col, self.rows = block.row, block.last_row, block.col, block.rows
-        self.header = None
-        self.letters, self._first, self._rest = [], [], []
-        end = block.last_row
+        self.first, self.last = block.row, block.last_row
+        self.cols, self.heads, self.tails = [], [], []
         si = first_si
         for j, (text, style) in enumerate(block.columns):
             if text is None:
                 continue
-            letter = get_column_letter(block.col + j)
+            if not text.startswith("="):
+                raise ValueError(f"a formula must start with '=': {text!r}")
+            col = block.col + j
             s = _attr(style_id(style, False))
-            self.letters.append(letter)
-            self._first.append(f'{s}><f t="shared" ref="{letter}{block.row}:{letter}{end}" si="{si}">'
-                               f"{_escape(text[1:])}</f></c>")
-            self._rest.append(f'{s}><f t="shared" si="{si}"/></c>')
-            si += 1
-        self.shared = si - first_si
-        self.block = self
+            body = escape(text[1:])
+            if block.rows == 1:
+                self.heads.append(f"{s}><f>{body}</f></c>")
+                self.tails.append("")
+            else:
+                area = f"{cell_ref(block.row, col)}:{cell_ref(block.last_row, col)}"
+                self.heads.append(f'{s}><f t="shared" ref="{area}" si="{si}">{body}</f></c>')
+                self.tails.append(f'{s}><f t="shared" si="{si}"/></c>')
+                si += 1
+            self.cols.append(col)
+        self.next_si = si
 
     def frags(self, lo: int, hi: int) -> list:
-        """Fragments of block rows lo..hi-1 (0-based), one array per column."""
+        """Fragments of sheet rows lo..hi-1, one array per formula column."""
         out = []
-        for first, rest in zip(self._first, self._rest):
-            column = np.full(hi - lo, rest, dtype=object)
-            if lo == 0:
-                column[0] = first
-            out.append(column)
+        for head, tail in zip(self.heads, self.tails):
+            frags = np.full(hi - lo, tail, dtype=object)
+            if lo == self.first:
+                frags[0] = head
+            out.append(frags)
         return out
 
 
-def _row_xml(r: int, cells: dict, style_id: StyleId, heights: dict | None = None) -> str:
-    """One row from its cells: column -> fragment text, or a layout :class:`Cell` encoded here."""
+def _row_xml(r: int, cells: dict, encode, heights: dict | None = None) -> str:
+    """One row from its cells: column -> fragment text, or a layout :class:`Cell` encoded by `encode`."""
     parts = []
     for c, item in sorted(cells.items()):
-        frag = item if isinstance(item, str) else _cell_frag(item, style_id)
+        frag = item if isinstance(item, str) else encode(item)
         if frag is not None:
-            parts.append(f'<c r="{_letter(c)}{r}"{frag}')
+            parts.append(f'<c r="{column_letter(c)}{r}"{frag}')
     height = (heights or {}).get(r)
     attrs = f' ht="{height:g}" customHeight="1"' if height else ""
     return f'<row r="{r}"{attrs}>{"".join(parts)}</row>'
+
+
+def sheet_extent(sheet: SheetLayout) -> tuple[int, int]:
+    """(last row, last column) a sheet writes to (0, 0 for an empty sheet)."""
+    cols = [c for _, c in sheet.cells] + [b.last_col for b in sheet.blocks] + \
+        [b.last_col for b in sheet.formula_blocks if b.rows > 0]
+    return sheet.max_row, max(cols, default=0)
+
+
+def _check_formula_blocks(sheet: SheetLayout) -> None:
+    """A single cell inside a formula block would cut its shared formula: refused."""
+    for b in sheet.formula_blocks:
+        if b.rows <= 0:
+            continue
+        for (r, c) in sheet.cells:
+            if b.row <= r <= b.last_row and b.col <= c <= b.last_col and b.columns[c - b.col][0] is not None:
+                raise ValueError(f"sheet {sheet.title!r}: cell {cell_ref(r, c)} is also in a formula block "
+                                 f"({cell_ref(b.row, b.col)}:{cell_ref(b.last_row, b.last_col)})")
 
 
 def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
@@ -208,7 +257,7 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
     Parameters
     ----------
     sheet : SheetLayout
-        The sheet: single cells (values and formulas) and data blocks.
+        The sheet: single cells (values and formulas), data blocks and formula blocks.
     style_id : callable
         ``style_id(style_key, quote_prefix) -> int``, the workbook's cellXfs index for a
         style key (0 for no style).
@@ -218,61 +267,81 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
     str
         ``<row>`` elements, many rows per piece.
 
+    Raises
+    ------
+    ValueError
+        When blocks overlap, or a single cell sits inside a formula block.
+
     Examples
     --------
     >>> import pandas as pd
-    >>> from workbook_templates.spec.layout import Block, SheetLayout
+    >>> from workbook_templates.spec.layout import Block, FormulaBlock, SheetLayout
     >>> sheet = SheetLayout("data", "Data", blocks=[Block(pd.DataFrame({"n": [1.5], "t": ["=1+1"]}))])
     >>> print("".join(sheet_data(sheet, lambda key, quote: {"header": 1}.get(key, 0) + 2 * quote)))
     ... # doctest: +NORMALIZE_WHITESPACE
     <row r="1"><c r="A1" s="1" t="inlineStr"><is><t>n</t></is></c><c r="B1" s="1"
     t="inlineStr"><is><t>t</t></is></c></row><row r="2"><c r="A2"><v>1.5</v></c><c r="B2" s="2"
     t="inlineStr"><is><t>=1+1</t></is></c></row>
+    >>> sheet = SheetLayout("f", "F", formula_blocks=[FormulaBlock(2, 1, 2, [("=B2*2", None)])])
+    >>> print("".join(sheet_data(sheet, lambda key, quote: 0)))  # doctest: +NORMALIZE_WHITESPACE
+    <row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">B2*2</f></c></row><row r="3"><c r="A3"><f t="shared"
+    si="0"/></c></row>
     """
+    _check_formula_blocks(sheet)
+    known = _encoded_cell if len(sheet.cells) <= _CACHED_CELLS else _cell_frag
+
+    def encode(cell) -> str | None:
+        return known(cell, style_id)
+
     sparse: dict[int, dict] = {}  # single cells, encoded when their row is written
     for (r, c), cell in sheet.cells.items():
         sparse.setdefault(r, {})[c] = cell
     heights = sheet.row_heights
     for r in heights:  # a row with a height is written through _row_xml
         sparse.setdefault(r, {})
-    blocks: list = [_BlockRows(b, style_id) for b in sheet.blocks]
-    for b in blocks:
-        if b.header is not None:
-            row = sparse.setdefault(b.block.row, {})
-            for j, frag in enumerate(b.header):
-                row[b.block.col + j] = frag
+    sources: list = []
+    for block in sheet.blocks:
+        rows = _BlockRows(block, style_id)
+        if rows.header is not None:
+            row = sparse.setdefault(block.row, {})
+            for j, frag in enumerate(rows.header):
+                row[block.col + j] = frag
+        if len(block.frame):
+            sources.append(rows)
     si = 0
-    for fb in sheet.formula_blocks:
-        rows = _FormulaRows(fb, style_id, si)
-        si += rows.shared
-        if rows.rows and rows.letters:
-            blocks.append(rows)
+    for block in sheet.formula_blocks:
+        if block.rows > 0:
+            rows = _FormulaRows(block, style_id, si)
+            si = rows.next_si
+            if rows.cols:
+                sources.append(rows)
     last = sheet.max_row
-    # bands of rows: boundaries wherever a block starts or ends
+    # bands of rows: boundaries wherever a source starts or ends
     edges = {1, last + 1}
-    for b in blocks:
-        edges |= {b.first, b.last + 1}
+    for src in sources:
+        edges |= {src.first, src.last + 1}
     edges = sorted(e for e in edges if 1 <= e <= last + 1)
     sparse_rows = sorted(sparse)
     for start, stop in zip(edges[:-1], edges[1:]):
-        inside = [b for b in blocks if b.first <= start and stop - 1 <= b.last and b.rows]
-        inside.sort(key=lambda b: b.col)
+        inside = [src for src in sources if src.first <= start and stop - 1 <= src.last]
+        cols = [c for src in inside for c in src.cols]
+        if len(set(cols)) != len(cols):
+            raise ValueError(f"sheet {sheet.title!r}: blocks overlap in rows {start}..{stop - 1}")
         for lo in range(start, stop, _CHUNK):
             hi = min(lo + _CHUNK, stop)
-            yield _band(lo, hi, inside, sparse, sparse_rows, style_id, heights)
+            yield _band(lo, hi, inside, sparse, sparse_rows, encode, heights)
 
 
-def _band(lo: int, hi: int, blocks: list, sparse: dict, sparse_rows: list, style_id: StyleId,
+def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, encode,
           heights: dict | None = None) -> str:
-    """Rows lo..hi-1 (1-based sheet rows) covered by the same blocks."""
-    if not blocks:
-        return "".join(_row_xml(r, sparse[r], style_id, heights) for r in range(lo, hi) if r in sparse)
-    columns = sorted((column_index_from_string(x), x, f) for b in blocks
-                     for x, f in zip(b.letters, b.frags(lo - b.first, hi - b.first)))  # cells in column order
-    cols = [c for c, _, _ in columns]
-    letters = [x for _, x, _ in columns]
-    frag_columns = [f for _, _, f in columns]
-    template = '<row r="{0}">' + "".join(f'<c r="{x}{{0}}"{{{k + 1}}}' for k, x in enumerate(letters)) + "</row>"
+    """Rows lo..hi-1 (1-based sheet rows) covered by the same sources (blocks, formula blocks)."""
+    if not sources:
+        return "".join(_row_xml(r, sparse[r], encode, heights) for r in range(lo, hi) if r in sparse)
+    columns = sorted((c, frags) for src in sources for c, frags in zip(src.cols, src.frags(lo, hi)))
+    cols = [c for c, _ in columns]
+    frag_columns = [f for _, f in columns]
+    template = '<row r="{0}">' + "".join(f'<c r="{column_letter(c)}{{0}}"{{{k + 1}}}'
+                                         for k, c in enumerate(cols)) + "</row>"
     rows = range(lo, hi)
     if bisect.bisect_left(sparse_rows, hi) == bisect.bisect_left(sparse_rows, lo):  # no single cell here
         return "".join(map(template.format, rows, *frag_columns))
@@ -281,7 +350,7 @@ def _band(lo: int, hi: int, blocks: list, sparse: dict, sparse_rows: list, style
         if r in sparse:
             cells = {c: f[i] for c, f in zip(cols, frag_columns)}
             cells.update(sparse[r])
-            out.append(_row_xml(r, cells, style_id, heights))
+            out.append(_row_xml(r, cells, encode, heights))
         else:
             out.append(template.format(r, *(f[i] for f in frag_columns)))
     return "".join(out)
