@@ -15,20 +15,26 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import pytest  # noqa: E402
 
-#: the test being set up or run (a LibreOffice call checks that it is marked ``engine``)
-_CURRENT: list = []
+#: every collected test by node id; the one running is named by pytest's PYTEST_CURRENT_TEST, set
+#: for doctests outside tests/ too (which a hook of this conftest would not see)
+_ITEMS: dict = {}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    _CURRENT[:] = [item]
+#: doctests that belong to a tier: the LibreOffice module's run it, the model fits take seconds
+_DOCTEST_TIERS = {
+    "workbook_templates/engine.py::": pytest.mark.engine,
+    "kpi_core/predicted_clv.py::": pytest.mark.slow,
+    "workbook_templates/templates/customer_value.py::": pytest.mark.slow,
+}
 
 
 def pytest_collection_modifyitems(items):
-    """Doctests of the LibreOffice module run it: they belong to the ``engine`` tier."""
+    """Put the doctests of :data:`_DOCTEST_TIERS` in their tier; index the items by node id."""
     for item in items:
-        if item.nodeid.startswith("workbook_templates/engine.py::"):
-            item.add_marker(pytest.mark.engine)
+        _ITEMS[item.nodeid] = item
+        for prefix, mark in _DOCTEST_TIERS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(mark)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -40,7 +46,8 @@ def _libreoffice_only_in_engine_tests():
     real = engine.find_soffice
 
     def guarded():
-        item = _CURRENT[0] if _CURRENT else None
+        running = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+        item = _ITEMS.get(running)
         if item is not None and item.get_closest_marker("engine") is None:
             pytest.fail(f"{item.nodeid} runs LibreOffice but is not marked @pytest.mark.engine", pytrace=False)
         return real()

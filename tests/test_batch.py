@@ -46,6 +46,7 @@ def test_a_failing_group_does_not_stop_the_others_and_is_named(ds, tmp_path, mon
     assert "failed: segment Mid-Market: RuntimeError: boom in Mid-Market" in result.summary()
 
 
+@pytest.mark.slow
 def test_cli_exit_status_is_1_and_stderr_names_the_failed_workbook(ds, tmp_path, monkeypatch, capsys):
     folder = write_csv_folder(ds, tmp_path / "csv")
     _fail_for("SMB", monkeypatch)
@@ -55,6 +56,7 @@ def test_cli_exit_status_is_1_and_stderr_names_the_failed_workbook(ds, tmp_path,
     assert "wrote 3 of 4 workbooks" in captured.out
 
 
+@pytest.mark.slow
 def test_a_failure_while_saving_leaves_neither_the_file_nor_a_temp_file(ds, tmp_path, monkeypatch):
     def half_written(sheet, style_id):  # the disk fills up after the first rows of a sheet
         yield '<row r="1"><c r="A1"><v>1</v></c></row>'
@@ -81,6 +83,7 @@ def test_unique_stems_disambiguates_case_insensitively():
     assert unique_stems(["a", "A", "b", "a"], taken=["B"]) == ["a", "A (2)", "b (2)", "a (3)"]
 
 
+@pytest.mark.slow
 def test_group_names_that_collide_after_sanitising_get_distinct_files(ds, tmp_path):
     customers = ds.table("Customers").copy()
     names = ["A/B", "A:B", "a_b", "Portfolio", None]
@@ -161,6 +164,7 @@ def _excel_table(path, name: str):
     raise LookupError(name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("by", ["csm", "customer"])
 def test_a_groups_follow_up_lists_are_those_of_its_own_data(ds, tmp_path, by):
     """The batch computes the whole dataset's lists once; each group's workbook must still show exactly

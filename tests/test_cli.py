@@ -73,6 +73,7 @@ def test_bad_period_exits_2(small_data, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_jobs_2_gives_the_same_workbooks_as_jobs_1(small_data, tmp_path):
     _, folder = small_data
     for jobs in (1, 2):

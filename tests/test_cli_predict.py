@@ -18,6 +18,9 @@ import pytest
 import kpi_core
 from cskpi.cli import main
 
+#: each test fits the models (PyMC-Marketing): seconds each
+pytestmark = pytest.mark.slow
+
 CDNOW = Path(__file__).parent / "data" / "cdnow" / "CDNOW_sample.txt"
 
 

@@ -748,6 +748,7 @@ def test_refresh_of_a_damaged_workbook_exits_2_and_keeps_it(tmp_path, capsys, bu
 
 
 # ------------------------------------------------------------------------- batch: a dead worker
+@pytest.mark.slow
 def test_a_worker_killed_with_sigkill_fails_only_its_group_and_the_rest_are_built(tmp_path, monkeypatch):
     ds = kpi_core.sample_dataset(seed=5, n_customers=30)
     real = batch.portfolio_layout

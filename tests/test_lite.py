@@ -380,6 +380,7 @@ def test_refresh_script_kpis_recalculated_equal_kpi_core(built, tmp_path):
                       kpi_core.headline_kpis(edited, prev.start, prev.end))
 
 
+@pytest.mark.slow
 def test_build_script_adds_the_cli_workbook_to_a_data_only_workbook(tmp_path):
     ds = kpi_core.sample_dataset(seed=6, n_customers=10)
     wb = openpyxl.load_workbook(write_xlsx(portfolio_layout(ds), tmp_path / "full.xlsx"))

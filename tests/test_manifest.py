@@ -91,6 +91,7 @@ def segment_build(tmp_path, capsys):
     return folder, out
 
 
+@pytest.mark.slow
 def test_resume_of_a_jobs_build_rebuilds_exactly_a_deleted_and_a_truncated_workbook(segment_build, capsys):
     folder, out = segment_build
     names = sorted(p.name for p in out.glob("*.xlsx"))
@@ -106,6 +107,7 @@ def test_resume_of_a_jobs_build_rebuilds_exactly_a_deleted_and_a_truncated_workb
     assert len((out / "segment_SMB.xlsx").read_bytes()) > len(original) // 2
 
 
+@pytest.mark.slow
 def test_resume_with_another_period_rebuilds_every_workbook(segment_build, capsys):
     folder, out = segment_build
     assert main(["build", str(folder), "--out", str(out), "--by", "segment", "--resume",

@@ -151,6 +151,7 @@ def test_holdout_periods_match_eq_10_summed_by_hand(cdnow_model):
         assert check.periods["cumulative_predicted"].iloc[week - 1] == pytest.approx(by_hand, rel=1e-10)
 
 
+@pytest.mark.slow
 def test_no_holdout_is_a_clear_error(cdnow_orders):
     model = kpi_core.fit_clv(cdnow_orders.head(400), time_unit="W")
     with pytest.raises(KpiInputError) as info:
@@ -285,6 +286,7 @@ def test_predict_bad_arguments(cdnow_model, horizon, rate, fragment):
     assert fragment in str(info.value)
 
 
+@pytest.mark.slow
 def test_time_unit_changes_alpha_only(cdnow_orders):
     weeks = kpi_core.fit_clv(cdnow_orders, CALIBRATION_END, "W").params
     days = kpi_core.fit_clv(cdnow_orders, CALIBRATION_END, "D").params
@@ -433,6 +435,7 @@ def simulated_orders(n, r, alpha, a, b, p, q, v, seed=0):
                          "amount": np.round(rng.gamma(p, 1 / nu[customer]), 2)})
 
 
+@pytest.mark.slow
 def test_fit_recovers_the_parameters_of_simulated_customers():
     true = {"r": 0.5, "alpha": 6.0, "a": 0.7, "b": 3.0, "p": 5.0, "q": 4.0, "v": 20.0}
     orders = simulated_orders(6000, **true)
