@@ -2,7 +2,7 @@
 
 Run ``.venv/bin/python scripts/docs_pictures.py`` after ``cskpi demo --out out/demo`` and
 ``cskpi demo --out out/demo-fr --lang fr``; it writes docs/dashboard.png, docs/dashboard_fr.png,
-docs/account.png and docs/at_risk.png.
+docs/account.png, docs/at_risk.png and docs/score_check.png.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> int:
     _png(demo, t("dashboard", "en"), DOCS / "dashboard.png")
     _png(demo_fr, t("dashboard", "fr"), DOCS / "dashboard_fr.png")
     _png(demo, t("followup", "en"), DOCS / "at_risk.png")
+    _png(demo, t("score_check", "en"), DOCS / "score_check.png")
     ds = kpi_core.sample_dataset()
     risk = kpi_core.at_risk(ds)
     with tempfile.TemporaryDirectory(prefix="cskpi-docs-") as tmp:

@@ -272,7 +272,7 @@ _TEXT = {
     "cv_unit_D": ("days", "jours"),
     "cv_unit_W": ("weeks", "semaines"),
     "cv_unit_M": ("months", "mois"),
-    "cv_total": ("Predicted value over the horizon (sum of clv)", "Valeur prédite sur l'horizon (somme des clv)"),
+    "cv_total": ("Predicted value, all customers", "Valeur prédite, tous clients"),
     "cv_customers": ("Customers", "Clients"),
     "cv_purchases": ("Expected repeat purchases over the horizon", "Achats répétés attendus sur l'horizon"),
     "cv_alive": ("Share of customers likely alive (p_alive >= 0.5)",

@@ -12,10 +12,15 @@ anything about content.
 
 from __future__ import annotations
 
+import math
+import textwrap
 from dataclasses import dataclass, field
 
 import pandas as pd
 from openpyxl.utils import get_column_letter, quote_sheetname
+
+#: a column's width when none is set (Excel's default, in characters) and a line of text's height (points)
+_DEFAULT_WIDTH, _LINE_POINTS = 8.43, 15
 
 __all__ = [
     "Cell", "formula", "Block", "FormulaBlock", "ColumnRef", "Chart", "Series", "CondFormat", "Validation", "SheetLayout",
@@ -243,6 +248,29 @@ class SheetLayout:
         """Put several values (or cells) side by side from (`row`, `col`)."""
         for j, value in enumerate(values):
             self.set(row, col + j, value, style)
+
+    def fit_row(self, row: int) -> None:
+        """Make `row` tall enough for its text cells wrapped in their column widths (set the widths first).
+
+        A column of width *w* holds about 0.92 *w* characters of a bold header a line (LibreOffice
+        wraps "Weakest component" at width 18, not "Net revenue" at 12); a line is 15 points high.
+
+        Examples
+        --------
+        >>> s = SheetLayout("k", "Sheet")
+        >>> s.widths["A"] = 12
+        >>> s.put_row(1, 1, ["Net revenue retention", "NPS"], "header")
+        >>> s.fit_row(1)
+        >>> s.row_heights[1]
+        30
+        """
+        lines = 1
+        for (r, col), cell in self.cells.items():
+            if r == row and isinstance(cell.value, str) and not cell.value.startswith("="):
+                chars = math.floor(self.widths.get(get_column_letter(col), _DEFAULT_WIDTH) * 0.92)
+                lines = max(lines, len(textwrap.wrap(cell.value, max(chars, 1))))
+        if lines > 1:
+            self.row_heights[row] = _LINE_POINTS * lines
 
     def address(self, row: int, col: int) -> str:
         """Absolute address of a cell of this sheet, with the sheet name."""

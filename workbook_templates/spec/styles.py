@@ -7,7 +7,7 @@ carry a locale tag so that French workbooks show French month names.
 
 from __future__ import annotations
 
-__all__ = ["STYLES", "number_format", "RED", "AMBER", "GREEN", "BRAND"]
+__all__ = ["STYLES", "number_format", "plain", "RED", "AMBER", "GREEN", "BRAND"]
 
 BRAND = "1F4E79"
 RED, AMBER, GREEN = "F8696B", "FFD966", "63BE7B"
@@ -24,7 +24,9 @@ _FORMATS = {
     "number": "General", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "kpi_pp": '+0.0" pp";-0.0" pp";0.0" pp"',
     "change_money": "+#,##0;-#,##0;0", "change_ratio": "+0.00;-0.00;0.00",
 }
-_MONEY = {"money", "kpi_money", "change_money"}
+#: each headline style's number format in the body font (a previous period, a target beside the headline)
+_FORMATS.update({f"plain_{k[4:]}": v for k, v in _FORMATS.items() if k.startswith("kpi_")})
+_MONEY = {"money", "kpi_money", "plain_money", "change_money"}
 _LCID = {"en": "[$-409]", "fr": "[$-40C]"}
 _TO = {"en": "to", "fr": "à"}  # "May 2026 to Oct 2026" where the period end stands alone (the labels' "to")
 
@@ -47,6 +49,19 @@ STYLES = {
     **{k: {"font": {"bold": True, "size": 13, "color": BRAND}, "align": "right"} for k in _FORMATS
        if k.startswith("kpi_")},
 }
+
+
+def plain(key: str) -> str:
+    """The style of a headline KPI style (``kpi_*``) in the body font: the same number format.
+
+    Other styles are returned as they are.
+
+    Examples
+    --------
+    >>> plain("kpi_money"), number_format(plain("kpi_money")), plain("pct")
+    ('plain_money', '#,##0', 'pct')
+    """
+    return f"plain_{key[4:]}" if key.startswith("kpi_") else key
 
 
 def number_format(key: str | None, lang: str = "en", currency: str = "") -> str | None:

@@ -25,7 +25,7 @@ from ..spec import formulas as fx
 from ..spec.fingerprints import Read, criteria, fingerprint_differs, fingerprint_formula, fingerprint_value
 from ..spec.labels import STATUS
 from ..spec.layout import Chart, ColumnRef, CondFormat, Series, formula, ref
-from ..spec.styles import AMBER, BRAND, GREEN, RED
+from ..spec.styles import AMBER, BRAND, GREEN, RED, plain
 from .builder import Built, SheetBuilder
 from .context import WINDOWS, Context
 from .followup import GroupRows, ListRows
@@ -54,8 +54,8 @@ _BAND_COL = _CHART_COL + 2 * _CHART_WIDTH + 16  # AN
 _BAND_COLOUR_COL = _BAND_COL + 1
 _FINGERPRINT_COL = _BAND_COL + 2
 #: change style per KPI unit
-_CHANGE_STYLE = {"rate": "pp", "points": "points", "money": "change_money", "count": "kpi_int"}
-#: style of a KPI value per unit (this period; the previous period drops "kpi_")
+_CHANGE_STYLE = {"rate": "pp", "points": "points", "money": "change_money", "count": "plain_int"}
+#: the top accounts at risk shown: (label, column of the AtRisk list, style)
 _AT_RISK_SHOWN = (("customer", "name", None), ("csm_col", "csm", None), ("mrr_col", "mrr", "money"),
                   ("health_col", "health", "ratio"), ("change", "change", "points"), ("weakest", "weakest", None))
 _SEGMENT_SHOWN = (("segment", "segment", None), ("customers", "customers", "int"), ("mrr_col", "mrr", "money"),
@@ -164,7 +164,7 @@ def _kpi_rows(ctx: Context, s, kpis: dict, names: dict) -> int:
         r = _HEAD_ROW + 1 + i
         for w in WINDOWS:
             text, style = kpis[f"{w.prefix}{kpi.key.upper()}"]
-            s.set(r, w.col, formula(text, style if w.prefix == "KPI_" else style.replace("kpi_", "")))
+            s.set(r, w.col, formula(text, style if w.prefix == "KPI_" else plain(style)))
             ctx.name(names, f"{w.prefix}{kpi.key.upper()}", s, r, w.col)
         now, before, delta = f"{c['this_period']}{r}", f"{c['previous_period']}{r}", f"{c['change']}{r}"
         band = f"{L(_BAND_COL)}{r}"
@@ -175,7 +175,7 @@ def _kpi_rows(ctx: Context, s, kpis: dict, names: dict) -> int:
         s.set(r, _BAND_COL, formula(f"={fx.band_row(kpi.key, now)}"))
         s.set(r, _COL["band"], formula(f"={fx.band_field(band, 'label')}"))
         s.set(r, _BAND_COLOUR_COL, formula(f"={fx.band_field(band, 'colour')}"))
-        s.set(r, _COL["target_col"], formula(f"={fx.target(kpi.key)}", kpis[kpi.excel_name][1].replace("kpi_", "")))
+        s.set(r, _COL["target_col"], formula(f"={fx.target(kpi.key)}", plain(kpis[kpi.excel_name][1])))
         goal = f"{c['target_col']}{r}"
         s.set(r, _COL["target_met"], formula(f"={fx.target_met(now, goal, kpi.higher_is_better, yes, no)}", "center"))
         good, bad = (">0", "<0") if kpi.higher_is_better else ("<0", ">0")
@@ -194,6 +194,7 @@ def _lists(ctx: Context, s, row: int, risk: ListRows | None, segments: GroupRows
             row += 3
         else:
             s.put_row(row + 1, 1, [ctx.t(h) for h, _, _ in _AT_RISK_SHOWN], "header")
+            s.fit_row(row + 1)
             for i in range(min(risk.count, _TOP_AT_RISK)):
                 for j, (_, column, style) in enumerate(_AT_RISK_SHOWN):
                     cell = ref(risk.title, risk.first + i, risk.cols[column])
@@ -202,6 +203,7 @@ def _lists(ctx: Context, s, row: int, risk: ListRows | None, segments: GroupRows
     if segments is not None:
         s.set(row, 1, ctx.t("by_segment"), "label")
         s.put_row(row + 1, 1, [ctx.t(h) for h, _, _ in _SEGMENT_SHOWN], "header")
+        s.fit_row(row + 1)
         for i in range(min(segments.count, _TOP_SEGMENTS)):
             for j, (_, column, style) in enumerate(_SEGMENT_SHOWN):
                 if column in segments.cols:
@@ -274,6 +276,7 @@ def _dashboard(ctx: Context, a) -> Built:
     s.cond_formats.append(CondFormat(met_cells, value=ctx.t("met_no"), color=RED))
     s.hidden_columns.update({_BAND_COL, _BAND_COLOUR_COL, *range(_FINGERPRINT_COL, stale_last + 1)})
     s.widths.update({"A": 40, "B": 15, "C": 15, "D": 12, "E": 10, "F": 18, "G": 12, "H": 16, L(len(_HEADS) + 1): 3})
+    s.fit_row(_HEAD_ROW)
     _lists(ctx, s, last + 2, risk, a.get("breakdowns"))
     _charts(ctx, s, a["charts"])
     return Built([s], names)
