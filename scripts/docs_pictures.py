@@ -22,9 +22,18 @@ DOCS = ROOT / "docs"
 
 
 def _png(workbook: Path, sheet: str, png: Path, dpi: int = 110) -> None:
+    """The first page of `sheet`, without the page's white margins (Pillow comes with the predict extra)."""
+    from PIL import Image, ImageChops
+
     with tempfile.TemporaryDirectory(prefix="cskpi-docs-") as tmp:
         pdf = engine.render_pdf(workbook, Path(tmp) / "page.pdf", sheet=sheet)
-        engine.pdf_to_png(pdf, png, dpi=dpi)
+        engine.pdf_to_png(pdf, Path(tmp) / "page.png", dpi=dpi)
+        with Image.open(Path(tmp) / "page.png") as page:
+            page = page.convert("RGB")
+            left, top, right, bottom = ImageChops.difference(page, Image.new("RGB", page.size, "white")).getbbox()
+            pad = dpi // 8
+            page.crop((max(left - pad, 0), max(top - pad, 0), min(right + pad, page.width),
+                       min(bottom + pad, page.height))).save(png, optimize=True)
     print(png.relative_to(ROOT))
 
 
@@ -42,7 +51,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="cskpi-docs-") as tmp:
         account = write_xlsx(account_layout(customer_subset(ds, [risk["customer_id"].iloc[0]])),
                              Path(tmp) / "account.xlsx")
-        _png(account, t("account", "en"), DOCS / "account.png")
+        _png(account, t("account", "en"), DOCS / "account.png", dpi=200)
     return 0
 
 

@@ -121,14 +121,15 @@ def _account(ctx: Context, a) -> Built:
         cols = HealthColumns(len(_MONTHLY) + 1)
         plotted = cols.last + 2  # the score as the chart plots it: a month without a score is a gap, not 0
         s.put_row(head, cols.first, [ctx.t("usage_row")] + health_heads(ctx), "header")
-        s.row_heights[head] = 45  # wrapped headers ("Adoption (score)")
         s.hidden_columns.update({cols.usage_row, plotted})
         s.charts.append(Chart("line", ctx.t("chart_account_health"), f"{L(_CHART_COL + _CHART_WIDTH)}3", axis,
                               [Series(ref(s.title, first, plotted, last, plotted), ctx.t("score"))], y_format="0",
                               legend=False, height=7.0, blanks="span"))
         ctx.status_colours(s, f"${L(cols.status)}${first}:${L(cols.status)}${last}")
         width = cols.last
-    s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8, **{L(c): 12 for c in range(5, width + 1)}})
+    # "(contribution)" fits a line at 15
+    s.widths.update({"A": 30, "B": 16, "C": 24, "D": 8, **{L(c): 15 for c in range(5, width + 1)}})
+    s.fit_row(head)  # wrapped headers ("Adoption (contribution)")
     return Built([s])
 
 
