@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import operator
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import lru_cache
+from itertools import chain, repeat
 
 import numpy as np
+import pandas as pd
 
 from ..spec.layout import Block, FormulaBlock, SheetLayout
 from .ooxml import cell_ref, column_letter, escape
-from .values import (Column, cell_value, column, column_style, date_serial, default_style, excel_serial,
+from .values import (Column, cell_value, column, column_style, date_serial, default_style, excel_serial, matching,
                      needs_quote_prefix, xstring)
 
 __all__ = ["sheet_data", "StyleId", "number_text", "sheet_extent"]
@@ -40,6 +44,9 @@ _CHUNK = 20_000  # rows encoded at a time
 _SMALL = 64  # blocks of at most this many rows are encoded value by value
 _CACHED_CELLS = 4096  # sheets of at most this many single cells remember their encoding (see _encoded_cell)
 _WHOLE = 2.0 ** 53  # floats below this that are whole are written as integers
+_ESCAPED = re.compile(r"_x|[&<>\x00-\x08\x0b-\x1f]")  # text that xstring or escape may change
+_PRESERVE = ' xml:space="preserve"'
+_TEXT_CLOSE = "</t></is></c>"
 
 
 def _attr(style: int) -> str:
@@ -59,11 +66,33 @@ def number_text(value) -> str:
     return repr(value) if not isinstance(value, Decimal) else str(value)
 
 
+def _text_open(style: int, space: bool) -> str:
+    """What a text cell's fragment holds before its (escaped) text."""
+    return f'{_attr(style)} t="inlineStr"><is><t{_PRESERVE if space else ""}>'
+
+
 def _text_frag(text: str, style: int) -> str:
     """What follows ``<c r="A1"`` for a data text (already checked for the quote prefix)."""
     body = escape(xstring(text))
-    space = ' xml:space="preserve"' if body.strip() != body else ""
-    return f'{_attr(style)} t="inlineStr"><is><t{space}>{body}</t></is></c>'
+    return _text_open(style, body.strip() != body) + body + _TEXT_CLOSE
+
+
+def _text_frags(texts: list, quoted: np.ndarray, plain_style: int, quoted_style: int) -> list:
+    """:func:`_text_frag` of every distinct text of a column (styled `quoted_style` where `quoted`), at once."""
+    bodies = list(texts)
+    for i in np.flatnonzero(matching(texts, _ESCAPED)):  # the few texts escaping changes
+        bodies[i] = escape(xstring(bodies[i]))
+    spaced = np.fromiter(map(operator.ne, map(str.strip, bodies), bodies), dtype=bool, count=len(bodies))
+    opens = [_text_open(style, space) for style in (plain_style, quoted_style) for space in (False, True)]
+    kinds = (2 * np.asarray(quoted, dtype=np.int64) + spaced).tolist()
+    return list(map(operator.add, map(operator.add, map(opens.__getitem__, kinds), bodies), repeat(_TEXT_CLOSE)))
+
+
+def _joined(open_: str, texts: list, close: str) -> list:
+    """``open_ + text + close`` for every text (one join and one split; no text holds a NUL)."""
+    if not texts:
+        return []
+    return (open_ + (close + "\0" + open_).join(texts) + close).split("\0")
 
 
 def _value_frag(value, style_key: str | None, style_id: StyleId) -> str | None:
@@ -123,7 +152,8 @@ class _Encoded:
         s = _attr(style_id(col.style, False))
         self.blank_frag = f"{s}/>" if col.style else "/>"
         if col.kind == "text":
-            frags = [_text_frag(t, style_id(col.style, bool(q))) for t, q in zip(col.uniques, col.quoted)]
+            quoted = style_id(col.style, True) if col.quoted.any() else 0  # a quote style only when used
+            frags = _text_frags(col.uniques, col.quoted, style_id(col.style, False), quoted)
             self.table = np.array(frags + [self.blank_frag], dtype=object)
         elif col.kind == "mixed":
             self.frags = np.array([_value_frag(v, col.style, style_id) or "/>" for v in col.values] + [""],
@@ -142,8 +172,10 @@ class _Encoded:
             values = excel_serial(values)
         elif col.kind == "bool":
             values = values.astype(np.int8)
-        text = np.array(_numbers_text(values) + [""], dtype=object)[:-1]
-        out = self.open + text + "</v></c>"
+        # each distinct number formatted once (NaN: code -1, the blank fragment)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        table = np.array(_joined(self.open, _numbers_text(uniques), "</v></c>") + [self.blank_frag], dtype=object)
+        out = table[codes]
         blank = col.blank[lo:hi]
         if blank.any():
             out[blank] = self.blank_frag
@@ -214,7 +246,7 @@ class _FormulaRows:
         """Fragments of sheet rows lo..hi-1, one array per formula column."""
         out = []
         for head, tail in zip(self.heads, self.tails):
-            frags = np.full(hi - lo, tail, dtype=object)
+            frags = [tail] * (hi - lo)
             if lo == self.first:
                 frags[0] = head
             out.append(frags)
@@ -332,6 +364,21 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
             yield _band(lo, hi, inside, sparse, sparse_rows, encode, heights)
 
 
+def _full_rows(rows: range, cols: list, frag_columns: list) -> str:
+    """Rows with a fragment in each of `cols` (no single cell among them), as one join of their pieces.
+
+    A row is ``<row r="5"><c r="A5"`` fragment ``<c r="B5"`` fragment ... ``</row>``: the
+    literal pieces, the row numbers and the columns' fragments interleaved (no format call per row).
+    """
+    ends = list(map('{}"'.format, rows))  # '5"': a row number and the quote that closes its attribute
+    pieces: list = [repeat('<row r="'), ends]
+    for k, (c, frags) in enumerate(zip(cols, frag_columns)):
+        pieces += [repeat(f'{">" if k == 0 else ""}<c r="{column_letter(c)}'), ends,
+                   frags.tolist() if isinstance(frags, np.ndarray) else frags]
+    pieces.append(repeat(f'{"" if cols else ">"}</row>'))
+    return "".join(chain.from_iterable(zip(*pieces)))
+
+
 def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, encode,
           heights: dict | None = None) -> str:
     """Rows lo..hi-1 (1-based sheet rows) covered by the same sources (blocks, formula blocks)."""
@@ -340,11 +387,11 @@ def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, enco
     columns = sorted((c, frags) for src in sources for c, frags in zip(src.cols, src.frags(lo, hi)))
     cols = [c for c, _ in columns]
     frag_columns = [f for _, f in columns]
-    template = '<row r="{0}">' + "".join(f'<c r="{column_letter(c)}{{0}}"{{{k + 1}}}'
-                                         for k, c in enumerate(cols)) + "</row>"
     rows = range(lo, hi)
     if bisect.bisect_left(sparse_rows, hi) == bisect.bisect_left(sparse_rows, lo):  # no single cell here
-        return "".join(map(template.format, rows, *frag_columns))
+        return _full_rows(rows, cols, frag_columns)
+    template = '<row r="{0}">' + "".join(f'<c r="{column_letter(c)}{{0}}"{{{k + 1}}}'
+                                         for k, c in enumerate(cols)) + "</row>"
     out = []
     for i, r in enumerate(rows):
         if r in sparse:
