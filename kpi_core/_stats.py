@@ -169,14 +169,23 @@ def wilson(successes, trials, confidence: float = 0.95) -> tuple[np.ndarray, np.
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
-def _sigmoid(eta: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * eta))
+def _sigmoid(eta: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The logistic function of `eta`, into `out`."""
+    np.multiply(eta, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
-def _objective(theta: np.ndarray, design: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> float:
+def _objective(theta: np.ndarray, design: np.ndarray, y: np.ndarray, penalty: np.ndarray,
+               work: np.ndarray) -> tuple[float, np.ndarray]:
+    """The penalised negative log-likelihood at `theta`, and its linear predictor (`work`: scratch, (n,))."""
     eta = design @ theta
-    # log(1 + e^eta) - y * eta, computed without overflow
-    return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * np.sum(penalty * theta * theta))
+    # log(1 + e^eta) - y * eta, computed without overflow (y is 0 or 1: eta is subtracted where y is 1)
+    np.logaddexp(0.0, eta, out=work)
+    np.subtract(work, eta, out=work, where=y == 1.0)
+    return float(np.sum(work) + 0.5 * np.sum(penalty * theta * theta)), eta
 
 
 def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, max_iter: int = 100,
@@ -218,9 +227,10 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
     bounded = np.r_[False, np.ones(p, dtype=bool)]
     mean = min(max(y.mean(), 1e-6), 1 - 1e-6)
     theta = np.r_[np.log(mean / (1 - mean)), np.zeros(p)]
-    value = _objective(theta, design, y, penalty)
+    work, prob, weighted = np.empty(n), np.empty(n), np.empty_like(design)  # scratch, reused every iteration
+    value, eta = _objective(theta, design, y, penalty, work)
     for _ in range(max_iter):
-        prob = _sigmoid(design @ theta)
+        _sigmoid(eta, prob)  # eta: the linear predictor at theta, from the objective
         grad = design.T @ (prob - y) + penalty * theta
         projected = theta - np.where(bounded, np.maximum(theta - grad, 0.0), theta - grad)
         if np.max(np.abs(projected)) <= tol * max(1.0, n):
@@ -228,7 +238,10 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
         eps = min(1e-8, float(np.linalg.norm(projected)))
         active = bounded & (theta <= eps) & (grad > 0)
         free = ~active
-        hess = (design[:, free] * (prob * (1 - prob))[:, None]).T @ design[:, free] + np.diag(penalty[free])
+        sub = design if free.all() else design[:, free]
+        curvature = (prob * (1 - prob))[:, None]
+        scaled = np.multiply(sub, curvature, out=weighted) if sub is design else sub * curvature
+        hess = scaled.T @ sub + np.diag(penalty[free])
         step_dir = np.zeros_like(theta)
         step_dir[free] = -np.linalg.solve(hess + 1e-12 * np.eye(int(free.sum())), grad[free])
         step = 1.0
@@ -236,11 +249,11 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
             candidate = theta + step * step_dir
             candidate[bounded] = np.maximum(candidate[bounded], 0.0)
             candidate[active] = 0.0
-            new_value = _objective(candidate, design, y, penalty)
+            new_value, new_eta = _objective(candidate, design, y, penalty, work)
             if new_value <= value + 1e-4 * float(grad @ (candidate - theta)):
                 break
             step /= 2
         else:
             break  # no progress possible at machine precision
-        theta, value = candidate, new_value
+        theta, value, eta = candidate, new_value, new_eta
     return float(theta[0]), theta[1:].copy()
