@@ -93,14 +93,38 @@ def customer_subset(ds: Dataset, ids, source: str | None = None) -> Dataset:
     ['C0002']
     """
     keep = pd.Index(list(ids) if not isinstance(ids, (pd.Series, pd.Index, np.ndarray)) else ids)
+    return _restricted(ds, {name: frame["customer_id"].isin(keep).to_numpy(dtype=bool)
+                            for name, frame in ds.tables.items() if name not in COMPANY_TABLES}, source or ds.source)
+
+
+def _restricted(ds: Dataset, rows: dict, source: str) -> Dataset:
+    """The tables of `ds` named in `rows` cut to the rows their mask selects; tables left without a row dropped."""
     tables = {}
-    for name, frame in ds.tables.items():  # one pass per table (at most six), vectorised within
-        if name in COMPANY_TABLES:
-            continue
-        rows = frame[frame["customer_id"].isin(keep)].reset_index(drop=True)
-        if len(rows):
-            tables[name] = rows
-    return Dataset.from_validated(tables, source or ds.source)
+    for name, keep in rows.items():  # one pass per table (at most six), vectorised within
+        frame = ds.tables[name][keep].reset_index(drop=True)
+        if len(frame):
+            tables[name] = frame
+    return Dataset.from_validated(tables, source)
+
+
+def _group_subsets(ds: Dataset, labels: pd.Series, by: str) -> dict:
+    """Each group's :func:`customer_subset` (group label -> Dataset, labels in order of first appearance).
+
+    `labels` is indexed by the Customers' ids; each table's rows are matched to their
+    customer's group once (a row of a customer not in Customers is in no group).
+    """
+    codes, groups = pd.factorize(labels, sort=False)
+    ids = pd.Index(labels.index)
+    if not ids.is_unique:  # not a validated Customers table: the subsets one by one
+        return {g: customer_subset(ds, labels.index[codes == k], f"{ds.source} [{by} {g}]")
+                for k, g in enumerate(groups)}
+    row_codes = {}
+    for name, frame in ds.tables.items():
+        if name not in COMPANY_TABLES:
+            where = ids.get_indexer(frame["customer_id"])
+            row_codes[name] = np.where(where >= 0, codes[where], -1)
+    return {g: _restricted(ds, {name: c == k for name, c in row_codes.items()}, f"{ds.source} [{by} {g}]")
+            for k, g in enumerate(groups)}
 
 
 def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
@@ -158,10 +182,9 @@ def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
     groups = customer_groups(ds, by)
     period = report_period(ds, period_start, period_end)
     labels = groups.where(groups != "", UNASSIGNED)
-    members = {label: ids for label, ids in labels.groupby(labels, sort=False).groups.items()}
-    rows = {label: headline_kpis(customer_subset(ds, ids, f"{ds.source} [{by} {label}]"), period.start,
-                                 period.end, config)
-            for label, ids in members.items()}  # one call per group (a handful), never per customer
+    subsets = _group_subsets(ds, labels, by)
+    rows = {label: headline_kpis(subset, period.start, period.end, config)
+            for label, subset in subsets.items()}  # one call per group (a handful), never per customer
     keys = [k for k in HEADLINE_KEYS if any(k in r for r in rows.values())]
     out = pd.DataFrame.from_dict({label: {k: r.get(k) for k in keys} for label, r in rows.items()},
                                  orient="index", columns=keys).astype(float)
