@@ -125,22 +125,30 @@ def _pooled(ds: Dataset, config: HealthConfig, horizon: int) -> tuple[pd.DataFra
             f"(Usage from {_label(usage_codes[0])} to {_label(usage_codes[-1])}, Subscriptions up to {_label(last)}); "
             "a backtest needs scored months followed by the horizon", "value")
     paying = subs[subs["mrr"] > 0]
-    paying_keys = pd.MultiIndex.from_arrays([paying["customer_id"].to_numpy(dtype=object),
-                                             month_codes(paying["month"])])
+    paying_codes = month_codes(paying["month"])
     frames = []
     for code, month in zip(codes, code_to_month(codes)):
         # the score a report for the six months ending at M gives (sentiment from their NPS answers)
         scores = health_scores(ds, month, config, period_start=report_period(ds, period_end=month).start)
         frames.append(scores[["customer_id", "score", "status"] + _SCALED].assign(month=month, code=code))
     obs = pd.concat(frames, ignore_index=True)
-    ids = obs["customer_id"].to_numpy(dtype=object)
-    paid_now = pd.MultiIndex.from_arrays([ids, obs["code"].to_numpy()]).isin(paying_keys)
-    paid_later = pd.MultiIndex.from_arrays([ids, obs["code"].to_numpy() + horizon]).isin(paying_keys)
+    del frames
+    # (customer, month) pairs as integers: a customer's number among both tables' ids, then its month
+    customers, _ = pd.factorize(pd.concat([paying["customer_id"], obs["customer_id"]], ignore_index=True))
+    first = min(int(codes.min()), int(paying_codes.min(initial=codes.min())))
+    span = max(int(codes.max()), int(paying_codes.max(initial=codes.max()))) + horizon + 1 - first
+    paying_keys = customers[:len(paying)] * span + (paying_codes - first)
+    obs_keys = customers[len(paying):] * span + (obs["code"].to_numpy() - first)
+    paid_now = np.isin(obs_keys, paying_keys)
+    paid_later = np.isin(obs_keys + horizon, paying_keys)
     keep = paid_now & obs["score"].notna().to_numpy()
-    unscored = int(np.isin(month_codes(paying["month"]), codes).sum() - keep.sum())
-    obs = obs.loc[keep].assign(churned=~paid_later[keep])
-    obs = obs.sort_values(["code", "customer_id"], kind="stable").reset_index(drop=True)
-    return obs[list(OBSERVATION_COLUMNS) + ["code"]], unscored
+    unscored = int(np.isin(paying_codes, codes).sum() - keep.sum())
+    # the kept rows by month, then customer: one take per column (no copy of the whole table per step)
+    rows = obs.loc[keep, ["code", "customer_id"]].sort_values(["code", "customer_id"], kind="stable").index
+    churned = pd.Series(~paid_later[rows], name="churned")
+    columns = {c: churned if c == "churned" else obs[c].take(rows).reset_index(drop=True)
+               for c in (*OBSERVATION_COLUMNS, "code")}
+    return pd.DataFrame(columns), unscored
 
 
 def _label(code) -> str:
@@ -463,7 +471,10 @@ def _fit(x: np.ndarray, stayed: np.ndarray, current: np.ndarray, ridge: float) -
     remainder = current.sum() - current[~usable].sum()
     if not usable.any() or remainder <= 0 or stayed.all() or not stayed.any():
         return None
-    z = (x[:, usable] - x[:, usable].mean(axis=0)) / sd[usable]
+    z = x[:, usable]  # a copy: standardised in place, and the filled matrix let go
+    del x
+    z -= z.mean(axis=0)
+    z /= sd[usable]
     _, w_std = _stats.nonneg_ridge_logistic(z, stayed.astype(float), ridge)
     raw = w_std / sd[usable]  # per point of scaled score
     if raw.sum() <= 0:

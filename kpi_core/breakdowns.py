@@ -8,6 +8,8 @@ conversion and cart abandonment.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -107,8 +109,9 @@ def _restricted(ds: Dataset, rows: dict, source: str) -> Dataset:
     return Dataset.from_validated(tables, source)
 
 
-def _group_subsets(ds: Dataset, labels: pd.Series, by: str) -> dict:
-    """Each group's :func:`customer_subset` (group label -> Dataset, labels in order of first appearance).
+def _group_subsets(ds: Dataset, labels: pd.Series, by: str) -> Iterator[tuple[str, Dataset]]:
+    """Each group's :func:`customer_subset`, one at a time: (group label, Dataset), labels in order of first
+    appearance.
 
     `labels` is indexed by the Customers' ids; each table's rows are matched to their
     customer's group once (a row of a customer not in Customers is in no group).
@@ -116,15 +119,16 @@ def _group_subsets(ds: Dataset, labels: pd.Series, by: str) -> dict:
     codes, groups = pd.factorize(labels, sort=False)
     ids = pd.Index(labels.index)
     if not ids.is_unique:  # not a validated Customers table: the subsets one by one
-        return {g: customer_subset(ds, labels.index[codes == k], f"{ds.source} [{by} {g}]")
-                for k, g in enumerate(groups)}
+        for k, g in enumerate(groups):
+            yield g, customer_subset(ds, labels.index[codes == k], f"{ds.source} [{by} {g}]")
+        return
     row_codes = {}
     for name, frame in ds.tables.items():
         if name not in COMPANY_TABLES:
             where = ids.get_indexer(frame["customer_id"])
             row_codes[name] = np.where(where >= 0, codes[where], -1)
-    return {g: _restricted(ds, {name: c == k for name, c in row_codes.items()}, f"{ds.source} [{by} {g}]")
-            for k, g in enumerate(groups)}
+    for k, g in enumerate(groups):
+        yield g, _restricted(ds, {name: c == k for name, c in row_codes.items()}, f"{ds.source} [{by} {g}]")
 
 
 def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
@@ -182,9 +186,9 @@ def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
     groups = customer_groups(ds, by)
     period = report_period(ds, period_start, period_end)
     labels = groups.where(groups != "", UNASSIGNED)
-    subsets = _group_subsets(ds, labels, by)
+    # one call per group (a handful), never per customer; one group's subset held at a time
     rows = {label: headline_kpis(subset, period.start, period.end, config)
-            for label, subset in subsets.items()}  # one call per group (a handful), never per customer
+            for label, subset in _group_subsets(ds, labels, by)}
     keys = [k for k in HEADLINE_KEYS if any(k in r for r in rows.values())]
     out = pd.DataFrame.from_dict({label: {k: r.get(k) for k in keys} for label, r in rows.items()},
                                  orient="index", columns=keys).astype(float)
