@@ -133,14 +133,16 @@ def _pooled(ds: Dataset, config: HealthConfig, horizon: int) -> tuple[pd.DataFra
         frames.append(scores[["customer_id", "score", "status"] + _SCALED].assign(month=month, code=code))
     obs = pd.concat(frames, ignore_index=True)
     del frames
-    # (customer, month) pairs as integers: a customer's number among both tables' ids, then its month
-    customers, _ = pd.factorize(pd.concat([paying["customer_id"], obs["customer_id"]], ignore_index=True))
+    # (customer, month) pairs as integers: the customer's number among the paying ones, then its month
+    # (a customer who never paid has neither pair)
+    paying_ids, known = pd.factorize(paying["customer_id"])
+    obs_ids = pd.Index(known).get_indexer(obs["customer_id"])
     first = min(int(codes.min()), int(paying_codes.min(initial=codes.min())))
     span = max(int(codes.max()), int(paying_codes.max(initial=codes.max()))) + horizon + 1 - first
-    paying_keys = customers[:len(paying)] * span + (paying_codes - first)
-    obs_keys = customers[len(paying):] * span + (obs["code"].to_numpy() - first)
-    paid_now = np.isin(obs_keys, paying_keys)
-    paid_later = np.isin(obs_keys + horizon, paying_keys)
+    paying_keys = paying_ids * span + (paying_codes - first)
+    obs_keys = obs_ids * span + (obs["code"].to_numpy() - first)
+    paid_now = (obs_ids >= 0) & np.isin(obs_keys, paying_keys)
+    paid_later = (obs_ids >= 0) & np.isin(obs_keys + horizon, paying_keys)
     keep = paid_now & obs["score"].notna().to_numpy()
     unscored = int(np.isin(paying_codes, codes).sum() - keep.sum())
     # the kept rows by month, then customer: one take per column (no copy of the whole table per step)
