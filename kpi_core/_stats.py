@@ -189,7 +189,7 @@ def _objective(theta: np.ndarray, design: np.ndarray, y: np.ndarray, penalty: np
 
 
 def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, max_iter: int = 100,
-                          tol: float = 1e-9) -> tuple[float, np.ndarray]:
+                          tol: float = 1e-9, with_intercept: bool = False) -> tuple[float, np.ndarray]:
     """Logistic regression with a ridge penalty and coefficients >= 0 (intercept free).
 
     Minimises ``sum(log(1 + exp(eta)) - y * eta) + ridge / 2 * |w|^2`` with
@@ -208,6 +208,10 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
         ``(n,)`` outcomes 0/1, both present.
     ridge : float
         Penalty on the coefficients (not the intercept).
+    with_intercept : bool, default False
+        `x`'s first column is already the intercept's column of ones: `x` is the
+        ``(n, p + 1)`` design matrix, used as it is (float64, not copied; laid out in
+        columns, as ``np.column_stack`` makes it, for the same answer to the last bit).
 
     Returns
     -------
@@ -220,8 +224,12 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
     >>> bool(w[0] > 0), float(w[1])       # the second column goes against y: held at 0
     (True, 0.0)
     """
-    n, p = x.shape
-    design = np.column_stack([np.ones(n), x])
+    if with_intercept:
+        design = np.asarray(x, dtype=float)
+        n, p = design.shape[0], design.shape[1] - 1
+    else:
+        n, p = x.shape
+        design = np.column_stack([np.ones(n), x])
     y = np.asarray(y, dtype=float)
     penalty = np.r_[0.0, np.full(p, float(ridge))]
     bounded = np.r_[False, np.ones(p, dtype=bool)]

@@ -473,11 +473,18 @@ def _fit(x: np.ndarray, stayed: np.ndarray, current: np.ndarray, ridge: float) -
     remainder = current.sum() - current[~usable].sum()
     if not usable.any() or remainder <= 0 or stayed.all() or not stayed.any():
         return None
-    z = x[:, usable]  # a copy: standardised in place, and the filled matrix let go
+    centre = x[:, usable].mean(axis=0)
+    # the regression's design matrix made here: the intercept's ones, then the usable columns standardised in
+    # place (no standardised copy besides it; the filled matrix is let go first)
+    columns = np.flatnonzero(usable)
+    design = np.empty((len(x), len(columns) + 1), order="F")  # laid out as np.column_stack lays it out
+    design[:, 0] = 1.0
+    for j, c in enumerate(columns):  # a handful of columns
+        design[:, j + 1] = x[:, c]
     del x
-    z -= z.mean(axis=0)
-    z /= sd[usable]
-    _, w_std = _stats.nonneg_ridge_logistic(z, stayed.astype(float), ridge)
+    design[:, 1:] -= centre
+    design[:, 1:] /= sd[usable]
+    _, w_std = _stats.nonneg_ridge_logistic(design, stayed.astype(float), ridge, with_intercept=True)
     raw = w_std / sd[usable]  # per point of scaled score
     if raw.sum() <= 0:
         return None
