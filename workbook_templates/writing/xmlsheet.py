@@ -40,7 +40,8 @@ __all__ = ["sheet_data", "StyleId", "number_text", "sheet_extent"]
 #: ``style_id(style_key, quote_prefix) -> int``: the cellXfs index of a style key.
 StyleId = Callable[[str | None, bool], int]
 
-_CHUNK = 20_000  # rows encoded at a time
+_CHUNK = 20_000  # rows whose numbers are encoded together (a column's whole numbers are decided per chunk)
+_CELLS = 200_000  # cells made into XML text at a time (a wide block's chunk is made in several pieces)
 _SMALL = 64  # blocks of at most this many rows are encoded value by value
 _CACHED_CELLS = 4096  # sheets of at most this many single cells remember their encoding (see _encoded_cell)
 _WHOLE = 2.0 ** 53  # floats below this that are whole are written as integers
@@ -132,11 +133,22 @@ def _encoded_cell(cell, style_id: StyleId) -> str | None:
         return _cell_frag(cell, style_id)
 
 
-def _numbers_text(values: np.ndarray) -> list:
-    """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'."""
+def _all_whole(values: np.ndarray) -> bool:
+    """Whether every number (NaN aside) is whole and below 2**53: then all are written as integers."""
+    if values.dtype.kind != "f":
+        return True
+    finite = values[~np.isnan(values)]  # NaN cells are written blank
+    return bool(np.all((finite == np.round(finite)) & (np.abs(finite) < _WHOLE)))
+
+
+def _numbers_text(values: np.ndarray, whole: bool | None = None) -> list:
+    """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'.
+
+    `whole` is :func:`_all_whole` of the chunk the values belong to (default: of `values`).
+    """
     if values.dtype.kind == "f":
-        finite = values[~np.isnan(values)]  # NaN cells are written blank
-        whole = bool(np.all((finite == np.round(finite)) & (np.abs(finite) < _WHOLE)))
+        if whole is None:
+            whole = _all_whole(values)
         if not whole:
             return list(map(repr, values.tolist()))
         # dates and whole amounts: int text is shorter and faster (NaN cells become blank)
@@ -161,20 +173,26 @@ class _Encoded:
         else:
             self.open = f'{s} t="b"><v>' if col.kind == "bool" else f"{s}><v>"
 
-    def chunk(self, lo: int, hi: int) -> np.ndarray:
+    def _numbers(self, lo: int, hi: int) -> np.ndarray:
+        values = self.col.values[lo:hi]
+        if self.col.kind == "date":
+            return excel_serial(values)
+        return values.astype(np.int8) if self.col.kind == "bool" else values
+
+    def chunk(self, lo: int, hi: int, span: tuple | None = None) -> np.ndarray:
+        """Fragments of rows lo..hi-1, part of the chunk `span` (default: lo..hi) whose numbers are decided
+        together."""
         col = self.col
         if col.kind == "text":
             return self.table[col.codes[lo:hi]]
         if col.kind == "mixed":
             return self.frags[lo:hi]
-        values = col.values[lo:hi]
-        if col.kind == "date":
-            values = excel_serial(values)
-        elif col.kind == "bool":
-            values = values.astype(np.int8)
+        values = self._numbers(lo, hi)
+        whole = _all_whole(values if span is None or span == (lo, hi) else self._numbers(*span))
         # each distinct number formatted once (NaN: code -1, the blank fragment)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        table = np.array(_joined(self.open, _numbers_text(uniques), "</v></c>") + [self.blank_frag], dtype=object)
+        table = np.array(_joined(self.open, _numbers_text(uniques, whole), "</v></c>") + [self.blank_frag],
+                         dtype=object)
         out = table[codes]
         blank = col.blank[lo:hi]
         if blank.any():
@@ -190,7 +208,7 @@ class _Listed:
         self.frags = np.array([_value_frag(v, style, style_id) or "/>" for v in series.tolist()] + [""],
                               dtype=object)[:-1]
 
-    def chunk(self, lo: int, hi: int) -> np.ndarray:
+    def chunk(self, lo: int, hi: int, span: tuple | None = None) -> np.ndarray:
         return self.frags[lo:hi]
 
 
@@ -209,10 +227,12 @@ class _BlockRows:
         self.header = [_value_frag(h, "header", style_id) for h in headers] if block.header else None
         self.cache: tuple[int, int, list] | None = None
 
-    def frags(self, lo: int, hi: int) -> list:
-        """Fragments of sheet rows lo..hi-1, one array per column (cached per chunk)."""
+    def frags(self, lo: int, hi: int, span: tuple | None = None) -> list:
+        """Fragments of sheet rows lo..hi-1, one array per column (cached per chunk); `span`: the sheet rows
+        of the chunk whose numbers are decided together (default: lo..hi)."""
         if self.cache is None or self.cache[:2] != (lo, hi):
-            self.cache = (lo, hi, [c.chunk(lo - self.first, hi - self.first) for c in self.columns])
+            within = None if span is None else (span[0] - self.first, span[1] - self.first)
+            self.cache = (lo, hi, [c.chunk(lo - self.first, hi - self.first, within) for c in self.columns])
         return self.cache[2]
 
 
@@ -242,8 +262,8 @@ class _FormulaRows:
             self.cols.append(col)
         self.next_si = si
 
-    def frags(self, lo: int, hi: int) -> list:
-        """Fragments of sheet rows lo..hi-1, one array per formula column."""
+    def frags(self, lo: int, hi: int, span: tuple | None = None) -> list:
+        """Fragments of sheet rows lo..hi-1, one array per formula column (`span` changes nothing)."""
         out = []
         for head, tail in zip(self.heads, self.tails):
             frags = [tail] * (hi - lo)
@@ -359,9 +379,11 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
         cols = [c for src in inside for c in src.cols]
         if len(set(cols)) != len(cols):
             raise ValueError(f"sheet {sheet.title!r}: blocks overlap in rows {start}..{stop - 1}")
+        step = max(1, _CELLS // max(len(cols), 1))  # rows made into text at a time
         for lo in range(start, stop, _CHUNK):
             hi = min(lo + _CHUNK, stop)
-            yield _band(lo, hi, inside, sparse, sparse_rows, encode, heights)
+            for a in range(lo, hi, step):
+                yield _band(a, min(a + step, hi), inside, sparse, sparse_rows, encode, heights, span=(lo, hi))
 
 
 def _full_rows(rows: range, cols: list, frag_columns: list) -> str:
@@ -380,11 +402,12 @@ def _full_rows(rows: range, cols: list, frag_columns: list) -> str:
 
 
 def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, encode,
-          heights: dict | None = None) -> str:
-    """Rows lo..hi-1 (1-based sheet rows) covered by the same sources (blocks, formula blocks)."""
+          heights: dict | None = None, span: tuple | None = None) -> str:
+    """Rows lo..hi-1 (1-based sheet rows) covered by the same sources (blocks, formula blocks), within the
+    chunk of rows `span` (default: lo..hi) whose numbers are decided together."""
     if not sources:
         return "".join(_row_xml(r, sparse[r], encode, heights) for r in range(lo, hi) if r in sparse)
-    columns = sorted((c, frags) for src in sources for c, frags in zip(src.cols, src.frags(lo, hi)))
+    columns = sorted((c, frags) for src in sources for c, frags in zip(src.cols, src.frags(lo, hi, span)))
     cols = [c for c, _ in columns]
     frag_columns = [f for _, f in columns]
     rows = range(lo, hi)
