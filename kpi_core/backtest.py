@@ -458,12 +458,16 @@ def _month_means_filled(obs: pd.DataFrame) -> np.ndarray:
     return scaled.fillna(scaled.groupby(obs["code"].to_numpy()).transform("mean")).to_numpy(dtype=float)
 
 
-def _fit(x: np.ndarray, stayed: np.ndarray, current: np.ndarray, ridge: float) -> np.ndarray | None:
+def _fit(x: np.ndarray, stayed: np.ndarray, current: np.ndarray, ridge: float,
+         rows: np.ndarray | None = None) -> np.ndarray | None:
     """Weights of the six components from a non-negative ridge logistic regression of staying.
 
     Components without a value or without variation in `x` cannot be judged:
     they keep their current weight and the others share the rest of the total.
+    `rows` (a boolean mask) fits the rows of `x` and `stayed` it selects.
     """
+    if rows is not None:  # taken here, so that the copy is let go once filled
+        x, stayed = x[rows], stayed[rows]
     present = ~np.isnan(x)
     counts = present.sum(axis=0)
     means = np.where(present, x, 0.0).sum(axis=0) / np.maximum(counts, 1)
@@ -566,15 +570,14 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
                                                   f"out-of-sample check scores month {ROLLING_START} on.")
     # rolling origin: fit on what was known at M (outcomes of months up to M - horizon), score M
     code_col = obs["code"].to_numpy()
-    scaled = obs[_SCALED].to_numpy(dtype=float)
     candidate = np.full(len(obs), np.nan)
     folds = []
     for m in codes[ROLLING_START - 1:]:
         train = code_col <= m - horizon
-        weights = _fit(x[train], ~churned[train], current_w, ridge) if train.any() else None
+        weights = _fit(x, ~churned, current_w, ridge, rows=train) if train.any() else None
         now = code_col == m
         if weights is not None:
-            candidate[now] = combined_scores(scaled[now], weights)
+            candidate[now] = combined_scores(obs.loc[now, _SCALED].to_numpy(dtype=float), weights)
         scored = now & ~np.isnan(candidate)
         folds.append([m, m - horizon, int(train.sum()), int(churned[train].sum()), int(scored.sum()),
                       int(churned[scored].sum())])
