@@ -458,14 +458,16 @@ def _month_means_filled(obs: pd.DataFrame) -> np.ndarray:
     return scaled.fillna(scaled.groupby(obs["code"].to_numpy()).transform("mean")).to_numpy(dtype=float)
 
 
-def _fit(x: np.ndarray, stayed: np.ndarray, current: np.ndarray, ridge: float,
+def _fit(matrix, stayed: np.ndarray, current: np.ndarray, ridge: float,
          rows: np.ndarray | None = None) -> np.ndarray | None:
     """Weights of the six components from a non-negative ridge logistic regression of staying.
 
-    Components without a value or without variation in `x` cannot be judged:
-    they keep their current weight and the others share the rest of the total.
-    `rows` (a boolean mask) fits the rows of `x` and `stayed` it selects.
+    `matrix()` gives the ``(n, 6)`` scaled component scores (called once: a matrix made
+    for this fit alone is let go as soon as it is filled). Components without a value or
+    without variation cannot be judged: they keep their current weight and the others
+    share the rest of the total. `rows` (a boolean mask) fits the rows it selects.
     """
+    x = matrix()
     if rows is not None:  # taken here, so that the copy is let go once filled
         x, stayed = x[rows], stayed[rows]
     present = ~np.isnan(x)
@@ -553,9 +555,8 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
     current_w, _, _ = config.arrays()
     current = dict(zip(COMPONENTS, current_w.tolist()))
     churned = obs["churned"].to_numpy(dtype=bool)
-    x = _month_means_filled(obs)
     few = _few_events(churned)
-    fitted_w = None if few else _fit(x, ~churned, current_w, ridge)
+    fitted_w = None if few else _fit(lambda: _month_means_filled(obs), ~churned, current_w, ridge)
     fitted = None if fitted_w is None else dict(zip(COMPONENTS, fitted_w.tolist()))
     result = WeightSuggestion(horizon, current, fitted, None)
     if few:
@@ -570,11 +571,12 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
                                                   f"out-of-sample check scores month {ROLLING_START} on.")
     # rolling origin: fit on what was known at M (outcomes of months up to M - horizon), score M
     code_col = obs["code"].to_numpy()
+    x = _month_means_filled(obs)  # made again: the fit above let its own go
     candidate = np.full(len(obs), np.nan)
     folds = []
     for m in codes[ROLLING_START - 1:]:
         train = code_col <= m - horizon
-        weights = _fit(x, ~churned, current_w, ridge, rows=train) if train.any() else None
+        weights = _fit(lambda: x, ~churned, current_w, ridge, rows=train) if train.any() else None
         now = code_col == m
         if weights is not None:
             candidate[now] = combined_scores(obs.loc[now, _SCALED].to_numpy(dtype=float), weights)
