@@ -169,18 +169,27 @@ def wilson(successes, trials, confidence: float = 0.95) -> tuple[np.ndarray, np.
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
-def _sigmoid(eta: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * eta))
+def _sigmoid(eta: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The logistic function of `eta`, into `out`."""
+    np.multiply(eta, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
-def _objective(theta: np.ndarray, design: np.ndarray, y: np.ndarray, penalty: np.ndarray) -> float:
+def _objective(theta: np.ndarray, design: np.ndarray, y: np.ndarray, penalty: np.ndarray,
+               work: np.ndarray) -> tuple[float, np.ndarray]:
+    """The penalised negative log-likelihood at `theta`, and its linear predictor (`work`: scratch, (n,))."""
     eta = design @ theta
-    # log(1 + e^eta) - y * eta, computed without overflow
-    return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * np.sum(penalty * theta * theta))
+    # log(1 + e^eta) - y * eta, computed without overflow (y is 0 or 1: eta is subtracted where y is 1)
+    np.logaddexp(0.0, eta, out=work)
+    np.subtract(work, eta, out=work, where=y == 1.0)
+    return float(np.sum(work) + 0.5 * np.sum(penalty * theta * theta)), eta
 
 
 def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, max_iter: int = 100,
-                          tol: float = 1e-9) -> tuple[float, np.ndarray]:
+                          tol: float = 1e-9, with_intercept: bool = False) -> tuple[float, np.ndarray]:
     """Logistic regression with a ridge penalty and coefficients >= 0 (intercept free).
 
     Minimises ``sum(log(1 + exp(eta)) - y * eta) + ridge / 2 * |w|^2`` with
@@ -199,6 +208,10 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
         ``(n,)`` outcomes 0/1, both present.
     ridge : float
         Penalty on the coefficients (not the intercept).
+    with_intercept : bool, default False
+        `x`'s first column is already the intercept's column of ones: `x` is the
+        ``(n, p + 1)`` design matrix, used as it is (float64, not copied; laid out in
+        columns, as ``np.column_stack`` makes it, for the same answer to the last bit).
 
     Returns
     -------
@@ -211,16 +224,21 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
     >>> bool(w[0] > 0), float(w[1])       # the second column goes against y: held at 0
     (True, 0.0)
     """
-    n, p = x.shape
-    design = np.column_stack([np.ones(n), x])
+    if with_intercept:
+        design = np.asarray(x, dtype=float)
+        n, p = design.shape[0], design.shape[1] - 1
+    else:
+        n, p = x.shape
+        design = np.column_stack([np.ones(n), x])
     y = np.asarray(y, dtype=float)
     penalty = np.r_[0.0, np.full(p, float(ridge))]
     bounded = np.r_[False, np.ones(p, dtype=bool)]
     mean = min(max(y.mean(), 1e-6), 1 - 1e-6)
     theta = np.r_[np.log(mean / (1 - mean)), np.zeros(p)]
-    value = _objective(theta, design, y, penalty)
+    work, prob, weighted = np.empty(n), np.empty(n), np.empty_like(design)  # scratch, reused every iteration
+    value, eta = _objective(theta, design, y, penalty, work)
     for _ in range(max_iter):
-        prob = _sigmoid(design @ theta)
+        _sigmoid(eta, prob)  # eta: the linear predictor at theta, from the objective
         grad = design.T @ (prob - y) + penalty * theta
         projected = theta - np.where(bounded, np.maximum(theta - grad, 0.0), theta - grad)
         if np.max(np.abs(projected)) <= tol * max(1.0, n):
@@ -228,7 +246,10 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
         eps = min(1e-8, float(np.linalg.norm(projected)))
         active = bounded & (theta <= eps) & (grad > 0)
         free = ~active
-        hess = (design[:, free] * (prob * (1 - prob))[:, None]).T @ design[:, free] + np.diag(penalty[free])
+        sub = design if free.all() else design[:, free]
+        curvature = (prob * (1 - prob))[:, None]
+        scaled = np.multiply(sub, curvature, out=weighted) if sub is design else sub * curvature
+        hess = scaled.T @ sub + np.diag(penalty[free])
         step_dir = np.zeros_like(theta)
         step_dir[free] = -np.linalg.solve(hess + 1e-12 * np.eye(int(free.sum())), grad[free])
         step = 1.0
@@ -236,11 +257,11 @@ def nonneg_ridge_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, *, m
             candidate = theta + step * step_dir
             candidate[bounded] = np.maximum(candidate[bounded], 0.0)
             candidate[active] = 0.0
-            new_value = _objective(candidate, design, y, penalty)
+            new_value, new_eta = _objective(candidate, design, y, penalty, work)
             if new_value <= value + 1e-4 * float(grad @ (candidate - theta)):
                 break
             step /= 2
         else:
             break  # no progress possible at machine precision
-        theta, value = candidate, new_value
+        theta, value, eta = candidate, new_value, new_eta
     return float(theta[0]), theta[1:].copy()

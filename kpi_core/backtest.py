@@ -125,22 +125,32 @@ def _pooled(ds: Dataset, config: HealthConfig, horizon: int) -> tuple[pd.DataFra
             f"(Usage from {_label(usage_codes[0])} to {_label(usage_codes[-1])}, Subscriptions up to {_label(last)}); "
             "a backtest needs scored months followed by the horizon", "value")
     paying = subs[subs["mrr"] > 0]
-    paying_keys = pd.MultiIndex.from_arrays([paying["customer_id"].to_numpy(dtype=object),
-                                             month_codes(paying["month"])])
+    paying_codes = month_codes(paying["month"])
     frames = []
     for code, month in zip(codes, code_to_month(codes)):
         # the score a report for the six months ending at M gives (sentiment from their NPS answers)
         scores = health_scores(ds, month, config, period_start=report_period(ds, period_end=month).start)
         frames.append(scores[["customer_id", "score", "status"] + _SCALED].assign(month=month, code=code))
     obs = pd.concat(frames, ignore_index=True)
-    ids = obs["customer_id"].to_numpy(dtype=object)
-    paid_now = pd.MultiIndex.from_arrays([ids, obs["code"].to_numpy()]).isin(paying_keys)
-    paid_later = pd.MultiIndex.from_arrays([ids, obs["code"].to_numpy() + horizon]).isin(paying_keys)
+    del frames
+    # (customer, month) pairs as integers: the customer's number among the paying ones, then its month
+    # (a customer who never paid has neither pair)
+    paying_ids, known = pd.factorize(paying["customer_id"])
+    obs_ids = pd.Index(known).get_indexer(obs["customer_id"])
+    first = min(int(codes.min()), int(paying_codes.min(initial=codes.min())))
+    span = max(int(codes.max()), int(paying_codes.max(initial=codes.max()))) + horizon + 1 - first
+    paying_keys = paying_ids * span + (paying_codes - first)
+    obs_keys = obs_ids * span + (obs["code"].to_numpy() - first)
+    paid_now = (obs_ids >= 0) & np.isin(obs_keys, paying_keys)
+    paid_later = (obs_ids >= 0) & np.isin(obs_keys + horizon, paying_keys)
     keep = paid_now & obs["score"].notna().to_numpy()
-    unscored = int(np.isin(month_codes(paying["month"]), codes).sum() - keep.sum())
-    obs = obs.loc[keep].assign(churned=~paid_later[keep])
-    obs = obs.sort_values(["code", "customer_id"], kind="stable").reset_index(drop=True)
-    return obs[list(OBSERVATION_COLUMNS) + ["code"]], unscored
+    unscored = int(np.isin(paying_codes, codes).sum() - keep.sum())
+    # the kept rows by month, then customer: one take per column (no copy of the whole table per step)
+    rows = obs.loc[keep, ["code", "customer_id"]].sort_values(["code", "customer_id"], kind="stable").index
+    churned = pd.Series(~paid_later[rows], name="churned")
+    columns = {c: churned if c == "churned" else obs[c].take(rows).reset_index(drop=True)
+               for c in (*OBSERVATION_COLUMNS, "code")}
+    return pd.DataFrame(columns), unscored
 
 
 def _label(code) -> str:
@@ -448,12 +458,18 @@ def _month_means_filled(obs: pd.DataFrame) -> np.ndarray:
     return scaled.fillna(scaled.groupby(obs["code"].to_numpy()).transform("mean")).to_numpy(dtype=float)
 
 
-def _fit(x: np.ndarray, stayed: np.ndarray, current: np.ndarray, ridge: float) -> np.ndarray | None:
+def _fit(matrix, stayed: np.ndarray, current: np.ndarray, ridge: float,
+         rows: np.ndarray | None = None) -> np.ndarray | None:
     """Weights of the six components from a non-negative ridge logistic regression of staying.
 
-    Components without a value or without variation in `x` cannot be judged:
-    they keep their current weight and the others share the rest of the total.
+    `matrix()` gives the ``(n, 6)`` scaled component scores (called once: a matrix made
+    for this fit alone is let go as soon as it is filled). Components without a value or
+    without variation cannot be judged: they keep their current weight and the others
+    share the rest of the total. `rows` (a boolean mask) fits the rows it selects.
     """
+    x = matrix()
+    if rows is not None:  # taken here, so that the copy is let go once filled
+        x, stayed = x[rows], stayed[rows]
     present = ~np.isnan(x)
     counts = present.sum(axis=0)
     means = np.where(present, x, 0.0).sum(axis=0) / np.maximum(counts, 1)
@@ -463,8 +479,18 @@ def _fit(x: np.ndarray, stayed: np.ndarray, current: np.ndarray, ridge: float) -
     remainder = current.sum() - current[~usable].sum()
     if not usable.any() or remainder <= 0 or stayed.all() or not stayed.any():
         return None
-    z = (x[:, usable] - x[:, usable].mean(axis=0)) / sd[usable]
-    _, w_std = _stats.nonneg_ridge_logistic(z, stayed.astype(float), ridge)
+    centre = x[:, usable].mean(axis=0)
+    # the regression's design matrix made here: the intercept's ones, then the usable columns standardised in
+    # place (no standardised copy besides it; the filled matrix is let go first)
+    columns = np.flatnonzero(usable)
+    design = np.empty((len(x), len(columns) + 1), order="F")  # laid out as np.column_stack lays it out
+    design[:, 0] = 1.0
+    for j, c in enumerate(columns):  # a handful of columns
+        design[:, j + 1] = x[:, c]
+    del x
+    design[:, 1:] -= centre
+    design[:, 1:] /= sd[usable]
+    _, w_std = _stats.nonneg_ridge_logistic(design, stayed.astype(float), ridge, with_intercept=True)
     raw = w_std / sd[usable]  # per point of scaled score
     if raw.sum() <= 0:
         return None
@@ -529,9 +555,8 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
     current_w, _, _ = config.arrays()
     current = dict(zip(COMPONENTS, current_w.tolist()))
     churned = obs["churned"].to_numpy(dtype=bool)
-    x = _month_means_filled(obs)
     few = _few_events(churned)
-    fitted_w = None if few else _fit(x, ~churned, current_w, ridge)
+    fitted_w = None if few else _fit(lambda: _month_means_filled(obs), ~churned, current_w, ridge)
     fitted = None if fitted_w is None else dict(zip(COMPONENTS, fitted_w.tolist()))
     result = WeightSuggestion(horizon, current, fitted, None)
     if few:
@@ -546,15 +571,15 @@ def suggest_health_weights(ds: Dataset, config: HealthConfig | None = None, hori
                                                   f"out-of-sample check scores month {ROLLING_START} on.")
     # rolling origin: fit on what was known at M (outcomes of months up to M - horizon), score M
     code_col = obs["code"].to_numpy()
-    scaled = obs[_SCALED].to_numpy(dtype=float)
+    x = _month_means_filled(obs)  # made again: the fit above let its own go
     candidate = np.full(len(obs), np.nan)
     folds = []
     for m in codes[ROLLING_START - 1:]:
         train = code_col <= m - horizon
-        weights = _fit(x[train], ~churned[train], current_w, ridge) if train.any() else None
+        weights = _fit(lambda: x, ~churned, current_w, ridge, rows=train) if train.any() else None
         now = code_col == m
         if weights is not None:
-            candidate[now] = combined_scores(scaled[now], weights)
+            candidate[now] = combined_scores(obs.loc[now, _SCALED].to_numpy(dtype=float), weights)
         scored = now & ~np.isnan(candidate)
         folds.append([m, m - horizon, int(train.sum()), int(churned[train].sum()), int(scored.sum()),
                       int(churned[scored].sum())])

@@ -8,12 +8,14 @@ conversion and cart abandonment.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
 from .errors import KpiInputError
-from .headline import HEADLINE_KEYS, headline_kpis, report_period
+from .headline import HEADLINE_KEYS, headline_kpis, report_period, rows_read
 from .health import HealthConfig
 
 __all__ = ["COMPANY_TABLES", "BREAKDOWNS", "UNASSIGNED", "customer_groups", "customer_subset", "kpis_by"]
@@ -93,14 +95,47 @@ def customer_subset(ds: Dataset, ids, source: str | None = None) -> Dataset:
     ['C0002']
     """
     keep = pd.Index(list(ids) if not isinstance(ids, (pd.Series, pd.Index, np.ndarray)) else ids)
+    return _restricted(ds, {name: frame["customer_id"].isin(keep).to_numpy(dtype=bool)
+                            for name, frame in ds.tables.items() if name not in COMPANY_TABLES}, source or ds.source)
+
+
+def _restricted(ds: Dataset, rows: dict, source: str, kept: dict | None = None) -> Dataset:
+    """The tables of `ds` named in `rows` cut to the rows their mask selects; a table left without a row is
+    dropped, unless `kept` (table name -> bool) keeps it."""
     tables = {}
-    for name, frame in ds.tables.items():  # one pass per table (at most six), vectorised within
-        if name in COMPANY_TABLES:
-            continue
-        rows = frame[frame["customer_id"].isin(keep)].reset_index(drop=True)
-        if len(rows):
-            tables[name] = rows
-    return Dataset.from_validated(tables, source or ds.source)
+    for name, keep in rows.items():  # one pass per table (at most six), vectorised within
+        frame = ds.tables[name][keep].reset_index(drop=True)
+        if len(frame) or (kept or {}).get(name, False):
+            tables[name] = frame
+    return Dataset.from_validated(tables, source)
+
+
+def _group_subsets(ds: Dataset, labels: pd.Series, by: str, period) -> Iterator[tuple[str, Dataset]]:
+    """Each group's :func:`customer_subset`, as :func:`headline_kpis` reads it for `period`, one at a time:
+    (group label, Dataset), labels in order of first appearance.
+
+    `labels` is indexed by the Customers' ids; each table's rows are matched to their
+    customer's group once (a row of a customer not in Customers is in no group). Only the
+    rows the period's KPIs read are kept (:func:`kpi_core.headline.rows_read`); a table
+    stays whenever the group has a row in it, as in its :func:`customer_subset`.
+    """
+    codes, groups = pd.factorize(labels, sort=False)
+    ids = pd.Index(labels.index)
+    if not ids.is_unique:  # not a validated Customers table: the subsets one by one
+        for k, g in enumerate(groups):
+            yield g, customer_subset(ds, labels.index[codes == k], f"{ds.source} [{by} {g}]")
+        return
+    read = rows_read(ds, period)
+    row_codes, present = {}, {}
+    for name, frame in ds.tables.items():
+        if name not in COMPANY_TABLES:
+            where = ids.get_indexer(frame["customer_id"])
+            group = np.where(where >= 0, codes[where], -1)
+            present[name] = np.bincount(group[group >= 0], minlength=len(groups)) > 0
+            row_codes[name] = np.where(read[name], group, -1) if name in read else group
+    for k, g in enumerate(groups):
+        yield g, _restricted(ds, {name: c == k for name, c in row_codes.items()}, f"{ds.source} [{by} {g}]",
+                             {name: bool(has[k]) for name, has in present.items()})
 
 
 def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
@@ -158,10 +193,9 @@ def kpis_by(ds: Dataset, by: str, period_start=None, period_end=None,
     groups = customer_groups(ds, by)
     period = report_period(ds, period_start, period_end)
     labels = groups.where(groups != "", UNASSIGNED)
-    members = {label: ids for label, ids in labels.groupby(labels, sort=False).groups.items()}
-    rows = {label: headline_kpis(customer_subset(ds, ids, f"{ds.source} [{by} {label}]"), period.start,
-                                 period.end, config)
-            for label, ids in members.items()}  # one call per group (a handful), never per customer
+    # one call per group (a handful), never per customer; one group's subset held at a time
+    rows = {label: headline_kpis(subset, period.start, period.end, config)
+            for label, subset in _group_subsets(ds, labels, by, period)}
     keys = [k for k in HEADLINE_KEYS if any(k in r for r in rows.values())]
     out = pd.DataFrame.from_dict({label: {k: r.get(k) for k in keys} for label, r in rows.items()},
                                  orient="index", columns=keys).astype(float)

@@ -20,7 +20,7 @@ from .movements import mrr_movements
 from .catalogue import HEADLINE_KEYS
 from .periods import Period, shift_month, to_month
 
-__all__ = ["headline_kpis", "report_period", "period_warning"]
+__all__ = ["headline_kpis", "report_period", "period_warning", "rows_read"]
 
 #: Every headline key, in report order.
 
@@ -94,7 +94,7 @@ def _revenue(subs: pd.DataFrame, period: Period) -> dict:
     active_end = m1_all[m1_all > 0]
     n_start, lost = len(m0), int((~kept).sum())
     n_end = len(active_end)
-    new = int((~active_end.index.isin(m0.index)).sum())
+    new = n_end - int(kept.sum())  # active at the end but not at the start: all but the cohort's kept ones
     moves = mrr_movements(subs, through=period.end)
     in_period = moves[(moves["month"] > period.start) & (moves["month"] <= period.end)].sum(numeric_only=True)
     end_mrr = float(active_end.sum())
@@ -134,6 +134,39 @@ def _orders(orders: pd.DataFrame, period: Period) -> dict:
 
 def _monthly(frame: pd.DataFrame, period: Period) -> pd.Series:
     return frame[period.contains(frame["month"])].sum(numeric_only=True)
+
+
+def rows_read(dataset: Dataset, period: Period) -> dict:
+    """Which rows of its dated tables :func:`headline_kpis` reads for `period` (the others it filters out).
+
+    Responses, Tickets and Orders: the rows dated in the period; Usage: the end
+    month's rows (the health scores'). A table not named here (Subscriptions, whose
+    history makes the MRR movements, Customers, Funnel, Acquisition) is read whole.
+    ``headline_kpis`` of the dataset with these tables cut to these rows (each table
+    kept, even when no row is left) is ``headline_kpis`` of the dataset.
+
+    Returns
+    -------
+    dict
+        Table name -> boolean mask (numpy), for the tables above that the dataset has.
+
+    Examples
+    --------
+    >>> from kpi_core import sample_dataset
+    >>> ds = sample_dataset(n_customers=20)
+    >>> masks = rows_read(ds, Period("2026-05", "2026-10"))
+    >>> sorted(masks), bool(masks["Usage"].sum() < len(ds.table("Usage")))
+    (['Orders', 'Responses', 'Tickets', 'Usage'], True)
+    """
+    masks = {}
+    for name, column in (("Responses", "date"), ("Tickets", "opened_at"), ("Orders", "date")):
+        frame = dataset.table(name)
+        if frame is not None:
+            masks[name] = period.contains(frame[column]).to_numpy(dtype=bool)
+    usage = dataset.table("Usage")
+    if usage is not None:
+        masks["Usage"] = (usage["month"] == period.end).to_numpy(dtype=bool)
+    return masks
 
 
 def headline_kpis(dataset: Dataset, period_start=None, period_end=None,

@@ -345,13 +345,14 @@ def health_scores(dataset, month, config: HealthConfig | None = None, *, period_
     ids = rows["customer_id"]
     responses = dataset.table("Responses")
     if responses is not None:
-        nps_rows = responses[(responses["survey"] == "NPS") & period.contains(responses["date"])
-                             & responses["score"].notna()]
-        raw["sentiment"] = ids.map(nps_rows.groupby("customer_id")["score"].mean()).to_numpy(dtype=float)
+        answered = responses[period.contains(responses["date"])]  # the period's answers first: fewer to compare
+        nps_rows = answered[(answered["survey"] == "NPS") & answered["score"].notna()]
+        means = nps_rows.groupby("customer_id", sort=False)["score"].mean()  # looked up by id: no order needed
+        raw["sentiment"] = ids.map(means).to_numpy(dtype=float)
     tickets = dataset.table("Tickets")
     if tickets is not None:
         in_month = tickets[Period(month, month).contains(tickets["opened_at"])]
-        counts = in_month.groupby("customer_id").size()
+        counts = in_month.groupby("customer_id", sort=False).size()
         raw["support"] = ids.map(counts).fillna(0).to_numpy(dtype=float)
     values = np.column_stack([raw[c] for c in COMPONENTS]) if n else np.empty((0, len(COMPONENTS)))
     w, f, t = config.arrays()

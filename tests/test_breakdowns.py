@@ -108,6 +108,29 @@ def test_kpis_by_matches_headline_kpis_of_each_groups_subset_on_the_sample():
             assert rec[key] == pytest.approx(value, nan_ok=True) if value is not None else math.isnan(rec[key])
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from(["North", " North ", "South", "", "West"]), min_size=30, max_size=30))
+def test_kpis_by_is_each_groups_customer_subset_exactly(segments):
+    # the groups' rows are matched to them once per table: each row is still headline_kpis of
+    # customer_subset of the group's customers (DESIGN.md §9), to the last bit
+    ds = kpi_core.sample_dataset(seed=5, n_customers=30)
+    customers = ds.table("Customers").assign(segment=segments)
+    ds = Dataset.from_validated({**ds.tables, "Customers": customers}, "regrouped")
+    t = kpis_by(ds, "segment", "2026-01", "2026-06")
+    labels = customers["segment"].str.strip().replace("", kpi_core.UNASSIGNED)
+    assert sorted(t["segment"]) == sorted(labels.unique())
+    for rec in t.to_dict("records"):
+        ids = customers.loc[labels == rec["segment"], "customer_id"]
+        sub = customer_subset(ds, ids)
+        assert sub.source == "regrouped"
+        expected = headline_kpis(sub, "2026-01", "2026-06")
+        for key, value in expected.items():
+            if value is None:
+                assert math.isnan(rec[key]) or key in ("mrr", "arr", "net_customer_change")
+            else:
+                assert rec[key] == value, key
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["A", "B", ""]), st.integers(0, 500), st.integers(0, 500)),
                 min_size=1, max_size=8))

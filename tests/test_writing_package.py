@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,3 +63,38 @@ def test_package_writes_whole_and_streamed_parts_deflated():
         info = z.getinfo("xl/worksheets/sheet1.xml")
         assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size < info.file_size / 20
         assert z.testzip() is None
+
+
+def test_a_big_streamed_part_holds_every_piece_in_order():
+    # past a megabyte the pieces are deflated on a second thread: same bytes, same order
+    pieces = [bytes([65 + i % 26]) * 150_000 + b"%d" % i for i in range(20)]
+    buffer = io.BytesIO()
+    with Package(buffer) as pkg:
+        pkg.add_stream("big.xml", iter(pieces))
+        pkg.add("after.xml", b"<a/>")
+    archive = zipfile.ZipFile(buffer)
+    assert archive.read("big.xml") == b"".join(pieces) and archive.read("after.xml") == b"<a/>"
+    assert archive.testzip() is None
+
+
+class _Full(io.BytesIO):
+    """A target that runs out of room after two megabytes."""
+
+    def write(self, data):
+        if self.tell() + len(data) > 2_000_000:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+def test_errors_of_a_big_streamed_part_reach_the_caller():
+    def failing():
+        yield os.urandom(1_500_000)
+        yield os.urandom(10)
+        raise RuntimeError("the sheet could not be made")
+
+    buffer = io.BytesIO()
+    with pytest.raises(RuntimeError, match="could not be made"), Package(buffer) as pkg:
+        pkg.add_stream("bad.xml", failing())
+    full = _Full()
+    with pytest.raises(OSError, match="No space"), Package(full) as pkg:
+        pkg.add_stream("big.xml", (os.urandom(600_000) for _ in range(10)))

@@ -120,6 +120,14 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def _utf16_lengths(texts: list) -> list:
+    """:func:`_utf16_length` of every text (counted at once when none holds a character beyond U+FFFF)."""
+    lengths = list(map(len, texts))
+    if len("".join(texts).encode("utf-16-le", "surrogatepass")) == 2 * sum(lengths):
+        return lengths
+    return [_utf16_length(x) for x in texts]
+
+
 def fingerprint_value(read: Read, values: pd.Series) -> float:
     """The fingerprint of a column as written at build time (the twin of :func:`fingerprint_formula`)."""
     kind = read.kind
@@ -136,9 +144,12 @@ def fingerprint_value(read: Read, values: pd.Series) -> float:
     if kind == "bool":
         return float(values.fillna(False).astype(bool).sum())
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [_cell_text(u) for u in uniques]
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":  # text as it is: what _cell_text gives it
+        texts = list(map(str, np.asarray(uniques, dtype=object)))
+    else:
+        texts = [_cell_text(u) for u in uniques]
     if kind == "length":
-        weights = [_utf16_length(x) for x in texts]
+        weights = _utf16_lengths(texts)
     else:  # words: COUNTIF compares text without case
         rank = {w.casefold(): k + 1 for k, w in reversed(list(enumerate(read.words)))}
         other = len(read.words) + 1

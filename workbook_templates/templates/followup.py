@@ -141,6 +141,12 @@ def _followup(ctx: Context, _) -> Built:
     return Built([s], names, anchors)
 
 
+def _positions(values: pd.Series, order: list) -> np.ndarray:
+    """Each value's position in `order` (-1 when absent or blank), looked up once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    return np.append(pd.Index(order).get_indexer(uniques), -1)[codes]
+
+
 def _calc_groups(ctx: Context, a) -> Built:
     """Each group's NPS and CSAT answer counts per month (rows: by, group; one block of months per count)."""
     mrr: MrrHelper = a["mrr"]
@@ -155,7 +161,7 @@ def _calc_groups(ctx: Context, a) -> Built:
     for by in ctx.breakdowns:
         order = _group_order(ctx, by)
         labels = ctx.group_labels(by, responses["customer_id"])
-        keys = pd.Index(order).get_indexer(labels.to_numpy())
+        keys = _positions(labels, order)
         codes = np.where(keys >= 0, keys * m + ctx.month_index(responses["date"]), -1)
         counts = kpi_core.survey_counts(responses, codes, len(order) * m)
         counts["nps_answers"] = counts["nps_promoters"] + counts["nps_passives"] + counts["nps_detractors"]

@@ -11,14 +11,19 @@ workbook that already has some).
 from __future__ import annotations
 
 import posixpath
+import queue
 import re
+import threading
 import zipfile
+from itertools import chain
 
 from .ooxml import CONTENT, DECLARATION, NS_CT, NS_PKG_REL, REL, quote_attr
 
 __all__ = ["Package", "rels_xml", "rels_part", "content_types_xml", "next_part_name", "relative_target", "LEVEL"]
 
 LEVEL = 1  # deflate level
+_THREADED = 1 << 20  # a streamed part past this many bytes is deflated on a second thread
+_QUEUED = 4  # pieces waiting for that thread at most (each a few MB)
 
 
 def rels_part(part: str) -> str:
@@ -98,6 +103,33 @@ def next_part_name(pattern: str, taken: set) -> str:
     return name
 
 
+def _write_behind(pieces, write) -> None:
+    """``write`` every piece on a second thread while the next ones are made (in order; errors re-raised)."""
+    waiting: queue.Queue = queue.Queue(maxsize=_QUEUED)
+    failed: list = []
+
+    def writer() -> None:
+        while (piece := waiting.get()) is not None:
+            if not failed:
+                try:
+                    write(piece)
+                except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
+                    failed.append(err)
+
+    thread = threading.Thread(target=writer, name="cskpi-deflate", daemon=True)
+    thread.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            waiting.put(piece)
+    finally:
+        waiting.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
 class Package:
     """A zip archive being written, part by part.
 
@@ -127,10 +159,21 @@ class Package:
         self.zip.writestr(name, data)
 
     def add_stream(self, name: str, chunks) -> None:
-        """Write a part from an iterable of byte strings (a big sheet never sits in memory whole)."""
+        """Write a part from an iterable of byte strings (a big sheet never sits in memory whole).
+
+        Once the part passes a megabyte, its pieces are deflated on a second thread while
+        the next ones are made (zlib lets other threads run while it deflates); the bytes
+        written are the same.
+        """
         with self.zip.open(name, "w", force_zip64=True) as fh:
-            for chunk in chunks:
+            pieces = iter(chunks)
+            size = 0
+            for chunk in pieces:
                 fh.write(chunk)
+                size += len(chunk)
+                if size > _THREADED:
+                    _write_behind(pieces, fh.write)
+                    break
 
     def close(self) -> None:
         """Write the archive's central directory."""

@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import operator
 import re
+from itertools import repeat
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -49,7 +51,7 @@ from ..spec.styles import number_format as _number_format
 __all__ = [
     "FORMULA_TRIGGERS", "ERROR_TEXTS", "MAX_TEXT", "fit_text", "cell_value", "xstring", "needs_quote_prefix",
     "is_plain_text", "live_text", "excel_serial", "date_serial", "default_style", "column_style", "number_format",
-    "Column", "column", "python_value", "rows",
+    "Column", "column", "python_value", "rows", "matching",
 ]
 
 #: First characters that make Excel or LibreOffice parse typed-in text as a formula
@@ -284,13 +286,52 @@ class Column:
         return out.tolist()
 
 
+def matching(texts: list, pattern: re.Pattern) -> np.ndarray:
+    """Which of `texts` hold a match of `pattern`, found in one scan of them all (no call per text).
+
+    The texts are scanned joined by line breaks, so `pattern` must not match a line
+    break nor span two texts (a character class or a literal without ``\\n``).
+
+    Parameters
+    ----------
+    texts : list of str
+    pattern : re.Pattern
+
+    Returns
+    -------
+    numpy.ndarray
+        bool, one per text.
+
+    Examples
+    --------
+    >>> matching(["a_x", "b", "c_", "x<"], re.compile(r"_x|<")).tolist()
+    [True, False, False, True]
+    """
+    hit = np.zeros(len(texts), dtype=bool)
+    found = [m.start() for m in pattern.finditer("\n".join(texts))]
+    if found:
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+        starts = np.cumsum(sizes) - sizes
+        hit[np.searchsorted(starts, found, side="right") - 1] = True
+    return hit
+
+
+_RISKY = re.compile(r"_x|[\x00-\x08\x0b-\x1f]")  # what makes text not plain, besides its start and error codes
+
+
 def _text_column(values, style: str | None) -> Column:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [fit_text(str(u)) for u in uniques]
-    empty = np.array([t == "" for t in texts] + [True], dtype=bool)
-    codes = np.where(empty[codes], -1, codes)
-    quoted = np.fromiter((needs_quote_prefix(t) for t in texts), dtype=bool, count=len(texts))
-    plain = np.fromiter((is_plain_text(t) for t in texts), dtype=bool, count=len(texts))
+    texts = list(map(str, np.asarray(uniques, dtype=object)))
+    n = len(texts)
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    for i in np.flatnonzero(sizes > MAX_TEXT // 2):  # only these can pass Excel's limit
+        texts[i] = fit_text(texts[i])
+        sizes[i] = len(texts[i])
+    codes = np.where(np.append(sizes == 0, True)[codes], -1, codes)
+    # needs_quote_prefix and is_plain_text, for every distinct text at once
+    quoted = np.fromiter(map(str.startswith, texts, repeat(FORMULA_TRIGGERS)), dtype=bool, count=n)
+    errors = np.fromiter(map(operator.contains, repeat(ERROR_TEXTS), texts), dtype=bool, count=n)
+    plain = ~(quoted | errors | matching(texts, _RISKY))
     return Column("text", style, codes < 0, codes=codes, uniques=texts, quoted=quoted, plain=plain)
 
 

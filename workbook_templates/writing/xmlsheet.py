@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import operator
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import lru_cache
+from itertools import chain, repeat
 
 import numpy as np
+import pandas as pd
 
 from ..spec.layout import Block, FormulaBlock, SheetLayout
 from .ooxml import cell_ref, column_letter, escape
-from .values import (Column, cell_value, column, column_style, date_serial, default_style, excel_serial,
+from .values import (Column, cell_value, column, column_style, date_serial, default_style, excel_serial, matching,
                      needs_quote_prefix, xstring)
 
 __all__ = ["sheet_data", "StyleId", "number_text", "sheet_extent"]
@@ -36,10 +40,14 @@ __all__ = ["sheet_data", "StyleId", "number_text", "sheet_extent"]
 #: ``style_id(style_key, quote_prefix) -> int``: the cellXfs index of a style key.
 StyleId = Callable[[str | None, bool], int]
 
-_CHUNK = 20_000  # rows encoded at a time
+_CHUNK = 20_000  # rows whose numbers are encoded together (a column's whole numbers are decided per chunk)
+_CELLS = 200_000  # cells made into XML text at a time (a wide block's chunk is made in several pieces)
 _SMALL = 64  # blocks of at most this many rows are encoded value by value
 _CACHED_CELLS = 4096  # sheets of at most this many single cells remember their encoding (see _encoded_cell)
 _WHOLE = 2.0 ** 53  # floats below this that are whole are written as integers
+_ESCAPED = re.compile(r"_x|[&<>\x00-\x08\x0b-\x1f]")  # text that xstring or escape may change
+_PRESERVE = ' xml:space="preserve"'
+_TEXT_CLOSE = "</t></is></c>"
 
 
 def _attr(style: int) -> str:
@@ -59,11 +67,33 @@ def number_text(value) -> str:
     return repr(value) if not isinstance(value, Decimal) else str(value)
 
 
+def _text_open(style: int, space: bool) -> str:
+    """What a text cell's fragment holds before its (escaped) text."""
+    return f'{_attr(style)} t="inlineStr"><is><t{_PRESERVE if space else ""}>'
+
+
 def _text_frag(text: str, style: int) -> str:
     """What follows ``<c r="A1"`` for a data text (already checked for the quote prefix)."""
     body = escape(xstring(text))
-    space = ' xml:space="preserve"' if body.strip() != body else ""
-    return f'{_attr(style)} t="inlineStr"><is><t{space}>{body}</t></is></c>'
+    return _text_open(style, body.strip() != body) + body + _TEXT_CLOSE
+
+
+def _text_frags(texts: list, quoted: np.ndarray, plain_style: int, quoted_style: int) -> list:
+    """:func:`_text_frag` of every distinct text of a column (styled `quoted_style` where `quoted`), at once."""
+    bodies = list(texts)
+    for i in np.flatnonzero(matching(texts, _ESCAPED)):  # the few texts escaping changes
+        bodies[i] = escape(xstring(bodies[i]))
+    spaced = np.fromiter(map(operator.ne, map(str.strip, bodies), bodies), dtype=bool, count=len(bodies))
+    opens = [_text_open(style, space) for style in (plain_style, quoted_style) for space in (False, True)]
+    kinds = (2 * np.asarray(quoted, dtype=np.int64) + spaced).tolist()
+    return list(map(operator.add, map(operator.add, map(opens.__getitem__, kinds), bodies), repeat(_TEXT_CLOSE)))
+
+
+def _joined(open_: str, texts: list, close: str) -> list:
+    """``open_ + text + close`` for every text (one join and one split; no text holds a NUL)."""
+    if not texts:
+        return []
+    return (open_ + (close + "\0" + open_).join(texts) + close).split("\0")
 
 
 def _value_frag(value, style_key: str | None, style_id: StyleId) -> str | None:
@@ -103,11 +133,22 @@ def _encoded_cell(cell, style_id: StyleId) -> str | None:
         return _cell_frag(cell, style_id)
 
 
-def _numbers_text(values: np.ndarray) -> list:
-    """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'."""
+def _all_whole(values: np.ndarray) -> bool:
+    """Whether every number (NaN aside) is whole and below 2**53: then all are written as integers."""
+    if values.dtype.kind != "f":
+        return True
+    finite = values[~np.isnan(values)]  # NaN cells are written blank
+    return bool(np.all((finite == np.round(finite)) & (np.abs(finite) < _WHOLE)))
+
+
+def _numbers_text(values: np.ndarray, whole: bool | None = None) -> list:
+    """Numbers as ``<v>`` text: shortest round-trip form; whole numbers without '.0'.
+
+    `whole` is :func:`_all_whole` of the chunk the values belong to (default: of `values`).
+    """
     if values.dtype.kind == "f":
-        finite = values[~np.isnan(values)]  # NaN cells are written blank
-        whole = bool(np.all((finite == np.round(finite)) & (np.abs(finite) < _WHOLE)))
+        if whole is None:
+            whole = _all_whole(values)
         if not whole:
             return list(map(repr, values.tolist()))
         # dates and whole amounts: int text is shorter and faster (NaN cells become blank)
@@ -123,7 +164,8 @@ class _Encoded:
         s = _attr(style_id(col.style, False))
         self.blank_frag = f"{s}/>" if col.style else "/>"
         if col.kind == "text":
-            frags = [_text_frag(t, style_id(col.style, bool(q))) for t, q in zip(col.uniques, col.quoted)]
+            quoted = style_id(col.style, True) if col.quoted.any() else 0  # a quote style only when used
+            frags = _text_frags(col.uniques, col.quoted, style_id(col.style, False), quoted)
             self.table = np.array(frags + [self.blank_frag], dtype=object)
         elif col.kind == "mixed":
             self.frags = np.array([_value_frag(v, col.style, style_id) or "/>" for v in col.values] + [""],
@@ -131,19 +173,27 @@ class _Encoded:
         else:
             self.open = f'{s} t="b"><v>' if col.kind == "bool" else f"{s}><v>"
 
-    def chunk(self, lo: int, hi: int) -> np.ndarray:
+    def _numbers(self, lo: int, hi: int) -> np.ndarray:
+        values = self.col.values[lo:hi]
+        if self.col.kind == "date":
+            return excel_serial(values)
+        return values.astype(np.int8) if self.col.kind == "bool" else values
+
+    def chunk(self, lo: int, hi: int, span: tuple | None = None) -> np.ndarray:
+        """Fragments of rows lo..hi-1, part of the chunk `span` (default: lo..hi) whose numbers are decided
+        together."""
         col = self.col
         if col.kind == "text":
             return self.table[col.codes[lo:hi]]
         if col.kind == "mixed":
             return self.frags[lo:hi]
-        values = col.values[lo:hi]
-        if col.kind == "date":
-            values = excel_serial(values)
-        elif col.kind == "bool":
-            values = values.astype(np.int8)
-        text = np.array(_numbers_text(values) + [""], dtype=object)[:-1]
-        out = self.open + text + "</v></c>"
+        values = self._numbers(lo, hi)
+        whole = _all_whole(values if span is None or span == (lo, hi) else self._numbers(*span))
+        # each distinct number formatted once (NaN: code -1, the blank fragment)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        table = np.array(_joined(self.open, _numbers_text(uniques, whole), "</v></c>") + [self.blank_frag],
+                         dtype=object)
+        out = table[codes]
         blank = col.blank[lo:hi]
         if blank.any():
             out[blank] = self.blank_frag
@@ -158,7 +208,7 @@ class _Listed:
         self.frags = np.array([_value_frag(v, style, style_id) or "/>" for v in series.tolist()] + [""],
                               dtype=object)[:-1]
 
-    def chunk(self, lo: int, hi: int) -> np.ndarray:
+    def chunk(self, lo: int, hi: int, span: tuple | None = None) -> np.ndarray:
         return self.frags[lo:hi]
 
 
@@ -177,10 +227,12 @@ class _BlockRows:
         self.header = [_value_frag(h, "header", style_id) for h in headers] if block.header else None
         self.cache: tuple[int, int, list] | None = None
 
-    def frags(self, lo: int, hi: int) -> list:
-        """Fragments of sheet rows lo..hi-1, one array per column (cached per chunk)."""
+    def frags(self, lo: int, hi: int, span: tuple | None = None) -> list:
+        """Fragments of sheet rows lo..hi-1, one array per column (cached per chunk); `span`: the sheet rows
+        of the chunk whose numbers are decided together (default: lo..hi)."""
         if self.cache is None or self.cache[:2] != (lo, hi):
-            self.cache = (lo, hi, [c.chunk(lo - self.first, hi - self.first) for c in self.columns])
+            within = None if span is None else (span[0] - self.first, span[1] - self.first)
+            self.cache = (lo, hi, [c.chunk(lo - self.first, hi - self.first, within) for c in self.columns])
         return self.cache[2]
 
 
@@ -210,11 +262,11 @@ class _FormulaRows:
             self.cols.append(col)
         self.next_si = si
 
-    def frags(self, lo: int, hi: int) -> list:
-        """Fragments of sheet rows lo..hi-1, one array per formula column."""
+    def frags(self, lo: int, hi: int, span: tuple | None = None) -> list:
+        """Fragments of sheet rows lo..hi-1, one array per formula column (`span` changes nothing)."""
         out = []
         for head, tail in zip(self.heads, self.tails):
-            frags = np.full(hi - lo, tail, dtype=object)
+            frags = [tail] * (hi - lo)
             if lo == self.first:
                 frags[0] = head
             out.append(frags)
@@ -327,24 +379,42 @@ def sheet_data(sheet: SheetLayout, style_id: StyleId) -> Iterator[str]:
         cols = [c for src in inside for c in src.cols]
         if len(set(cols)) != len(cols):
             raise ValueError(f"sheet {sheet.title!r}: blocks overlap in rows {start}..{stop - 1}")
+        step = max(1, _CELLS // max(len(cols), 1))  # rows made into text at a time
         for lo in range(start, stop, _CHUNK):
             hi = min(lo + _CHUNK, stop)
-            yield _band(lo, hi, inside, sparse, sparse_rows, encode, heights)
+            for a in range(lo, hi, step):
+                yield _band(a, min(a + step, hi), inside, sparse, sparse_rows, encode, heights, span=(lo, hi))
+
+
+def _full_rows(rows: range, cols: list, frag_columns: list) -> str:
+    """Rows with a fragment in each of `cols` (no single cell among them), as one join of their pieces.
+
+    A row is ``<row r="5"><c r="A5"`` fragment ``<c r="B5"`` fragment ... ``</row>``: the
+    literal pieces, the row numbers and the columns' fragments interleaved (no format call per row).
+    """
+    ends = list(map('{}"'.format, rows))  # '5"': a row number and the quote that closes its attribute
+    pieces: list = [repeat('<row r="'), ends]
+    for k, (c, frags) in enumerate(zip(cols, frag_columns)):
+        pieces += [repeat(f'{">" if k == 0 else ""}<c r="{column_letter(c)}'), ends,
+                   frags.tolist() if isinstance(frags, np.ndarray) else frags]
+    pieces.append(repeat(f'{"" if cols else ">"}</row>'))
+    return "".join(chain.from_iterable(zip(*pieces)))
 
 
 def _band(lo: int, hi: int, sources: list, sparse: dict, sparse_rows: list, encode,
-          heights: dict | None = None) -> str:
-    """Rows lo..hi-1 (1-based sheet rows) covered by the same sources (blocks, formula blocks)."""
+          heights: dict | None = None, span: tuple | None = None) -> str:
+    """Rows lo..hi-1 (1-based sheet rows) covered by the same sources (blocks, formula blocks), within the
+    chunk of rows `span` (default: lo..hi) whose numbers are decided together."""
     if not sources:
         return "".join(_row_xml(r, sparse[r], encode, heights) for r in range(lo, hi) if r in sparse)
-    columns = sorted((c, frags) for src in sources for c, frags in zip(src.cols, src.frags(lo, hi)))
+    columns = sorted((c, frags) for src in sources for c, frags in zip(src.cols, src.frags(lo, hi, span)))
     cols = [c for c, _ in columns]
     frag_columns = [f for _, f in columns]
-    template = '<row r="{0}">' + "".join(f'<c r="{column_letter(c)}{{0}}"{{{k + 1}}}'
-                                         for k, c in enumerate(cols)) + "</row>"
     rows = range(lo, hi)
     if bisect.bisect_left(sparse_rows, hi) == bisect.bisect_left(sparse_rows, lo):  # no single cell here
-        return "".join(map(template.format, rows, *frag_columns))
+        return _full_rows(rows, cols, frag_columns)
+    template = '<row r="{0}">' + "".join(f'<c r="{column_letter(c)}{{0}}"{{{k + 1}}}'
+                                         for k, c in enumerate(cols)) + "</row>"
     out = []
     for i, r in enumerate(rows):
         if r in sparse:
