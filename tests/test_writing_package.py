@@ -98,3 +98,18 @@ def test_errors_of_a_big_streamed_part_reach_the_caller():
     full = _Full()
     with pytest.raises(OSError, match="No space"), Package(full) as pkg:
         pkg.add_stream("big.xml", (os.urandom(600_000) for _ in range(10)))
+
+
+def test_a_big_streamed_part_is_written_the_same_where_no_thread_can_start(monkeypatch):
+    # Pyodide (xlwings Lite) raises on Thread.start: the pieces are then deflated in the caller's thread
+    import threading
+
+    def no_threads(self):
+        raise RuntimeError("can't start new thread")
+
+    pieces = [bytes([65 + i % 26]) * 150_000 + b"%d" % i for i in range(20)]
+    monkeypatch.setattr(threading.Thread, "start", no_threads)
+    buffer = io.BytesIO()
+    with Package(buffer) as pkg:
+        pkg.add_stream("big.xml", iter(pieces))
+    assert zipfile.ZipFile(buffer).read("big.xml") == b"".join(pieces)

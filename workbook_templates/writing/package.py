@@ -104,7 +104,10 @@ def next_part_name(pattern: str, taken: set) -> str:
 
 
 def _write_behind(pieces, write) -> None:
-    """``write`` every piece on a second thread while the next ones are made (in order; errors re-raised)."""
+    """``write`` every piece on a second thread while the next ones are made (in order; errors re-raised).
+
+    Where no thread can be started (Pyodide: xlwings Lite), the pieces are written in this one.
+    """
     waiting: queue.Queue = queue.Queue(maxsize=_QUEUED)
     failed: list = []
 
@@ -117,7 +120,12 @@ def _write_behind(pieces, write) -> None:
                     failed.append(err)
 
     thread = threading.Thread(target=writer, name="cskpi-deflate", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no threads where this runs (Pyodide, xlwings Lite): write here
+        for piece in pieces:
+            write(piece)
+        return
     try:
         for piece in pieces:
             if failed:
