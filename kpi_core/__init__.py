@@ -52,7 +52,7 @@ _EXPORTS = {
     "limits": ("ReadLimits", "read_limits"),
     "_xlsx": ("XlsxArchive",),
     "sample": ("sample_dataset",),
-    "headline": ("headline_kpis", "report_period", "period_warning"),
+    "headline": ("headline_kpis", "report_period", "period_warning", "rows_read"),
     "catalogue": ("Kpi", "KPIS", "HEADLINE_KEYS", "KPI_UNITS", "HIGHER_IS_BETTER"),
     "periods": ("Period", "to_month", "previous_period", "shift_month", "month_codes", "code_to_month",
                 "month_axis"),
