@@ -64,6 +64,8 @@ ERROR_TEXTS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!"
 
 _XSTRING_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]+_)")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f]")
+#: what keeps text from being stored as it is, besides its first character and error codes
+_NOT_PLAIN = re.compile(r"_x|" + _CONTROL_CHARS.pattern)
 # Text Excel would read as something else when typed in: numbers, percentages, dates,
 # times, booleans, error codes.
 _PARSED = re.compile(
@@ -172,8 +174,7 @@ def needs_quote_prefix(text: str) -> bool:
 
 def is_plain_text(text: str) -> bool:
     """Text a file writer may store as it is: no quote prefix, no escape, not an error code."""
-    return not (text.startswith(FORMULA_TRIGGERS) or text in ERROR_TEXTS or "_x" in text
-                or _CONTROL_CHARS.search(text) is not None)
+    return not (needs_quote_prefix(text) or text in ERROR_TEXTS or _NOT_PLAIN.search(text) is not None)
 
 
 def live_text(text: str) -> str:
@@ -316,7 +317,12 @@ def matching(texts: list, pattern: re.Pattern) -> np.ndarray:
     return hit
 
 
-_RISKY = re.compile(r"_x|[\x00-\x08\x0b-\x1f]")  # what makes text not plain, besides its start and error codes
+def _text_flags(texts: list) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`needs_quote_prefix` and :func:`is_plain_text` of every text, at once (no call per text)."""
+    n = len(texts)
+    quoted = np.fromiter(map(str.startswith, texts, repeat(FORMULA_TRIGGERS)), dtype=bool, count=n)
+    errors = np.fromiter(map(operator.contains, repeat(ERROR_TEXTS), texts), dtype=bool, count=n)
+    return quoted, ~(quoted | errors | matching(texts, _NOT_PLAIN))
 
 
 def _text_column(values, style: str | None) -> Column:
@@ -328,10 +334,7 @@ def _text_column(values, style: str | None) -> Column:
         texts[i] = fit_text(texts[i])
         sizes[i] = len(texts[i])
     codes = np.where(np.append(sizes == 0, True)[codes], -1, codes)
-    # needs_quote_prefix and is_plain_text, for every distinct text at once
-    quoted = np.fromiter(map(str.startswith, texts, repeat(FORMULA_TRIGGERS)), dtype=bool, count=n)
-    errors = np.fromiter(map(operator.contains, repeat(ERROR_TEXTS), texts), dtype=bool, count=n)
-    plain = ~(quoted | errors | matching(texts, _RISKY))
+    quoted, plain = _text_flags(texts)
     return Column("text", style, codes < 0, codes=codes, uniques=texts, quoted=quoted, plain=plain)
 
 
