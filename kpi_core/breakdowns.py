@@ -120,11 +120,7 @@ def _group_subsets(ds: Dataset, labels: pd.Series, by: str, period) -> Iterator[
     stays whenever the group has a row in it, as in its :func:`customer_subset`.
     """
     codes, groups = pd.factorize(labels, sort=False)
-    ids = pd.Index(labels.index)
-    if not ids.is_unique:  # not a validated Customers table: the subsets one by one
-        for k, g in enumerate(groups):
-            yield g, customer_subset(ds, labels.index[codes == k], f"{ds.source} [{by} {g}]")
-        return
+    ids = pd.Index(labels.index)  # the Customers' ids: unique in a Dataset (validated)
     read = rows_read(ds, period)
     row_codes, present = {}, {}
     for name, frame in ds.tables.items():
