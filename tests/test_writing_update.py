@@ -264,7 +264,7 @@ def test_a_table_name_already_used_by_a_kept_sheet_is_refused_and_the_file_kept(
     mine.add_table(Table(displayName="AtRisk", ref="A1:B2"))
     wb.save(built)
     data = built.read_bytes()
-    with pytest.raises(kpi_core.KpiInputError, match=f"table name AtRisk .* already used by one of the sheets"):
+    with pytest.raises(kpi_core.KpiInputError, match="table name AtRisk .* already used by one of the sheets"):
         refresh_workbook(built)
     assert built.read_bytes() == data and sorted(p.name for p in tmp_path.iterdir()) == ["b.xlsx"]
 

@@ -15,7 +15,6 @@ import queue
 import re
 import threading
 import zipfile
-from itertools import chain
 
 from .ooxml import CONTENT, DECLARATION, NS_CT, NS_PKG_REL, REL, quote_attr
 
