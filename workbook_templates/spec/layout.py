@@ -21,6 +21,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 #: a column's width when none is set (Excel's default, in characters) and a line of text's height (points)
 _DEFAULT_WIDTH, _LINE_POINTS = 8.43, 15
+#: characters of a bold header a line, per unit of column width (LibreOffice wraps "Weakest component" at
+#: width 18, not "Net revenue" at 12)
+_BOLD_CHARS = 0.92
 
 __all__ = [
     "Cell", "formula", "Block", "FormulaBlock", "ColumnRef", "Chart", "Series", "CondFormat", "Validation", "SheetLayout",
@@ -252,8 +255,8 @@ class SheetLayout:
     def fit_row(self, row: int) -> None:
         """Make `row` tall enough for its text cells wrapped in their column widths (set the widths first).
 
-        A column of width *w* holds about 0.92 *w* characters of a bold header a line (LibreOffice
-        wraps "Weakest component" at width 18, not "Net revenue" at 12); a line is 15 points high.
+        A column of width *w* holds about ``_BOLD_CHARS`` × *w* characters of a bold header a
+        line; a line is ``_LINE_POINTS`` high. The estimate errs toward a row too tall.
 
         Examples
         --------
@@ -267,7 +270,7 @@ class SheetLayout:
         lines = 1
         for (r, col), cell in self.cells.items():
             if r == row and isinstance(cell.value, str) and not cell.value.startswith("="):
-                chars = math.floor(self.widths.get(get_column_letter(col), _DEFAULT_WIDTH) * 0.92)
+                chars = math.floor(self.widths.get(get_column_letter(col), _DEFAULT_WIDTH) * _BOLD_CHARS)
                 lines = max(lines, len(textwrap.wrap(cell.value, max(chars, 1))))
         if lines > 1:
             self.row_heights[row] = _LINE_POINTS * lines
