@@ -359,10 +359,6 @@ class Dataset:
         return f"Dataset({self.source!r}: {sizes})"
 
 
-def _table_for_file(path: Path) -> str:
-    return next(n for n, s in TABLES.items() if s.file_name == path.name.lower())
-
-
 def _kinds(spec: TableSpec, *kinds) -> list[str]:
     return [c for c, (k, _) in spec.columns.items() if k in kinds]
 

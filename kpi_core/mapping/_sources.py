@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -76,10 +75,6 @@ class RawTable:
             cell = f"{self.letters.get(header, '?')}{row + self.header_row if row != '?' else '?'}"
             return f"{self.label}, cell {cell} (column \"{header}\", data row {row})"
         return f"{self.label}, data row {row}, column \"{header}\""
-
-    def locator(self, header_of: Callable[[str, int], str], row_of: Callable[[int], int] | None = None):
-        """``locate(field, pos)`` for a table made from this source: the cell of the field's header."""
-        return lambda field, pos: self.where(header_of(field, pos), row_of(pos) if row_of else pos)
 
     @property
     def columns(self) -> list[str]:
