@@ -109,11 +109,6 @@ class Assembly:
     sheets: list = field(default_factory=list)
     names: dict = field(default_factory=dict)
     anchors: dict = field(default_factory=dict)
-    order: list = field(default_factory=list)
-
-    def sheet(self, key: str):
-        """The sheet with this key, or None."""
-        return next((s for s in self.sheets if s.key == key), None)
 
 
 def _applicable(builders: list, ctx) -> list:
@@ -180,5 +175,4 @@ def assemble(builders: Iterable[SheetBuilder], ctx) -> Assembly:
         out.sheets.extend(built.sheets)
         out.names.update(built.names)
         out.anchors.update(built.anchors)
-        out.order.append(b.key)
     return out

@@ -190,9 +190,9 @@ def _group_order(ctx: Context, by: str) -> list:
     return ctx.kpis_by(by)[by].tolist()
 
 
-def _group_count(calc, by: str, group_row: int, key: str) -> str:
+def _group_count(calc, group_row: int, key: str) -> str:
     """The sum of a group's count `key` over the report period's months, from calc_groups."""
-    title, where, cols, m = calc
+    title, _, cols, m = calc
     c0 = cols[key]
     values = ref(title, group_row, c0, group_row, c0 + m - 1)
     months = ref(title, _GROUP_HEAD, c0, _GROUP_HEAD, c0 + m - 1)
@@ -237,8 +237,8 @@ def _breakdowns(ctx: Context, a) -> Built:
             }
             if "nps" in cols:
                 gr = calc[1][(by, group)]
-                p, d, n = (_group_count(calc, by, gr, k) for k in ("nps_promoters", "nps_detractors", "nps_answers"))
-                pos, answers = (_group_count(calc, by, gr, k) for k in ("csat_positive", "csat_answers"))
+                p, d, n = (_group_count(calc, gr, k) for k in ("nps_promoters", "nps_detractors", "nps_answers"))
+                pos, answers = (_group_count(calc, gr, k) for k in ("csat_positive", "csat_answers"))
                 cells["nps"] = (f"={fx.nps_from_counts(p, d, n, na)}", "points")
                 cells["csat"] = (f"={fx.ratio(pos, answers, na)}", "pct")
             if "avg_health" in cols:
