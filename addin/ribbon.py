@@ -65,7 +65,7 @@ from workbook_templates.spec.labels import t
 from workbook_templates.spec.layout import SheetLayout, WorkbookLayout, split_ref
 from workbook_templates.templates.portfolio import DATA_ORDER, portfolio_layout
 from workbook_templates.batch import build_workbooks
-from workbook_templates.refresh import RefreshPlan, detect_lang, plan_refresh, settings_from_names
+from workbook_templates.refresh import RefreshPlan, computed_titles, detect_lang, plan_refresh, settings_from_names
 from workbook_templates.writing.xlsx import write_xlsx
 
 from . import live, sources
@@ -253,7 +253,7 @@ def _only(book, keys: tuple, what: str, table: str) -> str:
 def refresh_kpis(book) -> str:
     """Re-derive every computed sheet of `book` from its tables; returns the message shown."""
     plan, data = _plan(book)
-    written = _write(book, plan.layout, [x.title for x in plan.computed], data.table_sheets)
+    written = _write(book, plan.layout, computed_titles(plan.layout), data.table_sheets)
     start, end = pd.Timestamp(plan.start), pd.Timestamp(plan.end)
     return (f"KPIs refreshed for {start:%Y-%m} to {end:%Y-%m}: {len(written)} sheets rewritten "
             f"({', '.join(written)}). Data sheets and your own sheets were not changed.")
