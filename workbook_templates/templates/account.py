@@ -71,11 +71,8 @@ def _monthly_columns(ctx: Context, health: HealthHelper | None, row: int) -> lis
     if health is not None:
         cols = HealthColumns(len(_MONTHLY) + 1)
         header = health.month_header
-
-        def calc(key: str):
-            return health.row_of(key, health.first_row(), relative=False) if key in health.blocks else None
-
-        columns += health_row(ctx, cols, row, calc, f"MATCH({month},{header},0)",
+        columns += health_row(ctx, cols, row, health.ranges(health.first_row(), relative=False),
+                              f"MATCH({month},{header},0)",
                               fx.within_months(header, month, month))
         columns += [(None, None), (f'=IF({L(cols.score)}{row}="",NA(),{L(cols.score)}{row})', None)]
     return columns

@@ -89,10 +89,6 @@ class HealthColumns:
     def last(self) -> int:
         return self.contribution(self.components[-1])
 
-    @property
-    def width(self) -> int:
-        return self.last - self.first + 1
-
 
 @dataclass(frozen=True)
 class HealthHelper:
@@ -119,6 +115,11 @@ class HealthHelper:
     def first_row(self, i: int = 0) -> int:
         """calc_health row of the i-th customer."""
         return _CALC_HEAD + 1 + i
+
+    def ranges(self, row: int, relative: bool):
+        """``calc(key)``: the calc_health range of block `key` on `row` (as :meth:`row_of`), None when the
+        block does not exist (the table it counts is missing)."""
+        return lambda key: self.row_of(key, row, relative) if key in self.blocks else None
 
 
 def health_heads(ctx: Context) -> list[str]:
@@ -228,13 +229,6 @@ def _calc_health(ctx: Context, _) -> Built:
     return Built([s], anchors={"health.calc": helper, "stale.calc_health": tuple(reads)})
 
 
-def _calc(helper: HealthHelper, row: int, relative: bool):
-    """``calc(key)``: the calc_health range of block `key` on `row`, None when the block does not exist."""
-    def calc(key: str):
-        return helper.row_of(key, row, relative) if key in helper.blocks else None
-    return calc
-
-
 def _health(ctx: Context, a) -> Built:
     helper: HealthHelper = a["health.calc"]
     s = ctx.sheet("health", landscape=True, freeze="C5")
@@ -260,7 +254,7 @@ def _health(ctx: Context, a) -> Built:
         for column, source in (("name", "name"), ("csm", "csm")):
             info[column] = indexed[source].to_numpy() if source in indexed else ""
     s.blocks.append(Block(info, row=_FIRST_ROW, header=False))
-    calc = _calc(helper, helper.first_row(), relative=True)
+    calc = helper.ranges(helper.first_row(), relative=True)
     columns = []
     for w, cols in zip(WINDOWS, (this, before)):
         at = f"MATCH({w.end},{helper.month_header},0)"
