@@ -152,16 +152,15 @@ class Job:
 def group_layout(group: Group, job: Job):
     """The group's workbook layout (module-level functions looked up now, so tests can replace them)."""
     start, end = job.period.start, job.period.end
+    whole = group.customers is None
+    ds = job.ds if whole else customer_subset(job.ds, group.customers, f"{job.ds.source} [{group.label}]")
     if group.template == "account":
-        ds = customer_subset(job.ds, group.customers, f"{job.ds.source} [{group.label}]")
         return account_layout(ds, start, end, lang=job.lang, config=job.config, currency=job.currency,
                               lists=job.lists)
-    if group.customers is None:
-        return portfolio_layout(job.ds, start, end, lang=job.lang, scope=group.scope, config=job.config,
-                                currency=job.currency, customer_value=job.predict)
-    ds = customer_subset(job.ds, group.customers, f"{job.ds.source} [{group.label}]")
+    # the whole portfolio: its own lists and the Customer value sheet; a group: the batch's lists
+    mine = {"customer_value": job.predict} if whole else {"lists": job.lists}
     return portfolio_layout(ds, start, end, lang=job.lang, scope=group.scope, config=job.config,
-                            currency=job.currency, lists=job.lists)
+                            currency=job.currency, **mine)
 
 
 def batch_lists(ds: Dataset, groups, period: kpi_core.Period, config: HealthConfig | None):
