@@ -21,6 +21,9 @@ Locate = Callable[[str, int], str]
 
 _UTC_OFFSET = r"^(.*[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
 _HAS_UTC_OFFSET = r"[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
+#: the years a date may fall in: Excel's dates start in 1900, and pandas' nanosecond dates (which month
+#: and day arithmetic uses) end in 2262; a far date is a typo or a "no end" placeholder (leave those blank)
+DATE_YEARS = (1900, 2199)
 
 #: yes/no answers in words (English and French, lower case)
 YES_WORDS = frozenset({"true", "yes", "oui", "vrai", "y", "o"})
@@ -257,10 +260,15 @@ def dates(s: pd.Series, column: str, locate: Locate, *, month: bool = False, req
                   bad=bad)
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
+    values = out.to_numpy()
+    far = (values < np.datetime64(f"{DATE_YEARS[0]}-01-01")) | (values >= np.datetime64(f"{DATE_YEARS[1] + 1}-01-01"))
+    if far.any():
+        i = int(np.argmax(far))
+        _fail(locate, column, i, f"holds {describe(s.iloc[i])}, outside the years {DATE_YEARS[0]} to {DATE_YEARS[1]} "
+              "(leave a date blank when there is none)", bad=far)
     if required:
         require_filled(out, column, locate, blank)
     if month:
-        values = out.to_numpy()
         off = (~blank) & (values.astype("datetime64[M]").astype(values.dtype) != values)
         if off.any():
             i = int(np.argmax(off))

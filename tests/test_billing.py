@@ -359,3 +359,15 @@ def test_many_lines_in_a_short_range_equal_each_line_alone():
     apart = pd.concat([monthly_mrr(frame.iloc[[k]], "invoices") for k in range(n)])
     summed = apart.groupby(["customer_id", "month"], as_index=False)["mrr"].sum()
     pd.testing.assert_frame_equal(together, summed, check_exact=False, rtol=1e-12, check_dtype=False)
+
+
+@pytest.mark.parametrize("column, value", [("started_at", "2300-01-01"), ("ended_at", "9999-12-31"),
+                                           ("started_at", "1600-01-01")])
+def test_a_date_outside_1900_to_2199_is_named_not_computed_on(column, value):
+    # such a date cannot be a month of a report (Excel's dates start in 1900, the month arithmetic ends in 2262):
+    # it used to wrap around silently (2300 became 1715) or give another row's error
+    source = subs(("a", 10, "month", "2026-01-01", None), ("b", 20, "month", "2026-01-01", None))
+    source.loc[1, column] = value
+    with pytest.raises(KpiInputError) as err:
+        monthly_mrr(source)
+    assert_error(err, "value", f"column {column}", "row index 1", repr(value), "outside the years 1900 to 2199")

@@ -481,3 +481,12 @@ def test_validate_tables_lists_every_problem():
 def test_validate_tables_clean_data_has_no_problem():
     frame = pd.DataFrame({"customer_id": ["a"], "month": ["2026-01"], "mrr": [10]})
     assert validate_tables({"Subscriptions": frame}) == []
+
+
+@pytest.mark.parametrize("table, text, fragment", [
+    ("subscriptions.csv", "customer_id,month,mrr\nC1,2026-01,100\nC2,2300-01,200\n", "column month"),
+    ("subscriptions.csv", "customer_id,month,mrr\nC1,1899-12,100\nC2,2026-01,200\n", "column month"),
+])
+def test_a_date_outside_1900_to_2199_is_refused_naming_its_cell(tmp_path, table, text, fragment):
+    ei = load_error(write_csv(tmp_path / "data", table, text))
+    assert_error(ei, "value", "subscriptions.csv", fragment, "outside the years 1900 to 2199")

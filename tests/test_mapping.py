@@ -244,6 +244,7 @@ def test_unreadable_dates_are_named(text, fmt, fragment):
     ("Jan 2026", "2026-01"), ("janv. 2026", "2026-01"), ("févr. 2026", "2026-02"), ("2026-03", "2026-03"),
     ("March-2026", "2026-03"), ("03/2026", "2026-03"), (dt.datetime(2026, 4, 30), "2026-04"),
     ("2026-05-01", "2026-05"), ("Total", None), ("Client", None), (2026, None), ("13/2026", None),
+    ("0000-01", None), ("01/0000", None),  # no year 0 (it used to raise a bare ValueError)
 ])
 def test_header_months(value, expected):
     got = header_month(value)
@@ -320,6 +321,21 @@ def test_months_sheet_without_month_headers_lists_its_columns(tmp_path):
     raises(lambda: apply_mapping(m), "[Subscriptions]", "no column header of f.csv reads as a month", "'Total'")
 
 
+@pytest.mark.parametrize("header", ["2300-01", "Jan 1850"])
+def test_a_month_header_outside_1900_to_2199_is_named(tmp_path, header):
+    write(tmp_path, "f.csv", f"Client,2026-01,{header}\nA,5,6\n")
+    m = mapping_file(tmp_path, '[Subscriptions]\nfile = "f.csv"\nfrom = "months"\ncolumns = { customer_id = "Client" }\n')
+    raises(lambda: apply_mapping(m), "[Subscriptions]", f'the column "{header}" of f.csv', "outside the years 1900 to 2199")
+
+
+@pytest.mark.parametrize("setting", ['"\\t"', '"\\\\t"', '"tab"'])
+def test_a_tab_delimiter_as_the_template_documents_it(tmp_path, setting):
+    # the TOML string "\t" is a tab: it used to be refused as blank text
+    write(tmp_path, "c.csv", "id\tname\nc1\tAcme\nc2\tZeta\n")
+    m = mapping_file(tmp_path, f'[Customers]\nfile = "c.csv"\ndelimiter = {setting}\ncolumns = {{ customer_id = "id" }}\n')
+    assert apply_mapping(m).table("Customers")["name"].tolist() == ["Acme", "Zeta"]
+
+
 def test_invoice_lines_through_a_mapping_with_currencies(tmp_path):
     write(tmp_path, "lines.csv", "cust,total,vat,from,to,kind,cur\nc1,120,20,2026-01-01,2026-02-01,subscription,EUR\n"
                                  "c1,50,0,,,one_time,EUR\nc2,110,0,2026-01-10,2026-04-10,subscription,usd\n")
@@ -392,6 +408,11 @@ def test_missing_file_column_or_sheet_says_which_and_lists_what_there_is(tmp_pat
     ('[Customers]\nfrom = "invoices"\n', ["makes Subscriptions only"]),
     ('[Subscriptions]\nfrom = "invoice"\n', ["from = 'invoice'", "rows, subscriptions, invoices, months"]),
     ('[Responses]\ndates = "dmy"\n', ["dates = 'dmy' is not a date setting"]),
+    ('[Responses]\ndates = "%d/%Q/%Y"\n', ["dates = '%d/%Q/%Y' is not a date format", "bad directive"]),
+    ('[Responses]\ndates = "%"\n', ["dates = '%' is not a date format"]),
+    ('[Customers]\nconstants = { segment = { x = 1 } }\n', ["constants.segment must be text, a number",
+                                                             "found {'x': 1}"]),
+    ('[Customers]\nvalues = { name = { a = [1, 2] } }\n', ["values.name.a must be text, a number", "[1, 2]"]),
     ('[Responses]\ndecimal = ";"\n', ["decimal = ';'"]),
     ('[Responses]\nconstants = { survey = "NPS" }\ncolumns = { survey = "S" }\n', ["survey is both"]),
     ('[Customers]\nunpivot = { Q = "NPS" }\n', ["unpivot makes Responses rows"]),

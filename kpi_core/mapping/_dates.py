@@ -87,7 +87,14 @@ def check_date_format(value: str) -> str:
     >>> check_date_format("day-first"), check_date_format("%d/%m/%Y")
     ('day-first', '%d/%m/%Y')
     """
-    if value in DATE_FORMATS or (isinstance(value, str) and "%" in value):
+    if value in DATE_FORMATS:
+        return value
+    if isinstance(value, str) and "%" in value:
+        try:  # a bad directive ("%Q", a stray "%") is found now, not while reading a file
+            pd.to_datetime(pd.Series(["1"]), format=value.replace("%b", "%B"), errors="coerce")
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a date format ({exc}); strftime directives such as \"%d/%m/%Y\" "
+                             "or \"%d %b %Y\" are") from None
         return value
     raise ValueError(f"{value!r} is not a date setting: use iso, day-first, month-first or a strftime format "
                      "such as \"%d/%m/%Y\"")
@@ -249,7 +256,7 @@ def header_month(value) -> pd.Timestamp | None:
         if not isinstance(iso, str):
             return None
         year, month = int(iso[:4]), int(iso[5:7])
-    return pd.Timestamp(year=year, month=month, day=1) if 1 <= month <= 12 else None
+    return pd.Timestamp(year=year, month=month, day=1) if 1 <= month <= 12 and year >= 1 else None  # no year 0
 
 
 _SPACES = " \u00a0\u202f'"

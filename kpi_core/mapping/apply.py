@@ -337,6 +337,10 @@ def _months(sec: Section, raw: RawTable, mapping: Mapping, names: _Names) -> _Bu
         month = header_month(value) if header not in used else None
         if month is None:
             continue
+        if not _columns.DATE_YEARS[0] <= month.year <= _columns.DATE_YEARS[1]:
+            raise KpiInputError(f"{sec.where}: the column \"{header}\" of {raw.label} names {month:%Y-%m}, outside the "
+                                f"years {_columns.DATE_YEARS[0]} to {_columns.DATE_YEARS[1]}", "value",
+                                location=sec.where)
         if month in months:
             raise KpiInputError(f"{sec.where}: the columns \"{months[month]}\" and \"{header}\" of {raw.label} are "
                                 f"both {month:%Y-%m}; keep one", "value", location=sec.where)

@@ -160,6 +160,13 @@ class _Reader:
             value = int(value)
         return str(value).strip() if not isinstance(value, str) else value.strip()
 
+    def value(self, value, setting: str, key: str):
+        """A cell value (a constant, a value map's result): text, a number, true/false or a date; not a list
+        or a table."""
+        if isinstance(value, (list, dict)):
+            self.fail(f"{setting}.{key} must be text, a number, true/false or a date, found {value!r}", setting, key)
+        return value
+
     def number(self, value, setting: str, key: str) -> float:
         if isinstance(value, str):
             try:
@@ -184,7 +191,7 @@ def _section(table: str, raw: dict, origin: str, cells: dict) -> Section:
     if unknown:
         r.fail(f"unknown setting {unknown[0]!r}{_near(unknown[0], _SCALARS + _DICTS)} (settings: "
                f"{', '.join(_SCALARS + _DICTS)})", unknown[0])
-    scalars = {k: r.text(raw[k], k) for k in _SCALARS if k in raw}
+    scalars = {k: r.text(raw[k], k) for k in _SCALARS if k in raw and k != "delimiter"}  # "\t" is blank text
     kind = scalars.get("from", "rows").lower()
     if kind not in KINDS:
         r.fail(f"from = {kind!r}: expected {', '.join(KINDS)}", "from")
@@ -209,10 +216,11 @@ def _section(table: str, raw: dict, origin: str, cells: dict) -> Section:
         return entries
 
     columns = {f: r.text(h, "columns", f) for f, h in field_keys("columns").items()}
-    constants = dict(field_keys("constants"))
+    constants = {f: r.value(v, "constants", f) for f, v in field_keys("constants").items()}
     values = {}
     for f, table_ in field_keys("values").items():
-        values[f] = {r.text(k, f"values.{f}", k).casefold(): v for k, v in r.table(table_, f"values.{f}").items()}
+        values[f] = {r.text(k, f"values.{f}", k).casefold(): r.value(v, f"values.{f}", k)
+                     for k, v in r.table(table_, f"values.{f}").items()}
     scale = {f: r.number(v, "scale", f) for f, v in field_keys("scale").items()}
     for f in scale:
         if fields[f][0] not in _NUMERIC:
