@@ -476,7 +476,7 @@ def read_xlsx(path: Path, known, limits: ReadLimits, problems: list | None = Non
             cells_left -= scans[part].cells
         values = _calamine_values(path, {t.sheet for t in chosen.values()}, max(t.max_row for t in chosen.values()))
     finally:
-        archive.zf.close()
+        archive.close()
 
     tables, locators = {}, {}
     for name, t in chosen.items():
@@ -572,7 +572,7 @@ def read_sheet(path: Path, sheet: str | None, limits: ReadLimits) -> SheetRange:
         scan = _scan_sheet(archive, sheets[sheet], limits.max_cells)
         grid = _calamine_values(path, {sheet}, None)[sheet]
     finally:
-        archive.zf.close()
+        archive.close()
     got = sheet_range(grid, sheet)
     if got is None:
         raise _err(f"{file}, sheet '{sheet}'", "is empty; expected a header row with the column names")

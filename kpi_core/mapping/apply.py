@@ -38,8 +38,6 @@ from .spec import CUSTOMER_NAME, Mapping, Section, load_mapping, section_fields
 
 __all__ = ["apply_mapping", "mapped_tables", "mapping_problems", "TableReport"]
 
-_MONEY_ROWS = ("money",)
-
 
 @dataclass
 class TableReport:
