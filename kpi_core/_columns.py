@@ -60,7 +60,8 @@ def blanks(s: pd.Series) -> np.ndarray:
     return _blanks(s)
 
 
-def _is_blank_value(v) -> bool:
+def is_blank(v) -> bool:
+    """Whether one cell value is blank: None, NA, NaT, NaN, or text that is empty or only spaces."""
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or (
         isinstance(v, str) and not v.strip())
 
@@ -81,7 +82,7 @@ def _blanks(s: pd.Series) -> np.ndarray:
 
 def _blank_codes(codes: np.ndarray, uniques) -> np.ndarray:
     values = np.asarray(uniques, dtype=object)
-    blank_unique = np.fromiter((_is_blank_value(v) for v in values), dtype=bool, count=len(values))
+    blank_unique = np.fromiter((is_blank(v) for v in values), dtype=bool, count=len(values))
     return (codes < 0) | np.r_[blank_unique, False][codes]
 
 

@@ -29,8 +29,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from . import _columns
 from .errors import KpiInputError
 from .limits import ReadLimits
 
@@ -544,10 +546,6 @@ class SheetRange:
     header_row: int         # sheet row of the header
 
 
-def _blank_cell(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
 def read_sheet(path: Path, sheet: str | None, limits: ReadLimits) -> SheetRange:
     """The range of a sheet that holds no Excel table: its first non-blank row is the header.
 
@@ -597,16 +595,16 @@ def sheet_range(grid: list, sheet: str, top: int = 1, left: int = 1) -> SheetRan
     >>> r.header, r.body.values.tolist(), r.rows, r.first_col, r.header_row
     (['id', 'mrr'], [['a', 5], ['b', 7]], [3, 5], 2, 2)
     """
-    header_row = next((r for r, row in enumerate(grid) if not all(_blank_cell(v) for v in row)), None)
+    header_row = next((r for r, row in enumerate(grid) if not all(_columns.is_blank(v) for v in row)), None)
     if header_row is None:
         return None
-    filled = [j for j, v in enumerate(grid[header_row]) if not _blank_cell(v)]
+    filled = [j for j, v in enumerate(grid[header_row]) if not _columns.is_blank(v)]
     c0, c1 = filled[0], filled[-1] + 1
-    header = ["" if _blank_cell(v) else v for v in grid[header_row][c0:c1]]
+    header = ["" if _columns.is_blank(v) else v for v in grid[header_row][c0:c1]]
     body = _block(grid, header_row + 1, len(grid), c0, c1)
-    keep = ~body.map(_blank_cell).all(axis=1).to_numpy() if len(body) else []
+    keep = ~np.column_stack([_columns.blanks(body[c]) for c in body]).all(axis=1) if len(body) else np.zeros(0, bool)
     body = body[keep].reset_index(drop=True)
-    rows = [top + header_row + 1 + i for i, k in enumerate(keep) if k]
+    rows = (np.flatnonzero(keep) + top + header_row + 1).tolist()
     return SheetRange(sheet, header, body, rows, left + c0, top + header_row)
 
 
