@@ -165,6 +165,18 @@ class XlsxArchive:
         """Relationship id -> (type's last word, absolute target) of a part's internal relationships."""
         return _rels(self, part)
 
+    def check_extent(self, part: str) -> None:
+        """Refuse a worksheet part whose cells span more than ``max_cells`` rows × columns (a reader lays a
+        sheet out as a grid from A1 to its furthest cell: one cell at XFD1048576 is 17 billion)."""
+        extent, tail = _Extent(), b""
+        for chunk in self.stream(part):
+            data = tail + chunk
+            cut = data.rfind(b"<")
+            extent.update(data[:cut])
+            tail = data[cut:]
+        extent.update(tail)
+        _refuse_sparse(self, part, extent.cells(self, part))
+
     def close(self) -> None:
         """Close the archive."""
         self.zf.close()
@@ -340,9 +352,53 @@ class _SheetScan:
     merged: list     # "B8:C9"
 
 
+class _Extent:
+    """The rows × columns a sheet's cells span, found without parsing every cell reference.
+
+    A reader (calamine) lays a sheet out as a dense grid from A1 to its furthest cell, so
+    one cell at XFD1048576 is 17 billion grid cells. Rows below 100 000 and columns up to
+    ZZ (702) are at most 70 million: only a six-digit row or a three-letter column needs a
+    closer look (the columns, or the rows, are then read exactly).
+    """
+
+    _DEEP = re.compile(rb'<(?:\w+:)?c r="[A-Z]{1,3}(\d{6,})"')  # a row from 100 000 on
+    _WIDE = re.compile(rb'<(?:\w+:)?c r="([A-Z]{3})\d')  # a column from AAA on
+    _TWO = re.compile(rb'<(?:\w+:)?c r="([A-Z]{2})\d')  # a column from AA on
+    _ROW = re.compile(rb'<(?:\w+:)?c r="[A-Z]{1,3}(\d+)"')
+
+    def __init__(self) -> None:
+        self.rows = self.cols = 0  # the furthest six-digit row and two- or three-letter column seen
+        self.wide = False
+
+    def update(self, body: bytes) -> None:
+        deep = self._DEEP.findall(body)
+        if deep:
+            self.rows = max(self.rows, max(map(int, set(deep))))
+        wide = self._WIDE.findall(body)
+        self.wide |= bool(wide)
+        letters = set(wide or self._TWO.findall(body))
+        if letters:
+            self.cols = max(self.cols, max(_column_number(c.decode()) for c in letters))
+
+    def cells(self, archive: XlsxArchive, part: str) -> int:
+        """How many cells the dense grid of `part` holds at most (0: at most 70 million, which the count of
+        real cells bounds well enough)."""
+        if not self.rows and not self.wide:
+            return 0
+        rows, tail = self.rows, b""
+        if not rows:  # a three-letter column but no row past 99 999: how far down, exactly (a rare sheet)
+            for chunk in archive.stream(part):
+                data = tail + chunk
+                cut = data.rfind(b"<")
+                rows = max([rows, *map(int, set(self._ROW.findall(data[:cut])))])
+                tail = data[cut:]
+        return rows * max(self.cols, 26)
+
+
 def _scan_sheet(archive: XlsxArchive, part: str, cells_left: int) -> _SheetScan:
     """Count cells and find merged ranges, value-less formulas and error values, in bounded memory."""
     scan = _SheetScan(0, [], [], [])
+    extent = _Extent()
     tail = b""
     patterns = None
     for chunk in archive.stream(part):
@@ -357,6 +413,7 @@ def _scan_sheet(archive: XlsxArchive, part: str, cells_left: int) -> _SheetScan:
         if cut <= 0 or len(data) - cut > _MB:
             cut = len(data)
         body, tail = data[:cut], data[cut:]
+        extent.update(body)
         scan.cells += body.count(cell_start)
         if scan.cells > cells_left:
             raise archive.limits.refuse(f"{archive.path.name}, part {part}",
@@ -375,7 +432,15 @@ def _scan_sheet(archive: XlsxArchive, part: str, cells_left: int) -> _SheetScan:
         scan.errors += [(m.group(1).decode(), int(m.group(2)), m.group(3).decode(errors="replace"))
                         for m in patterns[2].finditer(tail)]
         scan.merged += [m.group(1).decode() for m in patterns[3].finditer(tail)]
+        extent.update(tail)
+    _refuse_sparse(archive, part, extent.cells(archive, part))
     return scan
+
+
+def _refuse_sparse(archive: XlsxArchive, part: str, grid: int) -> None:
+    if grid > archive.limits.max_cells:
+        raise archive.limits.refuse(f"{archive.path.name}, part {part}", f"has cells spanning {grid:,} grid cells "
+                                    "(a cell far right or far down)", "max_cells")
 
 
 def _count_strings(archive: XlsxArchive) -> None:

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -355,6 +356,22 @@ def test_xlsx_table_past_row_1048576_is_refused(tmp_path, capsys):
     path = repack(book(tmp_path / "src.xlsx"), tmp_path / "in" / "rows.xlsx",
                   lambda n, d: d.replace(b'ref="A1:C10"', b'ref="A1:C1048577"') if n.startswith("xl/tables/") else d)
     refused(capsys, path, "rows.xlsx", "table Subscriptions", "A1:C1048577")
+
+
+_FAR_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+
+
+@pytest.mark.parametrize("far", [_FAR_CELL, b'<row r="3"><c r="XFD3"><v>1</v></c></row></sheetData>'])
+def test_xlsx_one_cell_far_away_on_a_table_sheet_is_refused_not_laid_out(tmp_path, capsys, far):
+    # the reader lays a sheet out from A1 to its furthest cell: one cell at XFD1048576 (17 billion grid cells)
+    # used to abort the process with a 512 GB allocation; a cell at XFD3 is still a 49 152-cell grid: read
+    (tmp_path / "in").mkdir()
+    path = repack(book(tmp_path / "src.xlsx"), tmp_path / "in" / "far.xlsx",
+                  lambda n, d: d.replace(b"</sheetData>", far) if n == "xl/worksheets/sheet1.xml" else d)
+    if far is _FAR_CELL:
+        refused(capsys, path, "far.xlsx, part xl/worksheets/sheet1.xml", "17,179,869,184 grid cells", "max_cells")
+    else:
+        assert len(load_dataset(path).table("Subscriptions")) == 9
 
 
 def test_xlsx_table_with_a_garbage_range_is_refused(tmp_path, capsys):
@@ -736,6 +753,40 @@ def test_temp_file_of_a_refresh_killed_with_sigkill_is_removed_by_the_next_run(t
     status, _, _ = run(capsys, "refresh", path)
     assert status == 0
     assert not stale.exists() and other.exists()
+
+
+def _sheet_part(path: Path, title: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        book_xml, rels = z.read("xl/workbook.xml").decode(), z.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet [^>]*name="{title}"[^>]*r:id="([^"]+)"', book_xml).group(1)
+    target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or \
+        re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    return "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+
+
+@pytest.mark.parametrize("edit, fragments", [
+    ("far cell", ["part xl/worksheets/", "grid cells", "max_cells"]),
+    ("huge name", ["the name HealthWeights refers to A1:XFD1048576", "at most 10,000 cells"]),
+])
+def test_refresh_with_a_far_cell_or_a_huge_name_on_settings_exits_2_and_keeps_the_file(tmp_path, capsys,
+                                                                                     built_book, edit, fragments):
+    # either used to abort the process (a 512 GB allocation) or run for minutes, cell by cell
+    settings = _sheet_part(built_book, "Settings")
+
+    def change(name, data):
+        if edit == "far cell" and name == settings:
+            return data.replace(b"</sheetData>", _FAR_CELL)
+        if edit == "huge name" and name == "xl/workbook.xml":
+            return re.sub(rb'(<definedName name="HealthWeights">)[^<]*', rb"\1Settings!$A$1:$XFD$1048576", data)
+        return data
+
+    path = repack(built_book, tmp_path / "book.xlsx", change)
+    before = path.read_bytes()
+    status, out, err = run(capsys, "refresh", path)
+    assert status == 2, (status, out, err)
+    for fragment in fragments:
+        assert fragment in err, f"{fragment!r} not in {err!r}"
+    assert path.read_bytes() == before and leftovers(tmp_path) == []
 
 
 def test_refresh_of_a_damaged_workbook_exits_2_and_keeps_it(tmp_path, capsys, built_book):

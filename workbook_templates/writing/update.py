@@ -45,7 +45,11 @@ from .parts.styles import Dxfs, Items, builtin_format_id, look, xf_xml
 from .parts.workbook import defined_name_xml
 from .xlsx import check_titles, plan_sheets, write_sheet_parts
 
-__all__ = ["UserWorkbook", "read_workbook"]
+__all__ = ["UserWorkbook", "read_workbook", "MAX_NAME_CELLS"]
+
+#: the most cells a defined name Refresh reads may cover (the Bands and Targets areas hold a few hundred): a
+#: name over a whole sheet would otherwise be read cell by cell
+MAX_NAME_CELLS = 10_000
 
 _DC = "http://purl.org/dc/elements/1.1/"
 _ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
@@ -305,6 +309,9 @@ class UserWorkbook:
         if title not in self._values:
             from python_calamine import CalamineWorkbook
 
+            part = next((s.part for s in self.sheets if s.title == title), None)
+            if part is not None and self.archive.has(part):
+                self.archive.check_extent(part)  # calamine lays the sheet out from A1 to its furthest cell
             try:
                 if self._calamine is None:
                     self._calamine = CalamineWorkbook.from_path(str(self.path))
@@ -342,6 +349,10 @@ class UserWorkbook:
             r0 = None
         if r0 is None or sheet not in self.sheetnames or "," in targets[0]:
             raise KpiInputError(f"Settings: the name {name} does not refer to a cell", "value", location=name)
+        cells = (r1 - r0 + 1) * (c1 - c0 + 1)
+        if cells > MAX_NAME_CELLS:
+            raise KpiInputError(f"Settings: the name {name} refers to {address} ({cells:,} cells); a setting is a cell "
+                                f"or a range of at most {MAX_NAME_CELLS:,} cells", "value", location=name)
         if (r0, c0) == (r1, c1):
             return self.cell(sheet, r0, c0)
         return [[self.cell(sheet, r, c) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
