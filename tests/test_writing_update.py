@@ -294,6 +294,28 @@ def test_a_prefixed_workbook_and_style_sheet_are_spliced_in_their_own_namespace(
     _check_package(after)
 
 
+def test_a_format_code_under_two_ids_in_the_users_styles_gets_no_duplicate_id(tmp_path):
+    # a user's styles.xml may hold one format code under two ids (Excel keeps both); the formats Refresh adds
+    # used to count the codes, not the elements: a new id equal to the second one and a wrong count
+    ds = kpi_core.sample_dataset(seed=1, n_customers=6)
+    built = write_xlsx(portfolio_layout(ds, *PERIOD, currency="€"), tmp_path / "b.xlsx")
+    data = parts(built)
+    # the money formats shown in pounds (Refresh, in euros as Settings says, adds its own) and the twins
+    styles = data["xl/styles.xml"].replace("€".encode(), "£".encode())
+    count = int(re.search(rb'<numFmts count="(\d+)"', styles).group(1))
+    twins = b'<numFmt numFmtId="300" formatCode="0.000"/><numFmt numFmtId="301" formatCode="0.000"/>'
+    data["xl/styles.xml"] = re.sub(rb'<numFmts count="\d+">', b'<numFmts count="%d">' % (count + 2) + twins, styles)
+    with zipfile.ZipFile(built, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, blob in data.items():
+            z.writestr(name, blob)
+    refresh_workbook(built)
+    formats = ET.fromstring(parts(built)["xl/styles.xml"]).find(f"{{{MAIN}}}numFmts")
+    ids = [int(el.get("numFmtId")) for el in formats]
+    assert len(ids) == len(set(ids)) and int(formats.get("count")) == len(ids)
+    added = ids[count + 2:]
+    assert ids[:2] == [300, 301] and added and min(added) == 302
+
+
 def test_read_workbook_gives_names_values_and_stamp(tmp_path):
     ds = kpi_core.sample_dataset(seed=1, n_customers=6)
     built = write_xlsx(portfolio_layout(ds, *PERIOD, scope="CSM: Zoé"), tmp_path / "b.xlsx")

@@ -153,11 +153,14 @@ class _MergedStyles:
         self.fonts, self.fills, self.xfs = Items(lists["fonts"]), Items(lists["fills"]), Items(lists["cellXfs"])
         self.n = {k: len(v) for k, v in lists.items()}
         self.codes: dict[str, int] = {}
-        for el in tree.iter(f"{{{NS_MAIN}}}numFmt"):
+        formats = list(tree.iter(f"{{{NS_MAIN}}}numFmt"))
+        taken = [int(el.get("numFmtId")) for el in formats if (el.get("numFmtId") or "").isdigit()]
+        for el in formats:
             if (el.get("numFmtId") or "").isdigit():
                 self.codes.setdefault(el.get("formatCode", ""), int(el.get("numFmtId")))
-        self.n["numFmts"] = len(self.codes)
-        self.next_format = max([163, *self.codes.values()]) + 1
+        # the count and the next id from every numFmt element: a user's part may hold one code under two ids
+        self.n["numFmts"] = len(formats)
+        self.next_format = max([163, *taken]) + 1
         self.new_formats: list[str] = []
         self.ids: dict = {}
         self.dxfs = Dxfs(lists["dxfs"])
