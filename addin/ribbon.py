@@ -120,13 +120,6 @@ class BookData:
         return set(self.sheets.values())
 
 
-def _book_label(book) -> str:
-    try:
-        return Path(book.name).name
-    except Exception:  # noqa: BLE001
-        return "workbook"
-
-
 def _rows(value) -> list[list]:
     if value is None:
         return []
@@ -147,7 +140,7 @@ def read_tables(book, names=TABLES) -> BookData:
     like :mod:`kpi_core.dataset`'s .xlsx reader.
     """
     data = BookData()
-    label = _book_label(book)
+    label = sources.book_label(book)
     for ws in book.sheets:
         for table in ws.tables:
             name = table.name
@@ -209,7 +202,7 @@ class LiveBook:
         self.data = read_tables(self.book)
         if not self.data.tables:
             raise KpiInputError("this workbook has no Excel table named " + ", ".join(TABLES), "value")
-        return Dataset(self.data.tables, source=_book_label(self.book), locators=self.data.locators)
+        return Dataset(self.data.tables, source=sources.book_label(self.book), locators=self.data.locators)
 
     def stamp(self):
         return None  # xlwings reads no document properties: the template is inferred from the sheets
@@ -274,7 +267,7 @@ def _dataset_for_build(book) -> tuple[Dataset, BookData, str]:
     if sources.has_mapping(book):  # raw exports + a Mapping table (DESIGN.md §12)
         return sources.mapped_dataset(book, data), data, "this workbook's exports, through its Mapping table"
     if data.tables:
-        return Dataset(data.tables, source=_book_label(book), locators=data.locators), data, "this workbook's tables"
+        return Dataset(data.tables, source=sources.book_label(book), locators=data.locators), data, "this workbook's tables"
     return kpi_core.sample_dataset(), data, "the bundled sample data (this workbook has no data table)"
 
 
@@ -300,7 +293,7 @@ def build_workbook(book) -> str:
     ds, data, origin = _dataset_for_build(book)
     lang = _lang_of(book)
     if not live.is_remote(book):
-        stem = Path(_book_label(book)).stem
+        stem = Path(sources.book_label(book)).stem
         path = _folder_of(book) / f"{stem} - KPIs.xlsx"
         write_xlsx(portfolio_layout(ds, lang=lang), path)
         return f"KPI workbook built from {origin}:\n{path}"
@@ -348,7 +341,7 @@ def validate_data(book) -> str:
     if DATA_CHECK.casefold() in {s.casefold() for s in data.table_sheets}:
         raise _Failure(f"The sheet {DATA_CHECK} holds a data table; rename it so Validate data can write its report.")
     sheet = SheetLayout(key="data_check", title=DATA_CHECK, computed=True, freeze="A4")
-    sheet.set(1, 1, f"Data check — {_book_label(book)}", "title")
+    sheet.set(1, 1, f"Data check — {sources.book_label(book)}", "title")
     sheet.set(2, 1, f"{len(rows)} problem(s) found" if rows else "no problem found", "label")
     sheet.put_row(3, 1, ["table", "column", "row / cell", "problem"], "header")
     for i, row in enumerate(rows):
@@ -371,7 +364,7 @@ def export_per_csm(book) -> str:
     data = read_tables(book)
     if not data.tables:
         raise _Failure("Export per CSM needs the workbook's data tables; this workbook has none.")
-    ds = Dataset(data.tables, source=_book_label(book), locators=data.locators)
+    ds = Dataset(data.tables, source=sources.book_label(book), locators=data.locators)
     customers = ds.table("Customers")
     if customers is None or "csm" not in customers:
         raise _Failure("Export per CSM needs a Customers table with a csm column.")
@@ -379,7 +372,7 @@ def export_per_csm(book) -> str:
         start, end, config = settings_from_names(LiveBook(book).read_name)
     except KpiInputError:
         start = end = config = None
-    folder = _folder_of(book) / f"{Path(_book_label(book)).stem} - per CSM"
+    folder = _folder_of(book) / f"{Path(sources.book_label(book)).stem} - per CSM"
     result = build_workbooks(ds, folder, by="csm", lang=_lang_of(book), period_start=start, period_end=end,
                              config=config, progress=io.StringIO())
     if not result.ok:

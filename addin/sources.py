@@ -19,7 +19,7 @@ from pathlib import Path
 import kpi_core
 from kpi_core.mapping import RawTable, mapping_from_rows
 
-__all__ = ["MAPPING_TABLE", "has_mapping", "mapped_dataset"]
+__all__ = ["MAPPING_TABLE", "has_mapping", "mapped_dataset", "book_label"]
 
 #: the Excel table that holds a workbook's mapping
 MAPPING_TABLE = "Mapping"
@@ -30,7 +30,8 @@ def has_mapping(book) -> bool:
     return any(table.name == MAPPING_TABLE for ws in book.sheets for table in ws.tables)
 
 
-def _label(book) -> str:
+def book_label(book) -> str:
+    """The workbook's file name, for messages and sources ("workbook" when it has none yet)."""
     try:
         return Path(book.name).name
     except Exception:  # noqa: BLE001
@@ -39,7 +40,7 @@ def _label(book) -> str:
 
 def _sheet(book, title: str) -> RawTable:
     """The used range of sheet `title` as a RawTable (header in its first non-blank row)."""
-    label = f"{_label(book)}, sheet '{title}'"
+    label = f"{book_label(book)}, sheet '{title}'"
     rng = book.sheets[title].used_range
     grid = rng.options(ndim=2).value or []
     return RawTable.from_sheet_grid(label, grid, title, top=rng.row, left=rng.column)
@@ -54,7 +55,7 @@ def mapped_dataset(book, data) -> kpi_core.Dataset:
     from .ribbon import read_tables  # the one reader of a live workbook's Excel tables
 
     found = read_tables(book, names=(MAPPING_TABLE,))
-    label = _label(book)
+    label = book_label(book)
     frame = found.tables[MAPPING_TABLE]
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     mapping = mapping_from_rows(frame, found.locators[MAPPING_TABLE], f"{label}, table {MAPPING_TABLE}")
