@@ -98,6 +98,8 @@ def cmd_lite(args) -> int:
     """Print or write the xlwings Lite files; exit 2 for a bad --wheel-url or an unwritable --out."""
     from kpi_core.files import atomic_output
 
+    from .data_cmds import refuse_overwrite
+
     files = lite_files(args.wheel_url)
     if args.out is None:
         for name, text in files.items():
@@ -105,6 +107,7 @@ def cmd_lite(args) -> int:
             print(text, end="")
         print()
     else:
+        refuse_overwrite(Path(args.out), files, args.force)
         for name, text in files.items():
             with atomic_output(Path(args.out) / name) as tmp:
                 tmp.write_text(text, encoding="utf-8")
@@ -119,6 +122,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("lite", help="the requirements.txt and main.py of a workbook using cskpi in xlwings Lite",
                        description=_DESCRIPTION)
     p.add_argument("--out", metavar="DIR", help="write DIR/requirements.txt and DIR/main.py instead of printing them")
+    p.add_argument("--force", action="store_true", help="with --out: replace the files already there")
     p.add_argument("--wheel-url", metavar="URL",
                    help="require cskpi from this wheel (https://.../cskpi-VERSION-py3-none-any.whl) instead of by name")
     p.set_defaults(func=cmd_lite)

@@ -69,3 +69,16 @@ def test_a_read_only_out_folder_exits_2(tmp_path, capsys):
     finally:
         os.chmod(folder, stat.S_IRWXU)
     assert "cskpi: error:" in capsys.readouterr().err and list(folder.iterdir()) == []
+
+
+def test_out_keeps_the_files_already_there_unless_force(tmp_path, capsys):
+    # a user's edited main.py is not replaced silently (as cskpi import and sample, --force replaces)
+    folder = tmp_path / "lite"
+    folder.mkdir()
+    (folder / "main.py").write_text("# mine\n")
+    assert main(["lite", "--out", str(folder), "--wheel-url", URL]) == 2
+    err = capsys.readouterr().err
+    assert "already holds main.py; not overwritten (use --force" in err and len(err.strip().splitlines()) == 1
+    assert (folder / "main.py").read_text() == "# mine\n" and not (folder / "requirements.txt").exists()
+    assert main(["lite", "--out", str(folder), "--wheel-url", URL, "--force"]) == 0
+    assert (folder / "main.py").read_text() == lite_files()["main.py"]
