@@ -69,7 +69,10 @@ class Read:
     def of_words(cls, table: str, column: str, words) -> Read:
         """A ``words`` fingerprint of the distinct non-blank `words`, or ``length`` when there are too many
         (or too long) for COUNTIF criteria."""
-        words = tuple({w.casefold(): w for w in reversed([w for w in words if w])}.values())[::-1]
+        # one spelling a word (the first), in the same order whichever rows they came from: two helpers reading
+        # the same groups declare one Read (the Dashboard checks it once)
+        spelling = {w.casefold(): w for w in reversed([w for w in words if w])}
+        words = tuple(spelling[k] for k in sorted(spelling))
         if len(words) > MAX_WORDS or any(len(w) > 200 for w in words):
             return cls(table, column, "length")
         return cls(table, column, "words", words)
