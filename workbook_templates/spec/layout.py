@@ -253,7 +253,8 @@ class SheetLayout:
             self.set(row, col + j, value, style)
 
     def fit_row(self, row: int) -> None:
-        """Make `row` tall enough for its text cells wrapped in their column widths (set the widths first).
+        """Make `row` tall enough for its text cells and block headers wrapped in their column widths, hidden
+        columns aside (set the widths first).
 
         A column of width *w* holds about ``_BOLD_CHARS`` × *w* characters of a bold header a
         line; a line is ``_LINE_POINTS`` high. The estimate errs toward a row too tall.
@@ -267,11 +268,16 @@ class SheetLayout:
         >>> s.row_heights[1]
         30
         """
+        texts = [(col, cell.value) for (r, col), cell in self.cells.items()
+                 if r == row and isinstance(cell.value, str) and not cell.value.startswith("=")]
+        for block in self.blocks:  # a block's header row
+            if block.header and block.row == row:
+                texts += enumerate(block.headers or [str(c) for c in block.frame.columns], block.col)
         lines = 1
-        for (r, col), cell in self.cells.items():
-            if r == row and isinstance(cell.value, str) and not cell.value.startswith("="):
+        for col, text in texts:
+            if col not in self.hidden_columns:
                 chars = math.floor(self.widths.get(get_column_letter(col), _DEFAULT_WIDTH) * _BOLD_CHARS)
-                lines = max(lines, len(textwrap.wrap(cell.value, max(chars, 1))))
+                lines = max(lines, len(textwrap.wrap(text, max(chars, 1))))
         if lines > 1:
             self.row_heights[row] = _LINE_POINTS * lines
 

@@ -239,7 +239,6 @@ def _health(ctx: Context, a) -> Built:
     before = HealthColumns(change + 1)  # the previous period's row, hidden
     group_first = before.last + 1
     s.put_row(4, 1, [ctx.t(h) for h in (*_INFO, "usage_row")] + health_heads(ctx), "header")
-    s.row_heights[4] = 45  # wrapped headers ("Adoption (score)") need three lines
     for col, key in ((this.value(COMPONENTS[0]), "group_values"), (this.scaled(COMPONENTS[0]), "group_scores"),
                      (this.present, "group_total"), (this.contribution(COMPONENTS[0]), "group_contributions"),
                      (previous_score, "previous_period")):
@@ -283,6 +282,7 @@ def _health(ctx: Context, a) -> Built:
     s.hidden_columns.update({this.usage_row, *range(before.first, before.last + 1)})
     s.widths.update({"A": 12, "B": 30, "C": 20, L(this.usage_row): 8})
     s.widths.update({L(c): 12 for c in range(this.value(COMPONENTS[0]), change + 1)})
+    s.fit_row(4)  # wrapped headers ("Adoption (score)")
     published = {
         "kpis.health": kpis,
         "health.scores": ColumnRef(s.title, _FIRST_ROW, this.score, n),

@@ -44,7 +44,7 @@ def _rate_table(ctx: Context, s, row: int, frame: pd.DataFrame, first: str, firs
     s.blocks.append(block)
     cols = {name: block.col + j for j, name in enumerate((first, *_RATE_HEADS))}
     s.put_row(row, cols["churn_rate"], [ctx.t(h) for h in _RATE_HEADS[2:]], "header")
-    s.row_heights[row] = 30  # wrapped headers
+    s.fit_row(row)  # wrapped headers ("Customer-months")
     for i in range(len(out)):
         r = block.first_data_row + i
         n, k = f"{L(cols['observations'])}{r}", f"{L(cols['churned_obs'])}{r}"
